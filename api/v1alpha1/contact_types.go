@@ -1,0 +1,163 @@
+/*
+Copyright 2026 The Roster Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Locale is the language of the notifications a contact receives.
+// +kubebuilder:validation:Enum=en;fr
+type Locale string
+
+const (
+	// LocaleEnglish is English, the fallback for every other language.
+	LocaleEnglish Locale = "en"
+	// LocaleFrench is French.
+	LocaleFrench Locale = "fr"
+)
+
+// AccountStanding says whether a contact is up to date with its payments.
+// +kubebuilder:validation:Enum=Good;Overdue
+type AccountStanding string
+
+const (
+	// AccountStandingGood means no invoice is overdue.
+	AccountStandingGood AccountStanding = "Good"
+	// AccountStandingOverdue means the contact has unpaid invoices; billing-like roles cannot move to or
+	// from it.
+	AccountStandingOverdue AccountStanding = "Overdue"
+)
+
+// ContactSpec is the desired state of a Contact.
+// +kubebuilder:validation:XValidation:rule="!has(self.reassignTo) || self.disabled",message="spec.reassignTo needs spec.disabled: true: a successor only takes over the roles of a disabled contact",fieldPath=".reassignTo"
+// +kubebuilder:validation:XValidation:rule="self.organizationRef == oldSelf.organizationRef",message="spec.organizationRef is immutable: create a new Contact in the other organization instead"
+type ContactSpec struct {
+	// organizationRef names the Organization this contact belongs to. Immutable.
+	// +required
+	OrganizationRef LocalObjectReference `json:"organizationRef"`
+
+	// displayName is the contact's name as shown in notifications.
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	DisplayName string `json:"displayName,omitempty"`
+
+	// email is where the contact's notifications and approval tokens go. It must be a valid address and
+	// unique within the organization (case-insensitive). A shared team address survives staff changes.
+	// +required
+	// +kubebuilder:validation:MinLength=3
+	// +kubebuilder:validation:MaxLength=254
+	// +kubebuilder:validation:Format=email
+	Email string `json:"email"`
+
+	// locale is the language of the contact's notifications: en or fr.
+	// +optional
+	// +kubebuilder:default=en
+	Locale Locale `json:"locale,omitempty"`
+
+	// disabled contacts hold no active role and receive no notifications.
+	// +optional
+	Disabled bool `json:"disabled,omitempty"`
+
+	// reassignTo names the successor that takes over each role of this contact once it is disabled
+	// ("disable and reassign"). Only allowed with disabled: true.
+	// +optional
+	ReassignTo *LocalObjectReference `json:"reassignTo,omitempty"`
+
+	// accountStanding is Good, or Overdue when the contact has unpaid invoices; usually set by a billing
+	// integration. Roles that require good standing cannot move to or from an Overdue contact.
+	// +optional
+	// +kubebuilder:default=Good
+	AccountStanding AccountStanding `json:"accountStanding,omitempty"`
+}
+
+// HeldRole is a role a contact holds, in a scope.
+type HeldRole struct {
+	// role is the name of the role.
+	// +required
+	// +kubebuilder:validation:MaxLength=63
+	Role string `json:"role"`
+
+	// scope the role is held for; "" when organization-wide.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	Scope string `json:"scope"`
+}
+
+// ContactStatus is the observed state of a Contact.
+type ContactStatus struct {
+	// conditions: Ready is False with a reason when the contact cannot hold roles (organization missing,
+	// disabled).
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	// +kubebuilder:validation:MaxItems=16
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// observedGeneration is the metadata.generation the status was computed from.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// roles this contact holds now.
+	// +optional
+	// +kubebuilder:validation:MaxItems=1024
+	Roles []HeldRole `json:"roles,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=ct,categories=roster
+// +kubebuilder:printcolumn:name="Organization",type=string,JSONPath=`.spec.organizationRef.name`,priority=1
+// +kubebuilder:printcolumn:name="Email",type=string,JSONPath=`.spec.email`
+// +kubebuilder:printcolumn:name="Roles",type=string,JSONPath=`.status.roles[*].role`
+// +kubebuilder:printcolumn:name="Disabled",type=boolean,JSONPath=`.spec.disabled`,priority=1
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:validation:XValidation:rule="!has(self.spec.reassignTo) || self.spec.reassignTo.name != self.metadata.name",message="spec.reassignTo must name another contact, not this one"
+
+// Contact is a person or team address of an Organization that can hold roles and receive notifications.
+type Contact struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// spec is the desired state of the Contact.
+	// +required
+	Spec ContactSpec `json:"spec"`
+
+	// status is the observed state of the Contact.
+	// +optional
+	Status ContactStatus `json:"status,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+
+// ContactList is a list of Contacts.
+type ContactList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []Contact `json:"items"`
+}
+
+// Contact reasons.
+const (
+	// ContactDisabledReason means the contact is disabled and holds no active role.
+	ContactDisabledReason = "ContactDisabled"
+)
+
+func init() {
+	SchemeBuilder.Register(&Contact{}, &ContactList{})
+}

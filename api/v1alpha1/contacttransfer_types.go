@@ -1,0 +1,219 @@
+/*
+Copyright 2026 The Roster Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// Decision is a party's answer to a ContactTransfer.
+// +kubebuilder:validation:Enum=Pending;Approved;Refused
+type Decision string
+
+const (
+	// DecisionPending means the party has not answered yet.
+	DecisionPending Decision = "Pending"
+	// DecisionApproved means the party approved the transfer with its token.
+	DecisionApproved Decision = "Approved"
+	// DecisionRefused means the party refused the transfer with its token.
+	DecisionRefused Decision = "Refused"
+)
+
+// DecisionChannel says how a party gave its decision.
+// +kubebuilder:validation:Enum=Link;Annotation
+type DecisionChannel string
+
+const (
+	// DecisionViaLink means the party used the link of its email (the approval web page).
+	DecisionViaLink DecisionChannel = "Link"
+	// DecisionViaAnnotation means the party annotated the ContactTransfer with its token.
+	DecisionViaAnnotation DecisionChannel = "Annotation"
+)
+
+// ContactTransferSpec is the desired state of a ContactTransfer. It is immutable: to change a request,
+// delete it (which cancels it) and create another.
+// +kubebuilder:validation:XValidation:rule="!has(self.from) || self.from.name != self.to.name",message="spec.to must differ from spec.from: a transfer moves a role to another contact",fieldPath=".to"
+// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="spec is immutable: delete this ContactTransfer (which cancels it) and create a new one"
+type ContactTransferSpec struct {
+	// organizationRef names the Organization whose role moves.
+	// +required
+	OrganizationRef LocalObjectReference `json:"organizationRef"`
+
+	// role is the name of the role that moves.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Role string `json:"role"`
+
+	// scope of the role that moves; "" for unscoped roles and organizations without scopes.
+	// +optional
+	// +kubebuilder:default=""
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$`
+	Scope string `json:"scope"`
+
+	// from names the current holder; omit it when the role is vacant.
+	// +optional
+	From *LocalObjectReference `json:"from,omitempty"`
+
+	// to names the contact that becomes the holder.
+	// +required
+	To LocalObjectReference `json:"to"`
+
+	// requestedBy names the contact who asks for the change: a holder of one of the role's initiator
+	// roles (primary or administrative by default), or the current holder naming its successor.
+	// +required
+	RequestedBy LocalObjectReference `json:"requestedBy"`
+
+	// reason tells the parties and the auditors why the role moves.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Reason string `json:"reason,omitempty"`
+
+	// username is the Kubernetes user that created the transfer, recorded by the admission webhook for
+	// the audit trail; a value given by the client is replaced.
+	// +optional
+	// +kubebuilder:validation:MaxLength=512
+	Username string `json:"username,omitempty"`
+
+	// groups are the Kubernetes groups of the user that created the transfer, recorded by the admission
+	// webhook.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:MaxLength=512
+	Groups []string `json:"groups,omitempty"`
+}
+
+// PartyApproval is the decision of one party whose consent the transfer needs.
+type PartyApproval struct {
+	// contact is the name of the party's Contact.
+	// +required
+	// +kubebuilder:validation:MaxLength=253
+	Contact string `json:"contact"`
+
+	// decision is Pending until the party approves or refuses with its token.
+	// +required
+	Decision Decision `json:"decision"`
+
+	// decidedAt is when the party decided.
+	// +optional
+	DecidedAt *metav1.Time `json:"decidedAt,omitempty"`
+
+	// via is how the party decided: Link (the approval page) or Annotation (kubectl annotate).
+	// +optional
+	Via DecisionChannel `json:"via,omitempty"`
+}
+
+// ContactTransferStatus is the observed state of a ContactTransfer.
+type ContactTransferStatus struct {
+	// conditions: Ready summarises; Approved, Refused, Expired and Completed are one-way (once True they
+	// stay True).
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	// +kubebuilder:validation:MaxItems=16
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// observedGeneration is the metadata.generation the status was computed from.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// approvals has one row per party whose consent is needed.
+	// +optional
+	// +listType=map
+	// +listMapKey=contact
+	// +kubebuilder:validation:MaxItems=4
+	Approvals []PartyApproval `json:"approvals,omitempty"`
+
+	// failedAttempts counts wrong tokens; at the organization's approval.maxAttempts the transfer is
+	// locked.
+	// +optional
+	FailedAttempts int32 `json:"failedAttempts,omitempty"`
+
+	// expiresAt is when the transfer expires if it is still waiting for approvals.
+	// +optional
+	ExpiresAt *metav1.Time `json:"expiresAt,omitempty"`
+
+	// completedAt is when the role moved.
+	// +optional
+	CompletedAt *metav1.Time `json:"completedAt,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=xfer,categories=roster
+// +kubebuilder:printcolumn:name="Role",type=string,JSONPath=`.spec.role`
+// +kubebuilder:printcolumn:name="Scope",type=string,JSONPath=`.spec.scope`,priority=1
+// +kubebuilder:printcolumn:name="From",type=string,JSONPath=`.spec.from.name`
+// +kubebuilder:printcolumn:name="To",type=string,JSONPath=`.spec.to.name`
+// +kubebuilder:printcolumn:name="Approved",type=string,JSONPath=`.status.conditions[?(@.type=="Approved")].status`
+// +kubebuilder:printcolumn:name="Pending",type=string,JSONPath=`.status.approvals[?(@.decision=="Pending")].contact`
+// +kubebuilder:printcolumn:name="Status",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
+// +kubebuilder:printcolumn:name="Expires",type=date,JSONPath=`.status.expiresAt`,priority=1
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+
+// ContactTransfer asks to move a role from one contact to another. When the role's changes need
+// approval, every party approves with a personal single-use token before the role moves.
+type ContactTransfer struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// spec is the requested change.
+	// +required
+	Spec ContactTransferSpec `json:"spec"`
+
+	// status is the progress of the request.
+	// +optional
+	Status ContactTransferStatus `json:"status,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+
+// ContactTransferList is a list of ContactTransfers.
+type ContactTransferList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []ContactTransfer `json:"items"`
+}
+
+// ContactTransfer conditions. Approved, Refused, Expired and Completed are one-way.
+const (
+	// ApprovedCondition is True once every party approved.
+	ApprovedCondition = "Approved"
+	// RefusedCondition is True once a party refused, or the transfer was locked after too many wrong tokens.
+	RefusedCondition = "Refused"
+	// ExpiredCondition is True once the transfer outlived the organization's approval.tokenTTL.
+	ExpiredCondition = "Expired"
+	// CompletedCondition is True once the role moved.
+	CompletedCondition = "Completed"
+)
+
+// Annotations a party uses to decide, and to ask for new tokens.
+const (
+	// ApproveAnnotation carries a party's token to approve the transfer; the operator removes it.
+	ApproveAnnotation = "roster.dev/approve"
+	// RefuseAnnotation carries a party's token to refuse the transfer; the operator removes it.
+	RefuseAnnotation = "roster.dev/refuse"
+	// ResendAnnotation asks for new tokens (the old ones stop working) to be sent again.
+	ResendAnnotation = "roster.dev/resend"
+)
+
+func init() {
+	SchemeBuilder.Register(&ContactTransfer{}, &ContactTransferList{})
+}

@@ -1,0 +1,332 @@
+/*
+Copyright 2026 The Roster Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// RoleApproval says what a change of a role's holder needs.
+// +kubebuilder:validation:Enum=None;TwoParty
+type RoleApproval string
+
+const (
+	// RoleApprovalNone lets the holder change as soon as the RoleAssignment changes.
+	RoleApprovalNone RoleApproval = "None"
+	// RoleApprovalTwoParty makes a change of holder wait for the requester and the incoming contact to
+	// approve it, each with a personal single-use token.
+	RoleApprovalTwoParty RoleApproval = "TwoParty"
+)
+
+// SMTPTLSMode says how the connection to the SMTP server is secured.
+// +kubebuilder:validation:Enum=StartTLS;TLS;None
+type SMTPTLSMode string
+
+const (
+	// SMTPTLSStartTLS upgrades a plain connection with STARTTLS (usually port 587).
+	SMTPTLSStartTLS SMTPTLSMode = "StartTLS"
+	// SMTPTLSImplicit opens a TLS connection from the start (usually port 465).
+	SMTPTLSImplicit SMTPTLSMode = "TLS"
+	// SMTPTLSNone sends in clear text; only for a relay on a trusted network.
+	SMTPTLSNone SMTPTLSMode = "None"
+)
+
+// Scope is a site, service or order that scoped roles are held for.
+type Scope struct {
+	// name of the scope, as RoleAssignments and ContactTransfers name it in their spec.scope.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Name string `json:"name"`
+}
+
+// RoleDefinition overrides a built-in role by name or adds a new one. Fields left unset keep the built-in
+// role's value; for a new role they take the defaults documented on each field.
+// +kubebuilder:validation:XValidation:rule="!has(self.minHolders) || !has(self.maxHolders) || self.maxHolders == 0 || self.minHolders <= self.maxHolders",message="minHolders must not exceed maxHolders (0 means unbounded)"
+type RoleDefinition struct {
+	// name of the role, e.g. billing or security-updates. Naming a built-in role overrides it.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Name string `json:"name"`
+
+	// minHolders is how many holders each scope of this role needs; above 0 the role is required and a
+	// vacancy makes the Organization RolesSatisfied=False. New roles default to 0.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=100
+	MinHolders *int32 `json:"minHolders,omitempty"`
+
+	// maxHolders is the most holders each scope of this role may have; 0 means unbounded.
+	// New roles default to 0.
+	// +optional
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=1000
+	MaxHolders *int32 `json:"maxHolders,omitempty"`
+
+	// scoped roles are held per scope of spec.scopes (a site, service or order) rather than once for the
+	// whole organization. New roles default to false.
+	// +optional
+	Scoped *bool `json:"scoped,omitempty"`
+
+	// approval says what a change of holder needs: None, or TwoParty (the requester and the incoming
+	// contact each approve with a personal token). New roles default to None.
+	// +optional
+	Approval RoleApproval `json:"approval,omitempty"`
+
+	// initiators are the roles whose holders may start a change of this role's holder. The current holder
+	// may always name its own successor. New roles default to [primary, administrative].
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=32
+	// +kubebuilder:validation:items:MinLength=1
+	// +kubebuilder:validation:items:MaxLength=63
+	Initiators []string `json:"initiators,omitempty"`
+
+	// requiresGoodStanding makes a change of holder need both contacts in accountStanding Good, checked
+	// when the transfer is validated and again when it completes. New roles default to false.
+	// +optional
+	RequiresGoodStanding *bool `json:"requiresGoodStanding,omitempty"`
+
+	// notificationOnly roles grant no access; their holders only receive the notices the role is about
+	// (unpaid invoices, security updates, ...). New roles default to false.
+	// +optional
+	NotificationOnly *bool `json:"notificationOnly,omitempty"`
+}
+
+// ApprovalSettings tune the two-party approval of a change of holder.
+type ApprovalSettings struct {
+	// tokenTTL is how long a ContactTransfer waits for its approvals before it expires.
+	// +optional
+	// +kubebuilder:default="168h"
+	TokenTTL *metav1.Duration `json:"tokenTTL,omitempty"`
+
+	// maxAttempts is how many wrong tokens a ContactTransfer tolerates before it is locked.
+	// +optional
+	// +kubebuilder:default=5
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=100
+	MaxAttempts *int32 `json:"maxAttempts,omitempty"`
+}
+
+// SMTPSettings say how to reach the mail server that sends notifications.
+type SMTPSettings struct {
+	// host name or address of the SMTP server.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	Host string `json:"host"`
+
+	// port of the SMTP server: usually 587 with StartTLS, 465 with TLS, 25 with None.
+	// +optional
+	// +kubebuilder:default=587
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=65535
+	Port int32 `json:"port,omitempty"`
+
+	// from is the sender address of the notifications.
+	// +required
+	// +kubebuilder:validation:MinLength=3
+	// +kubebuilder:validation:MaxLength=254
+	// +kubebuilder:validation:Format=email
+	From string `json:"from"`
+
+	// tls is how the connection is secured: StartTLS, TLS (implicit) or None.
+	// +optional
+	// +kubebuilder:default=StartTLS
+	TLS SMTPTLSMode `json:"tls,omitempty"`
+
+	// credentialsSecretRef names a Secret with the data keys username and password, when the server
+	// needs authentication.
+	// +optional
+	CredentialsSecretRef *SecretReference `json:"credentialsSecretRef,omitempty"`
+}
+
+// EmailSettings configure notifications by email.
+type EmailSettings struct {
+	// smtp is the mail server that sends the notifications.
+	// +required
+	SMTP SMTPSettings `json:"smtp"`
+}
+
+// WebhookSettings configure one receiver of signed JSON notifications.
+type WebhookSettings struct {
+	// name identifies the webhook in conditions and Events.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Name string `json:"name"`
+
+	// url receives a JSON POST of every notification.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:XValidation:rule="isURL(self) && (url(self).getScheme() == 'https' || url(self).getScheme() == 'http')",message="url must be an absolute http or https URL"
+	URL string `json:"url"`
+
+	// secretRef names a Secret whose data key "key" signs each body with HMAC-SHA256
+	// (header X-Roster-Signature: sha256=<hex>).
+	// +required
+	SecretRef SecretReference `json:"secretRef"`
+}
+
+// NotificationSettings say where notifications go besides Kubernetes Events.
+type NotificationSettings struct {
+	// email sends notifications to the contacts concerned, in their locale. Without it notifications
+	// are Events only.
+	// +optional
+	Email *EmailSettings `json:"email,omitempty"`
+
+	// webhooks each receive a signed JSON POST of every notification.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=16
+	Webhooks []WebhookSettings `json:"webhooks,omitempty"`
+}
+
+// OrganizationSpec is the desired state of an Organization.
+type OrganizationSpec struct {
+	// displayName is the organization's name as people know it.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=256
+	DisplayName string `json:"displayName"`
+
+	// scopes are the sites, services or orders that scoped roles (technical, technical-secondary) are
+	// held for. An organization that lists none has the single scope "".
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=256
+	Scopes []Scope `json:"scopes,omitempty"`
+
+	// roles override built-in roles by name, or add new ones, to form the organization's catalogue.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=64
+	Roles []RoleDefinition `json:"roles,omitempty"`
+
+	// approval tunes the two-party approval of holder changes.
+	// +optional
+	// +kubebuilder:default={}
+	Approval ApprovalSettings `json:"approval,omitempty"`
+
+	// notifications say where notifications go besides Kubernetes Events.
+	// +optional
+	Notifications *NotificationSettings `json:"notifications,omitempty"`
+}
+
+// RoleHolders is one row of the effective catalogue: a role in one scope and who holds it.
+type RoleHolders struct {
+	// role is the name of the role.
+	// +required
+	// +kubebuilder:validation:MaxLength=63
+	Role string `json:"role"`
+
+	// scope the row is about; "" for unscoped roles and for organizations without scopes.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	Scope string `json:"scope"`
+
+	// holders are the names of the Contacts that hold the role in this scope now.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=1000
+	// +kubebuilder:validation:items:MaxLength=253
+	Holders []string `json:"holders,omitempty"`
+
+	// required is true when the role needs at least one holder.
+	// +required
+	Required bool `json:"required"`
+
+	// satisfied is true when the holder count is within the role's bounds.
+	// +required
+	Satisfied bool `json:"satisfied"`
+}
+
+// OrganizationStatus is the observed state of an Organization.
+type OrganizationStatus struct {
+	// conditions: Ready summarises; RolesSatisfied is False while a required role is vacant and names it.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	// +kubebuilder:validation:MaxItems=16
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// observedGeneration is the metadata.generation the status was computed from.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// roles is the effective catalogue with its holders, one row per (role, scope).
+	// +optional
+	// +kubebuilder:validation:MaxItems=4096
+	Roles []RoleHolders `json:"roles,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=org,categories=roster
+// +kubebuilder:printcolumn:name="Display Name",type=string,JSONPath=`.spec.displayName`
+// +kubebuilder:printcolumn:name="Roles Satisfied",type=string,JSONPath=`.status.conditions[?(@.type=="RolesSatisfied")].status`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Status",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].message`,priority=1
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+
+// Organization is a customer account whose contacts hold roles: the sites it has, the roles it uses and
+// how changes of holder are approved and announced.
+type Organization struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// spec is the desired state of the Organization.
+	// +required
+	Spec OrganizationSpec `json:"spec"`
+
+	// status is the observed state of the Organization.
+	// +optional
+	Status OrganizationStatus `json:"status,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+
+// OrganizationList is a list of Organizations.
+type OrganizationList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []Organization `json:"items"`
+}
+
+// Organization conditions and reasons.
+const (
+	// RolesSatisfiedCondition is False while a required role has fewer holders than it needs.
+	RolesSatisfiedCondition = "RolesSatisfied"
+	// RolesSatisfiedReason means every role has a holder count within its bounds.
+	RolesSatisfiedReason = "AllRolesHeld"
+	// RequiredRoleVacantReason means at least one required role lacks a holder.
+	RequiredRoleVacantReason = "RequiredRoleVacant"
+	// InvalidCatalogueReason means spec.roles does not form a valid catalogue.
+	InvalidCatalogueReason = "InvalidCatalogue"
+)
+
+func init() {
+	SchemeBuilder.Register(&Organization{}, &OrganizationList{})
+}

@@ -1,0 +1,127 @@
+/*
+Copyright 2026 The Roster Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// RoleAssignmentSpec is the desired state of a RoleAssignment.
+// +kubebuilder:validation:XValidation:rule="self.organizationRef == oldSelf.organizationRef",message="spec.organizationRef is immutable: create a new RoleAssignment instead"
+// +kubebuilder:validation:XValidation:rule="self.role == oldSelf.role",message="spec.role is immutable: create a RoleAssignment for the other role instead"
+// +kubebuilder:validation:XValidation:rule="self.scope == oldSelf.scope",message="spec.scope is immutable: create a RoleAssignment for the other scope instead"
+type RoleAssignmentSpec struct {
+	// organizationRef names the Organization whose role this assigns. Immutable.
+	// +required
+	OrganizationRef LocalObjectReference `json:"organizationRef"`
+
+	// role is the name of a role of the organization's catalogue (built in or from spec.roles). Immutable.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
+	Role string `json:"role"`
+
+	// scope is the site, service or order a scoped role covers, one of the organization's spec.scopes;
+	// "" for unscoped roles and for organizations without scopes. Immutable.
+	// +optional
+	// +kubebuilder:default=""
+	// +kubebuilder:validation:MaxLength=63
+	// +kubebuilder:validation:Pattern=`^([a-z0-9]([-a-z0-9]*[a-z0-9])?)?$`
+	Scope string `json:"scope"`
+
+	// contactRef names the desired holder. For a role whose changes need approval, changing it opens a
+	// ContactTransfer and status.holder stays on the old contact until the transfer completes.
+	// +required
+	ContactRef LocalObjectReference `json:"contactRef"`
+}
+
+// RoleAssignmentStatus is the observed state of a RoleAssignment.
+type RoleAssignmentStatus struct {
+	// conditions: Ready is False with a reason (Conflict, ContactDisabled, ContactNotFound,
+	// OrganizationNotFound, UnknownRole, ScopeRequired, ScopeNotAllowed, ...) when the assignment cannot
+	// take effect.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	// +kubebuilder:validation:MaxItems=16
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+
+	// observedGeneration is the metadata.generation the status was computed from.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// holder is the name of the Contact that holds the role through this assignment now. It lags
+	// spec.contactRef while an approval-gated change is pending, and is empty while the assignment is
+	// not in effect.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	Holder string `json:"holder,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
+// +kubebuilder:resource:shortName=ra,categories=roster
+// +kubebuilder:printcolumn:name="Organization",type=string,JSONPath=`.spec.organizationRef.name`,priority=1
+// +kubebuilder:printcolumn:name="Role",type=string,JSONPath=`.spec.role`
+// +kubebuilder:printcolumn:name="Scope",type=string,JSONPath=`.spec.scope`
+// +kubebuilder:printcolumn:name="Holder",type=string,JSONPath=`.status.holder`
+// +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`,priority=1
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+
+// RoleAssignment gives a role of an Organization, in a scope, to a Contact.
+type RoleAssignment struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// spec is the desired state of the RoleAssignment.
+	// +required
+	Spec RoleAssignmentSpec `json:"spec"`
+
+	// status is the observed state of the RoleAssignment.
+	// +optional
+	Status RoleAssignmentStatus `json:"status,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+
+// RoleAssignmentList is a list of RoleAssignments.
+type RoleAssignmentList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []RoleAssignment `json:"items"`
+}
+
+// RoleAssignment reasons.
+const (
+	// ConflictReason means another assignment of the same role and scope holds the last free place
+	// (the oldest assignment wins).
+	ConflictReason = "Conflict"
+	// UnknownRoleReason means spec.role is not in the organization's catalogue.
+	UnknownRoleReason = "UnknownRole"
+	// ScopeRequiredReason means a scoped role was assigned without one of the organization's scopes.
+	ScopeRequiredReason = "ScopeRequired"
+	// ScopeNotAllowedReason means an unscoped role was given a scope, or the scope is not listed.
+	ScopeNotAllowedReason = "ScopeNotAllowed"
+	// ContactOfOtherOrganizationReason means the contact belongs to another organization.
+	ContactOfOtherOrganizationReason = "ContactOfOtherOrganization"
+)
+
+func init() {
+	SchemeBuilder.Register(&RoleAssignment{}, &RoleAssignmentList{})
+}
