@@ -68,8 +68,8 @@ build: manifests generate vet ## Build the manager binary into bin/manager.
 .PHONY: run
 run: manifests generate control-plane ## Run the operator: against a local control plane under bin/local/ when no cluster is configured, else against the current cluster.
 	@if [ -z "$${KUBECONFIG:-}" ] && [ ! -f "$$HOME/.kube/config" ]; then \
-		go build -o $(LOCALBIN)/manager . && \
-		KUBEBUILDER_ASSETS="$(K8S_BIN)" go run ./hack/localcluster --dir "$(LOCAL_DIR)" --manager "$(LOCALBIN)/manager"; \
+		go build -o $(LOCALBIN)/manager . && go build -o $(LOCALBIN)/localcluster ./hack/localcluster && \
+		KUBEBUILDER_ASSETS="$(K8S_BIN)" exec $(LOCALBIN)/localcluster --dir "$(LOCAL_DIR)" --manager "$(LOCALBIN)/manager"; \
 	else \
 		echo "Using the cluster of $${KUBECONFIG:-$$HOME/.kube/config} (webhooks are not served from a laptop; use make deploy for them)"; \
 		kubectl apply --server-side -k config/crd && \

@@ -116,6 +116,11 @@ type ContactStatus struct {
 	// +optional
 	// +kubebuilder:validation:MaxItems=1024
 	Roles []HeldRole `json:"roles,omitempty"`
+
+	// rolesSummary lists the roles held, comma-separated, for kubectl get.
+	// +optional
+	// +kubebuilder:validation:MaxLength=4096
+	RolesSummary string `json:"rolesSummary,omitempty"`
 }
 
 // +kubebuilder:object:root=true
@@ -123,7 +128,7 @@ type ContactStatus struct {
 // +kubebuilder:resource:shortName=ct,categories=roster
 // +kubebuilder:printcolumn:name="Organization",type=string,JSONPath=`.spec.organizationRef.name`,priority=1
 // +kubebuilder:printcolumn:name="Email",type=string,JSONPath=`.spec.email`
-// +kubebuilder:printcolumn:name="Roles",type=string,JSONPath=`.status.roles[*].role`
+// +kubebuilder:printcolumn:name="Roles",type=string,JSONPath=`.status.rolesSummary`
 // +kubebuilder:printcolumn:name="Disabled",type=boolean,JSONPath=`.spec.disabled`,priority=1
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
@@ -156,6 +161,10 @@ type ContactList struct {
 const (
 	// ContactDisabledReason means the contact is disabled and holds no active role.
 	ContactDisabledReason = "ContactDisabled"
+	// DuplicateEmailReason means an older contact of the same organization uses the same email.
+	DuplicateEmailReason = "DuplicateEmail"
+	// SuccessorUnavailableReason means spec.reassignTo names a contact that cannot take the roles over.
+	SuccessorUnavailableReason = "SuccessorUnavailable"
 )
 
 func init() {

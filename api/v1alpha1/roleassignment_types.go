@@ -112,6 +112,8 @@ const (
 	// ConflictReason means another assignment of the same role and scope holds the last free place
 	// (the oldest assignment wins).
 	ConflictReason = "Conflict"
+	// DuplicateReason means an older assignment already gives the same role and scope to the same contact.
+	DuplicateReason = "Duplicate"
 	// UnknownRoleReason means spec.role is not in the organization's catalogue.
 	UnknownRoleReason = "UnknownRole"
 	// ScopeRequiredReason means a scoped role was assigned without one of the organization's scopes.

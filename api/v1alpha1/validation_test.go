@@ -1,0 +1,218 @@
+/*
+Copyright 2026 The Roster Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package v1alpha1_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	. "github.com/onsi/ginkgo/v2"
+	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	. "roster.dev/roster/api/v1alpha1"
+)
+
+// These specs prove the single-object rules the apiserver enforces from the CRD schemas (OpenAPI and CEL),
+// with no operator running.
+
+var (
+	testEnv *envtest.Environment
+	c       client.Client
+	ns      string
+)
+
+func TestAPI(t *testing.T) {
+	RegisterFailHandler(Fail)
+	RunSpecs(t, "API validation Suite")
+}
+
+var _ = BeforeSuite(func() {
+	scheme := runtime.NewScheme()
+	Expect(clientgoscheme.AddToScheme(scheme)).To(Succeed())
+	Expect(AddToScheme(scheme)).To(Succeed())
+	testEnv = &envtest.Environment{
+		CRDDirectoryPaths:     []string{filepath.Join("..", "..", "config", "crd", "bases")},
+		ErrorIfCRDPathMissing: true,
+	}
+	cfg, err := testEnv.Start()
+	Expect(err).NotTo(HaveOccurred(), "start the control plane (KUBEBUILDER_ASSETS must point at bin/k8s: run `make test`)")
+	c, err = client.New(cfg, client.Options{Scheme: scheme})
+	Expect(err).NotTo(HaveOccurred())
+	n := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{GenerateName: "api-"}}
+	Expect(c.Create(context.Background(), n)).To(Succeed())
+	ns = n.Name
+})
+
+var _ = AfterSuite(func() {
+	if testEnv != nil {
+		Expect(testEnv.Stop()).To(Succeed())
+	}
+})
+
+func ref(name string) LocalObjectReference { return LocalObjectReference{Name: name} }
+
+func newContact(name string, mutate func(*Contact)) *Contact {
+	ct := &Contact{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
+		Spec:       ContactSpec{OrganizationRef: ref("acme"), Email: name + "@acme.example"},
+	}
+	if mutate != nil {
+		mutate(ct)
+	}
+	return ct
+}
+
+func newTransfer(name string, mutate func(*ContactTransfer)) *ContactTransfer {
+	from := ref("alice")
+	t := &ContactTransfer{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
+		Spec: ContactTransferSpec{OrganizationRef: ref("acme"), Role: "billing", From: &from, To: ref("bob"),
+			RequestedBy: ref("carol")},
+	}
+	if mutate != nil {
+		mutate(t)
+	}
+	return t
+}
+
+func newOrganization(name string, mutate func(*Organization)) *Organization {
+	o := &Organization{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns}, Spec: OrganizationSpec{DisplayName: "ACME"}}
+	if mutate != nil {
+		mutate(o)
+	}
+	return o
+}
+
+// expectInvalid creates obj and expects the apiserver to refuse it with a message containing each part.
+func expectInvalid(obj client.Object, parts ...string) {
+	err := c.Create(context.Background(), obj)
+	Expect(apierrors.IsInvalid(err)).To(BeTrue(), "expected Invalid, got %v", err)
+	for _, p := range parts {
+		Expect(err.Error()).To(ContainSubstring(p))
+	}
+}
+
+var _ = Describe("Schema validation", func() {
+	ctx := context.Background()
+
+	DescribeTable("rejects, naming the field",
+		func(build func() client.Object, parts ...string) { expectInvalid(build(), parts...) },
+		Entry("a Contact whose email is not an address",
+			func() client.Object {
+				return newContact("bad-email", func(ct *Contact) { ct.Spec.Email = "not-an-email" })
+			},
+			"spec.email", "email"),
+		Entry("a Contact with reassignTo while enabled",
+			func() client.Object {
+				return newContact("reassign-enabled", func(ct *Contact) { r := ref("bob"); ct.Spec.ReassignTo = &r })
+			},
+			"spec.reassignTo", "disabled: true"),
+		Entry("a Contact that reassigns to itself",
+			func() client.Object {
+				return newContact("self", func(ct *Contact) { r := ref("self"); ct.Spec.Disabled = true; ct.Spec.ReassignTo = &r })
+			},
+			"spec.reassignTo must name another contact"),
+		Entry("a Contact with an unknown locale",
+			func() client.Object { return newContact("klingon", func(ct *Contact) { ct.Spec.Locale = "tlh" }) },
+			"spec.locale", `"en", "fr"`),
+		Entry("a ContactTransfer whose from equals to",
+			func() client.Object {
+				return newTransfer("same", func(t *ContactTransfer) { t.Spec.To = ref("alice") })
+			},
+			"spec.to", "must differ from spec.from"),
+		Entry("a RoleAssignment for a role name that is not a DNS label",
+			func() client.Object {
+				return &RoleAssignment{ObjectMeta: metav1.ObjectMeta{Name: "bad-role", Namespace: ns},
+					Spec: RoleAssignmentSpec{OrganizationRef: ref("acme"), Role: "Billing Contact", ContactRef: ref("bob")}}
+			},
+			"spec.role"),
+		Entry("an Organization role with minHolders above maxHolders",
+			func() client.Object {
+				return newOrganization("min-max", func(o *Organization) {
+					o.Spec.Roles = []RoleDefinition{{Name: "auditor", MinHolders: ptr(int32(3)), MaxHolders: ptr(int32(2))}}
+				})
+			},
+			"spec.roles[0]", "minHolders must not exceed maxHolders"),
+		Entry("an Organization webhook whose url is not http(s)",
+			func() client.Object {
+				return newOrganization("bad-hook", func(o *Organization) {
+					o.Spec.Notifications = &NotificationSettings{Webhooks: []WebhookSettings{
+						{Name: "audit", URL: "ftp://hooks.example", SecretRef: SecretReference{Name: "h"}}}}
+				})
+			},
+			"spec.notifications.webhooks[0].url", "absolute http or https URL"),
+	)
+
+	It("accepts a valid Contact and defaults its locale and standing", func() {
+		ct := newContact("valid", nil)
+		Expect(c.Create(ctx, ct)).To(Succeed())
+		Expect(ct.Spec.Locale).To(Equal(LocaleEnglish))
+		Expect(ct.Spec.AccountStanding).To(Equal(AccountStandingGood))
+	})
+
+	It("defaults an Organization's approval settings", func() {
+		o := newOrganization("defaults", nil)
+		Expect(c.Create(ctx, o)).To(Succeed())
+		Expect(o.Spec.Approval.TokenTTL).NotTo(BeNil())
+		Expect(o.Spec.Approval.TokenTTL.Duration.String()).To(Equal("168h0m0s"))
+		Expect(*o.Spec.Approval.MaxAttempts).To(BeEquivalentTo(5))
+	})
+
+	It("keeps a Contact's organizationRef immutable", func() {
+		ct := newContact("moves", nil)
+		Expect(c.Create(ctx, ct)).To(Succeed())
+		ct.Spec.OrganizationRef = ref("other")
+		err := c.Update(ctx, ct)
+		Expect(apierrors.IsInvalid(err)).To(BeTrue(), "got %v", err)
+		Expect(err.Error()).To(ContainSubstring("spec.organizationRef is immutable"))
+	})
+
+	It("keeps a RoleAssignment's role immutable but lets contactRef change", func() {
+		ra := &RoleAssignment{ObjectMeta: metav1.ObjectMeta{Name: "ra", Namespace: ns},
+			Spec: RoleAssignmentSpec{OrganizationRef: ref("acme"), Role: "billing", ContactRef: ref("bob")}}
+		Expect(c.Create(ctx, ra)).To(Succeed())
+		ra.Spec.ContactRef = ref("carol")
+		Expect(c.Update(ctx, ra)).To(Succeed())
+		ra.Spec.Role = "renewal"
+		err := c.Update(ctx, ra)
+		Expect(apierrors.IsInvalid(err)).To(BeTrue(), "got %v", err)
+		Expect(err.Error()).To(ContainSubstring("spec.role is immutable"))
+	})
+
+	It("keeps a ContactTransfer's spec immutable", func() {
+		t := newTransfer("frozen", nil)
+		Expect(c.Create(ctx, t)).To(Succeed())
+		t.Spec.Reason = "changed my mind"
+		err := c.Update(ctx, t)
+		Expect(apierrors.IsInvalid(err)).To(BeTrue(), "got %v", err)
+		Expect(err.Error()).To(ContainSubstring("spec is immutable"))
+	})
+
+	It("accepts a ContactTransfer for a vacant role (no from)", func() {
+		Expect(c.Create(ctx, newTransfer("vacant", func(t *ContactTransfer) { t.Spec.From = nil }))).To(Succeed())
+	})
+})
+
+func ptr[T any](v T) *T { return &v }

@@ -1,0 +1,200 @@
+/*
+Copyright 2026 The Roster Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"context"
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	kerrors "k8s.io/apimachinery/pkg/util/errors"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+
+	"roster.dev/roster/api/v1alpha1"
+	"roster.dev/roster/internal/index"
+	"roster.dev/roster/internal/roles"
+)
+
+// ContactReconciler keeps a Contact's status true (the roles it holds, whether it can hold roles), makes it
+// owned by its Organization, and moves the roles of a disabled contact to its successor.
+type ContactReconciler struct {
+	client.Client
+	Recorder events.EventRecorder
+	// Reassign moves one assignment of a disabled contact to its successor.
+	Reassign func(ctx context.Context, ra *v1alpha1.RoleAssignment, successor *v1alpha1.Contact) error
+}
+
+// contactScope carries one reconcile's state between phases.
+type contactScope struct {
+	contact *v1alpha1.Contact
+	facts   contactFacts
+}
+
+// contactFacts is what a Contact's status is computed from.
+type contactFacts struct {
+	organizationMissing bool
+	held                []v1alpha1.HeldRole
+	// duplicateOf names the older contact of the organization with the same email.
+	duplicateOf string
+	// successorProblem says why spec.reassignTo cannot take the roles over.
+	successorProblem string
+}
+
+// +kubebuilder:rbac:groups=roster.dev,resources=contacts,verbs=get;list;watch;update;patch
+// +kubebuilder:rbac:groups=roster.dev,resources=contacts/status,verbs=get;update;patch
+
+// Reconcile runs the contact's phases and patches its status once.
+func (r *ContactReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	contact := &v1alpha1.Contact{}
+	if err := r.Get(ctx, req.NamespacedName, contact); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !contact.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, nil
+	}
+	before := contact.DeepCopy()
+	s := &contactScope{contact: contact}
+
+	result, err := runPhases(ctx, s, r.reconcileOrganization, r.reconcileEmail, r.reconcileReassignment)
+	if err == nil {
+		setContactStatus(contact, s.facts)
+	}
+	if patchErr := patchStatus(ctx, r.Client, before, contact); patchErr != nil {
+		return result, kerrors.NewAggregate([]error{err, patchErr})
+	}
+	return result, err
+}
+
+// reconcileOrganization makes the contact owned by its organization and reads the roles it holds.
+func (r *ContactReconciler) reconcileOrganization(ctx context.Context, s *contactScope) (ctrl.Result, error) {
+	org := &v1alpha1.Organization{}
+	err := r.Get(ctx, client.ObjectKey{Namespace: s.contact.Namespace, Name: s.contact.Spec.OrganizationRef.Name}, org)
+	if apierrors.IsNotFound(err) {
+		// Nothing to do until the organization exists: its creation enqueues this contact.
+		s.facts.organizationMissing = true
+		return ctrl.Result{}, nil
+	}
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if err := ensureOwnedBy(ctx, r.Client, s.contact, org); err != nil {
+		return ctrl.Result{}, err
+	}
+	in, err := LoadInput(ctx, r.Client, org)
+	if err != nil {
+		// An invalid catalogue is reported on the Organization; the contact holds nothing meanwhile.
+		return ctrl.Result{}, ignoreInvalidCatalogue(err)
+	}
+	s.facts.held = roles.Evaluate(in).ContactRoles[s.contact.Name]
+	return ctrl.Result{}, nil
+}
+
+// reconcileEmail finds an older contact of the organization with the same email (admission rejects
+// duplicates; this reports one that slipped through a race).
+func (r *ContactReconciler) reconcileEmail(ctx context.Context, s *contactScope) (ctrl.Result, error) {
+	c := s.contact
+	var same v1alpha1.ContactList
+	if err := r.List(ctx, &same, client.InNamespace(c.Namespace),
+		client.MatchingFields{index.ByEmail: index.EmailKey(c.Spec.OrganizationRef.Name, c.Spec.Email)}); err != nil {
+		return ctrl.Result{}, err
+	}
+	for i := range same.Items {
+		other := &same.Items[i]
+		if other.Name != c.Name && other.DeletionTimestamp.IsZero() && olderObject(other, c) {
+			s.facts.duplicateOf = other.Name
+			break
+		}
+	}
+	return ctrl.Result{}, nil
+}
+
+// reconcileReassignment moves each assignment of a disabled contact to spec.reassignTo.
+func (r *ContactReconciler) reconcileReassignment(ctx context.Context, s *contactScope) (ctrl.Result, error) {
+	c := s.contact
+	if !c.Spec.Disabled || c.Spec.ReassignTo == nil || s.facts.organizationMissing {
+		return ctrl.Result{}, nil
+	}
+	successor := &v1alpha1.Contact{}
+	err := r.Get(ctx, client.ObjectKey{Namespace: c.Namespace, Name: c.Spec.ReassignTo.Name}, successor)
+	switch {
+	case apierrors.IsNotFound(err):
+		s.facts.successorProblem = fmt.Sprintf("spec.reassignTo: contact %q does not exist: create it or name another successor", c.Spec.ReassignTo.Name)
+		return ctrl.Result{}, nil
+	case err != nil:
+		return ctrl.Result{}, err
+	case successor.Spec.Disabled:
+		s.facts.successorProblem = fmt.Sprintf("spec.reassignTo: contact %q is disabled: enable it or name another successor", successor.Name)
+		return ctrl.Result{}, nil
+	case successor.Spec.OrganizationRef != c.Spec.OrganizationRef:
+		s.facts.successorProblem = fmt.Sprintf("spec.reassignTo: contact %q belongs to organization %q: name a contact of %q", successor.Name, successor.Spec.OrganizationRef.Name, c.Spec.OrganizationRef.Name)
+		return ctrl.Result{}, nil
+	}
+	var assignments v1alpha1.RoleAssignmentList
+	if err := r.List(ctx, &assignments, client.InNamespace(c.Namespace), client.MatchingFields{index.ByContact: c.Name}); err != nil {
+		return ctrl.Result{}, err
+	}
+	for i := range assignments.Items {
+		ra := &assignments.Items[i]
+		if ra.Spec.ContactRef.Name != c.Name || !ra.DeletionTimestamp.IsZero() {
+			continue
+		}
+		if err := r.Reassign(ctx, ra, successor); err != nil {
+			return ctrl.Result{}, fmt.Errorf("reassigning %s to %s: %w", ra.Name, successor.Name, err)
+		}
+		r.Recorder.Eventf(c, ra, "Normal", "RoleReassigned", "Reassign",
+			"role %s%s moves from disabled contact %s to %s", ra.Spec.Role, scopeSuffix(ra.Spec.Scope), c.Name, successor.Name)
+	}
+	return ctrl.Result{}, nil
+}
+
+// ReassignDirectly points the assignment at the successor. It is the reassignment used until holder
+// changes go through ContactTransfers.
+func ReassignDirectly(c client.Client) func(ctx context.Context, ra *v1alpha1.RoleAssignment, successor *v1alpha1.Contact) error {
+	return func(ctx context.Context, ra *v1alpha1.RoleAssignment, successor *v1alpha1.Contact) error {
+		before := ra.DeepCopy()
+		ra.Spec.ContactRef.Name = successor.Name
+		return patchObject(ctx, c, before, ra)
+	}
+}
+
+// SetupWithManager watches Contacts, their Organization, and the RoleAssignments naming them.
+func (r *ContactReconciler) SetupWithManager(mgr ctrl.Manager, opts controller.Options) error {
+	m := mapper{c: mgr.GetClient()}
+	return ctrl.NewControllerManagedBy(mgr).
+		For(&v1alpha1.Contact{}, builder.WithPredicates(generationOrAnnotationsChanged())).
+		Watches(&v1alpha1.Contact{}, handler.EnqueueRequestsFromMapFunc(m.contactsWithSameEmail)).
+		Watches(&v1alpha1.Organization{}, handler.EnqueueRequestsFromMapFunc(m.contactsOfOrganization)).
+		Watches(&v1alpha1.RoleAssignment{}, handler.EnqueueRequestsFromMapFunc(contactsOfAssignment)).
+		WithOptions(opts).
+		Named("contact").
+		Complete(r)
+}
+
+// ensureOwnedBy makes org an owner of obj, so that deleting the organization deletes obj.
+func ensureOwnedBy(ctx context.Context, c client.Client, obj client.Object, org *v1alpha1.Organization) error {
+	before := obj.DeepCopyObject().(client.Object)
+	if err := controllerutil.SetOwnerReference(org, obj, c.Scheme()); err != nil {
+		return err
+	}
+	return patchObject(ctx, c, before, obj)
+}

@@ -1,0 +1,69 @@
+/*
+Copyright 2026 The Roster Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"fmt"
+	"strings"
+
+	"roster.dev/roster/api/v1alpha1"
+)
+
+// setContactStatus computes a Contact's status from what the reconcile found.
+func setContactStatus(c *v1alpha1.Contact, f contactFacts) {
+	gen := c.Generation
+	c.Status.Roles = f.held
+	c.Status.RolesSummary = rolesSummary(f.held)
+	c.Status.ObservedGeneration = gen
+	conds := &c.Status.Conditions
+	switch {
+	case f.organizationMissing:
+		c.Status.Roles, c.Status.RolesSummary = nil, ""
+		setReady(conds, gen, false, false, v1alpha1.OrganizationNotFoundReason,
+			fmt.Sprintf("spec.organizationRef: organization %q does not exist: create it or fix the reference", c.Spec.OrganizationRef.Name))
+	case f.duplicateOf != "":
+		setReady(conds, gen, false, true, v1alpha1.DuplicateEmailReason,
+			fmt.Sprintf("spec.email: contact %q of the same organization already uses %s: use another address or delete one of them", f.duplicateOf, c.Spec.Email))
+	case f.successorProblem != "":
+		setReady(conds, gen, false, true, v1alpha1.SuccessorUnavailableReason, f.successorProblem)
+	case c.Spec.Disabled:
+		setReady(conds, gen, true, false, v1alpha1.ContactDisabledReason, "disabled: holds no active role and gets no notifications")
+	default:
+		setReady(conds, gen, true, false, v1alpha1.ReconciledReason, fmt.Sprintf("holds %d role(s)", len(f.held)))
+	}
+}
+
+// scopeSuffix renders a scope for messages: "" for organization-wide roles.
+func scopeSuffix(scope string) string {
+	if scope == "" {
+		return ""
+	}
+	return " (scope " + scope + ")"
+}
+
+// rolesSummary renders held roles for the ROLES column: "primary,technical/site-paris".
+func rolesSummary(held []v1alpha1.HeldRole) string {
+	parts := make([]string, 0, len(held))
+	for _, h := range held {
+		if h.Scope != "" {
+			parts = append(parts, h.Role+"/"+h.Scope)
+		} else {
+			parts = append(parts, h.Role)
+		}
+	}
+	return strings.Join(parts, ",")
+}

@@ -1,0 +1,62 @@
+/*
+Copyright 2026 The Roster Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"roster.dev/roster/api/v1alpha1"
+	"roster.dev/roster/internal/index"
+	"roster.dev/roster/internal/roles"
+)
+
+// LoadInput reads, through the cache indexes, what the role rules need to know about one organization:
+// its catalogue, its contacts and its assignments. A catalogue that does not validate is returned as an
+// error wrapping its field errors.
+func LoadInput(ctx context.Context, c client.Reader, org *v1alpha1.Organization) (roles.Input, error) {
+	cat, errs := roles.NewCatalogue(org.Spec.Roles)
+	if len(errs) > 0 {
+		return roles.Input{}, &InvalidCatalogueError{Errs: errs.ToAggregate().Error()}
+	}
+	inOrg := []client.ListOption{client.InNamespace(org.Namespace), client.MatchingFields{index.ByOrganization: org.Name}}
+	var contacts v1alpha1.ContactList
+	if err := c.List(ctx, &contacts, inOrg...); err != nil {
+		return roles.Input{}, fmt.Errorf("listing contacts of organization %s: %w", org.Name, err)
+	}
+	var assignments v1alpha1.RoleAssignmentList
+	if err := c.List(ctx, &assignments, inOrg...); err != nil {
+		return roles.Input{}, fmt.Errorf("listing role assignments of organization %s: %w", org.Name, err)
+	}
+	return roles.Input{Organization: org, Catalogue: cat, Contacts: contacts.Items, Assignments: assignments.Items}, nil
+}
+
+// InvalidCatalogueError reports an Organization whose spec.roles do not form a valid catalogue.
+type InvalidCatalogueError struct{ Errs string }
+
+func (e *InvalidCatalogueError) Error() string { return "invalid role catalogue: " + e.Errs }
+
+// ignoreInvalidCatalogue drops an InvalidCatalogueError, which the Organization reports.
+func ignoreInvalidCatalogue(err error) error {
+	if invalid := (*InvalidCatalogueError)(nil); errors.As(err, &invalid) {
+		return nil
+	}
+	return err
+}

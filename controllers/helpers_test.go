@@ -1,0 +1,157 @@
+/*
+Copyright 2026 The Roster Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers_test
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+
+	"github.com/fluxcd/cli-utils/pkg/kstatus/status"
+	. "github.com/onsi/gomega"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/yaml"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"roster.dev/roster/api/v1alpha1"
+)
+
+// Builders for the objects of one test namespace.
+
+func organization(ns, name string, mutate ...func(*v1alpha1.Organization)) *v1alpha1.Organization {
+	o := &v1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: v1alpha1.OrganizationSpec{DisplayName: name}}
+	for _, m := range mutate {
+		m(o)
+	}
+	return o
+}
+
+func withScopes(names ...string) func(*v1alpha1.Organization) {
+	return func(o *v1alpha1.Organization) {
+		for _, n := range names {
+			o.Spec.Scopes = append(o.Spec.Scopes, v1alpha1.Scope{Name: n})
+		}
+	}
+}
+
+func contact(ns, org, name string, mutate ...func(*v1alpha1.Contact)) *v1alpha1.Contact {
+	c := &v1alpha1.Contact{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: v1alpha1.ContactSpec{OrganizationRef: v1alpha1.LocalObjectReference{Name: org}, Email: name + "@" + org + ".example"}}
+	for _, m := range mutate {
+		m(c)
+	}
+	return c
+}
+
+func assignment(ns, org, name, role, scope, holder string) *v1alpha1.RoleAssignment {
+	return &v1alpha1.RoleAssignment{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: v1alpha1.RoleAssignmentSpec{OrganizationRef: v1alpha1.LocalObjectReference{Name: org}, Role: role, Scope: scope,
+			ContactRef: v1alpha1.LocalObjectReference{Name: holder}}}
+}
+
+// create creates each object and fails the test on error.
+func create(objs ...client.Object) {
+	for _, o := range objs {
+		ExpectWithOffset(1, k8sClient.Create(context.Background(), o)).To(Succeed(), "create %s", o.GetName())
+	}
+}
+
+// conditionsOf returns the conditions of any Roster object.
+func conditionsOf(obj client.Object) []metav1.Condition {
+	switch o := obj.(type) {
+	case *v1alpha1.Organization:
+		return o.Status.Conditions
+	case *v1alpha1.Contact:
+		return o.Status.Conditions
+	case *v1alpha1.RoleAssignment:
+		return o.Status.Conditions
+	case *v1alpha1.ContactTransfer:
+		return o.Status.Conditions
+	}
+	return nil
+}
+
+// condition fetches obj and returns its condition of the given type (nil when absent), for Eventually.
+func condition(obj client.Object, typ string) func(Gomega) *metav1.Condition {
+	return func(g Gomega) *metav1.Condition {
+		g.Expect(k8sClient.Get(context.Background(), client.ObjectKeyFromObject(obj), obj)).To(Succeed())
+		c := meta.FindStatusCondition(conditionsOf(obj), typ)
+		if c != nil {
+			// A condition is only current when it speaks of the object's current generation.
+			g.Expect(c.ObservedGeneration).To(Equal(obj.GetGeneration()), "condition %s is stale", typ)
+		}
+		return c
+	}
+}
+
+// haveStatus matches a condition with the given status and reason ("" for any reason).
+func haveStatus(s metav1.ConditionStatus, reason string) OmegaMatcher {
+	m := []OmegaMatcher{Not(BeNil()), HaveField("Status", s)}
+	if reason != "" {
+		m = append(m, HaveField("Reason", reason))
+	}
+	return And(m...)
+}
+
+// kstatusOf computes the kstatus of obj as Flux and Argo CD health checks do.
+func kstatusOf(obj client.Object) func(Gomega) status.Status {
+	return func(g Gomega) status.Status {
+		g.Expect(k8sClient.Get(context.Background(), client.ObjectKeyFromObject(obj), obj)).To(Succeed())
+		raw, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+		g.Expect(err).NotTo(HaveOccurred())
+		res, err := status.Compute(&unstructured.Unstructured{Object: raw})
+		g.Expect(err).NotTo(HaveOccurred())
+		return res.Status
+	}
+}
+
+// samples reads config/samples/ into typed objects placed in ns.
+func samples(ns string) []client.Object {
+	var out []client.Object
+	files, err := filepath.Glob(filepath.Join("..", "config", "samples", "*.yaml"))
+	Expect(err).NotTo(HaveOccurred())
+	Expect(files).NotTo(BeEmpty())
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		Expect(err).NotTo(HaveOccurred())
+		dec := yaml.NewYAMLOrJSONDecoder(bytes.NewReader(data), 4096)
+		for {
+			u := &unstructured.Unstructured{}
+			if err := dec.Decode(&u.Object); err != nil {
+				break
+			}
+			if len(u.Object) == 0 {
+				continue
+			}
+			obj, err := scheme.New(u.GroupVersionKind())
+			Expect(err).NotTo(HaveOccurred())
+			Expect(runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, obj)).To(Succeed())
+			co := obj.(client.Object)
+			co.SetNamespace(ns)
+			out = append(out, co)
+		}
+	}
+	return out
+}
+
+func isAlreadyExists(err error) bool { return apierrors.IsAlreadyExists(err) }

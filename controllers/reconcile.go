@@ -1,0 +1,101 @@
+/*
+Copyright 2026 The Roster Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"context"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"roster.dev/roster/api/v1alpha1"
+)
+
+// phase is one step of a Reconcile. Phases run in order; the first error stops the list.
+type phase[S any] func(ctx context.Context, s S) (ctrl.Result, error)
+
+// runPhases runs the phases in order and returns the soonest requeue any of them asked for.
+func runPhases[S any](ctx context.Context, s S, phases ...phase[S]) (ctrl.Result, error) {
+	var result ctrl.Result
+	for _, p := range phases {
+		r, err := p(ctx, s)
+		if err != nil {
+			return result, err
+		}
+		result = soonest(result, r)
+	}
+	return result, nil
+}
+
+// soonest merges two results, keeping the shortest non-zero RequeueAfter.
+func soonest(a, b ctrl.Result) ctrl.Result {
+	if a.RequeueAfter == 0 || (b.RequeueAfter != 0 && b.RequeueAfter < a.RequeueAfter) {
+		a.RequeueAfter = b.RequeueAfter
+	}
+	return a
+}
+
+// patchStatus writes obj's status with a merge patch against before, and skips the write when nothing
+// changed, so that reconciling an object at rest makes no API call.
+func patchStatus(ctx context.Context, c client.Client, before, obj client.Object) error {
+	patch := client.MergeFrom(before)
+	data, err := patch.Data(obj)
+	if err != nil {
+		return err
+	}
+	if string(data) == "{}" {
+		return nil
+	}
+	return c.Status().Patch(ctx, obj, patch)
+}
+
+// patchObject writes obj's metadata or spec with a merge patch against before, skipping no-op writes.
+func patchObject(ctx context.Context, c client.Client, before, obj client.Object) error {
+	patch := client.MergeFrom(before)
+	data, err := patch.Data(obj)
+	if err != nil {
+		return err
+	}
+	if string(data) == "{}" {
+		return nil
+	}
+	return c.Patch(ctx, obj, patch)
+}
+
+// setCondition sets a condition for the given generation; lastTransitionTime only moves when the status does.
+func setCondition(conds *[]metav1.Condition, generation int64, typ string, status metav1.ConditionStatus, reason, message string) {
+	meta.SetStatusCondition(conds, metav1.Condition{
+		Type: typ, Status: status, Reason: reason, Message: message, ObservedGeneration: generation,
+	})
+}
+
+// setReady sets Ready and keeps Stalled in step: Stalled is present (True) only when stalled is set,
+// as kstatus expects of an abnormal-true condition.
+func setReady(conds *[]metav1.Condition, generation int64, ready bool, stalled bool, reason, message string) {
+	status := metav1.ConditionFalse
+	if ready {
+		status = metav1.ConditionTrue
+	}
+	setCondition(conds, generation, v1alpha1.ReadyCondition, status, reason, message)
+	if stalled {
+		setCondition(conds, generation, v1alpha1.StalledCondition, metav1.ConditionTrue, reason, message)
+	} else {
+		meta.RemoveStatusCondition(conds, v1alpha1.StalledCondition)
+	}
+}

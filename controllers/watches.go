@@ -1,0 +1,124 @@
+/*
+Copyright 2026 The Roster Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"context"
+
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"roster.dev/roster/api/v1alpha1"
+	"roster.dev/roster/internal/index"
+)
+
+// This file maps a change of one object to exactly the objects it affects, through the cache indexes of
+// package index.
+
+// organizationOf maps a Contact, RoleAssignment or ContactTransfer to its Organization.
+func organizationOf(_ context.Context, obj client.Object) []reconcile.Request {
+	var name string
+	switch o := obj.(type) {
+	case *v1alpha1.Contact:
+		name = o.Spec.OrganizationRef.Name
+	case *v1alpha1.RoleAssignment:
+		name = o.Spec.OrganizationRef.Name
+	case *v1alpha1.ContactTransfer:
+		name = o.Spec.OrganizationRef.Name
+	}
+	if name == "" {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: obj.GetNamespace(), Name: name}}}
+}
+
+// contactsOfAssignment maps a RoleAssignment to the contacts it names (desired and current holder).
+func contactsOfAssignment(_ context.Context, obj client.Object) []reconcile.Request {
+	ra := obj.(*v1alpha1.RoleAssignment)
+	var reqs []reconcile.Request
+	for _, name := range []string{ra.Spec.ContactRef.Name, ra.Status.Holder} {
+		if name != "" && (len(reqs) == 0 || reqs[0].Name != name) {
+			reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: ra.Namespace, Name: name}})
+		}
+	}
+	return reqs
+}
+
+// mapper looks up affected objects through the cache indexes.
+type mapper struct{ c client.Reader }
+
+// listRequests lists objects of one kind matching an index value in obj's namespace, as requests.
+func (m mapper) listRequests(ctx context.Context, list client.ObjectList, namespace, field, value string) []reconcile.Request {
+	if err := m.c.List(ctx, list, client.InNamespace(namespace), client.MatchingFields{field: value}); err != nil {
+		return nil
+	}
+	var reqs []reconcile.Request
+	switch l := list.(type) {
+	case *v1alpha1.ContactList:
+		for i := range l.Items {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&l.Items[i])})
+		}
+	case *v1alpha1.RoleAssignmentList:
+		for i := range l.Items {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&l.Items[i])})
+		}
+	case *v1alpha1.ContactTransferList:
+		for i := range l.Items {
+			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&l.Items[i])})
+		}
+	}
+	return reqs
+}
+
+// contactsOfOrganization maps an Organization to its Contacts.
+func (m mapper) contactsOfOrganization(ctx context.Context, obj client.Object) []reconcile.Request {
+	return m.listRequests(ctx, &v1alpha1.ContactList{}, obj.GetNamespace(), index.ByOrganization, obj.GetName())
+}
+
+// assignmentsOfOrganization maps an Organization to its RoleAssignments.
+func (m mapper) assignmentsOfOrganization(ctx context.Context, obj client.Object) []reconcile.Request {
+	return m.listRequests(ctx, &v1alpha1.RoleAssignmentList{}, obj.GetNamespace(), index.ByOrganization, obj.GetName())
+}
+
+// assignmentsOfContact maps a Contact to the RoleAssignments that name it.
+func (m mapper) assignmentsOfContact(ctx context.Context, obj client.Object) []reconcile.Request {
+	return m.listRequests(ctx, &v1alpha1.RoleAssignmentList{}, obj.GetNamespace(), index.ByContact, obj.GetName())
+}
+
+// contactsWithSameEmail maps a Contact to the contacts of its organization sharing its email, so that the
+// survivor of a duplicate learns when the other goes.
+func (m mapper) contactsWithSameEmail(ctx context.Context, obj client.Object) []reconcile.Request {
+	c := obj.(*v1alpha1.Contact)
+	key := index.EmailKey(c.Spec.OrganizationRef.Name, c.Spec.Email)
+	return m.listRequests(ctx, &v1alpha1.ContactList{}, c.Namespace, index.ByEmail, key)
+}
+
+// competingAssignments maps a RoleAssignment to the assignments of the same (organization, role, scope),
+// whose standing may change with it.
+func (m mapper) competingAssignments(ctx context.Context, obj client.Object) []reconcile.Request {
+	ra := obj.(*v1alpha1.RoleAssignment)
+	key := index.RoleScopeKey(ra.Spec.OrganizationRef.Name, ra.Spec.Role, ra.Spec.Scope)
+	return m.listRequests(ctx, &v1alpha1.RoleAssignmentList{}, ra.Namespace, index.ByRoleScope, key)
+}
+
+// generationOrAnnotationsChanged skips the status-only updates a controller makes to its own objects.
+func generationOrAnnotationsChanged() predicate.Predicate {
+	return predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{},
+		predicate.LabelChangedPredicate{})
+}

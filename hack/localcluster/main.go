@@ -1,0 +1,373 @@
+//go:build unix
+
+/*
+Copyright 2026 The Roster Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Command localcluster runs Roster on a laptop that has no cluster: it is what
+// `make run` uses when no kubeconfig is configured.
+//
+// It starts a local control plane (etcd + kube-apiserver, the binaries found
+// through KUBEBUILDER_ASSETS, e.g. bin/k8s) with envtest, keeping etcd's data in
+// <dir>/etcd so that a restart loses nothing; installs the CRDs from
+// config/crd/bases and the webhook configurations from
+// config/webhook/manifests.yaml (pointed at the local manager); writes an admin
+// kubeconfig to <dir>/kubeconfig; then runs the manager binary in the
+// foreground against it. Ctrl-C (or SIGTERM) stops the manager, then the control
+// plane. Deleting <dir> wipes the data.
+//
+//	KUBEBUILDER_ASSETS=bin/k8s go run ./hack/localcluster --dir bin/local --manager bin/manager [-- manager flags...]
+package main
+
+import (
+	"flag"
+	"fmt"
+	"log"
+	"net"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/go-logr/logr/funcr"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+)
+
+const (
+	crdDir          = "config/crd/bases"
+	webhookManifest = "config/webhook/manifests.yaml"
+	contextName     = "roster-local"
+
+	// Fixed addresses of the manager's other servers (see the manager flags below).
+	metricsAddr = "127.0.0.1:18080"
+	healthAddr  = "127.0.0.1:18081"
+
+	managerStopTimeout = 20 * time.Second
+)
+
+func main() {
+	log.SetFlags(0)
+	log.SetPrefix("localcluster: ")
+	os.Exit(run())
+}
+
+func run() int {
+	dirFlag := flag.String("dir", "bin/local", "directory for the control plane's data, certificates, logs and kubeconfig")
+	manager := flag.String("manager", "bin/manager", "manager binary to run against the local control plane")
+	apiPort := flag.Int("apiserver-port", 16443, "kube-apiserver port on 127.0.0.1")
+	webhookPort := flag.Int("webhook-port", 19443, "port on 127.0.0.1 the manager serves webhooks on")
+	flag.Usage = func() {
+		fmt.Fprintf(flag.CommandLine.Output(), "Usage: %s [flags] [-- manager flags...]\n", os.Args[0])
+		flag.PrintDefaults()
+	}
+	flag.Parse()
+	extraArgs := flag.Args()
+
+	// Catch signals from the start: a Ctrl-C while the control plane comes up
+	// must still stop it.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+
+	dir, err := filepath.Abs(*dirFlag)
+	if err != nil {
+		log.Print(err)
+		return 1
+	}
+	if st, err := os.Stat(*manager); err != nil || st.IsDir() {
+		log.Printf("manager binary %s not found; build it with `go build -o %s .`", *manager, *manager)
+		return 1
+	}
+	etcdDir := filepath.Join(dir, "etcd")
+	apiDir := filepath.Join(dir, "apiserver")
+	certDir := filepath.Join(dir, "webhook-certs")
+	kubeconfig := filepath.Join(dir, "kubeconfig")
+	if err := os.MkdirAll(etcdDir, 0o700); err != nil {
+		log.Print(err)
+		return 1
+	}
+
+	// One launcher per directory; anything still pointing at it is left over
+	// from a run that was killed, and gets stopped.
+	unlock, err := lockDir(dir)
+	if err != nil {
+		log.Print(err)
+		return 1
+	}
+	defer unlock()
+	if err := stopStale(
+		"--webhook-cert-dir="+certDir, // manager
+		"--cert-dir="+apiDir,          // kube-apiserver
+		"--data-dir="+etcdDir,         // etcd
+	); err != nil {
+		log.Print(err)
+		return 1
+	}
+	for _, p := range []struct {
+		addr, what string
+	}{
+		{net.JoinHostPort("127.0.0.1", strconv.Itoa(*apiPort)), "kube-apiserver (--apiserver-port)"},
+		{net.JoinHostPort("127.0.0.1", strconv.Itoa(*webhookPort)), "webhooks (--webhook-port)"},
+		{metricsAddr, "manager metrics"},
+		{healthAddr, "manager health probes"},
+	} {
+		if err := portFree(p.addr); err != nil {
+			log.Printf("%s for %s is taken (another `make run` or operator running?): %v", p.addr, p.what, err)
+			return 1
+		}
+	}
+	// The apiserver's serving certificates and the webhook certificates are
+	// regenerated on each run (envtest only returns the CA of certificates it
+	// generates); only etcd's data is kept.
+	for _, d := range []string{apiDir, certDir} {
+		if err := os.RemoveAll(d); err != nil {
+			log.Print(err)
+			return 1
+		}
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			log.Print(err)
+			return 1
+		}
+	}
+	if _, err := os.Stat(webhookManifest); err != nil {
+		log.Printf("no %s; installing no webhooks", webhookManifest)
+	}
+
+	// envtest logs its retries and errors through controller-runtime's logger.
+	ctrllog.SetLogger(funcr.New(func(prefix, args string) {
+		log.Printf("envtest: %s %s", prefix, args)
+	}, funcr.Options{}))
+
+	env, logs, err := newEnv(dir, etcdDir, apiDir, *apiPort, *webhookPort)
+	if err != nil {
+		log.Print(err)
+		return 1
+	}
+	defer logs.Close()
+	log.Printf("starting etcd and kube-apiserver (logs in %s, %s)", logs.etcd.Name(), logs.api.Name())
+	started := make(chan error, 1)
+	go func() { _, err := env.Start(); started <- err }()
+	select {
+	case err = <-started:
+	case sig := <-sigs:
+		log.Printf("got %v; stopping once the control plane has started", sig)
+		<-started
+		stopEnv(env)
+		return 0
+	}
+	if err != nil {
+		log.Printf("starting the control plane: %v", err)
+		log.Printf("see %s and %s", logs.etcd.Name(), logs.api.Name())
+		stopEnv(env)
+		return 1
+	}
+
+	version, err := setUp(env, kubeconfig, certDir)
+	if err != nil {
+		log.Print(err)
+		stopEnv(env)
+		return 1
+	}
+	printUsage(*dirFlag, version)
+
+	code := runManager(*manager, extraArgs, kubeconfig, certDir, *webhookPort, sigs)
+	stopEnv(env)
+	return code
+}
+
+// logFiles holds the control plane's output, kept in the data directory.
+type logFiles struct{ etcd, api *os.File }
+
+func (l logFiles) Close() {
+	l.etcd.Close()
+	l.api.Close()
+}
+
+func newEnv(dir, etcdDir, apiDir string, apiPort, webhookPort int) (*envtest.Environment, logFiles, error) {
+	etcdLog, err := os.Create(filepath.Join(dir, "etcd.log"))
+	if err != nil {
+		return nil, logFiles{}, err
+	}
+	apiLog, err := os.Create(filepath.Join(dir, "kube-apiserver.log"))
+	if err != nil {
+		etcdLog.Close()
+		return nil, logFiles{}, err
+	}
+
+	// A DataDir (and CertDir) we set is ours: envtest only deletes the
+	// directories it created itself.
+	etcd := &envtest.Etcd{DataDir: etcdDir, Out: etcdLog, Err: etcdLog}
+	// envtest turns fsync off for speed; this data is meant to last.
+	etcd.Configure().Set("unsafe-no-fsync", "false")
+	api := &envtest.APIServer{CertDir: apiDir, Out: apiLog, Err: apiLog}
+	api.SecureServing.Address = "127.0.0.1"
+	api.SecureServing.Port = strconv.Itoa(apiPort)
+
+	env := &envtest.Environment{
+		ControlPlane: envtest.ControlPlane{Etcd: etcd, APIServer: api},
+		// Used when KUBEBUILDER_ASSETS is not set.
+		BinaryAssetsDirectory:    "bin/k8s",
+		ControlPlaneStartTimeout: time.Minute,
+		ControlPlaneStopTimeout:  20 * time.Second,
+		CRDInstallOptions:        envtest.CRDInstallOptions{Paths: []string{crdDir}},
+		ErrorIfCRDPathMissing:    true,
+		WebhookInstallOptions: envtest.WebhookInstallOptions{
+			Paths:                    []string{webhookManifest},
+			IgnoreErrorIfPathMissing: true,
+			LocalServingHost:         "127.0.0.1",
+			LocalServingPort:         webhookPort,
+		},
+	}
+	return env, logFiles{etcdLog, apiLog}, nil
+}
+
+// setUp writes the kubeconfig, copies the webhook serving certificate where
+// the manager will read it, and returns the API server's version.
+func setUp(env *envtest.Environment, kubeconfig, certDir string) (string, error) {
+	// envtest writes the webhook certificate to a temporary directory of its
+	// own (removed by Stop); give the manager a stable path.
+	for _, f := range []string{"tls.crt", "tls.key"} {
+		data, err := os.ReadFile(filepath.Join(env.WebhookInstallOptions.LocalServingCertDir, f))
+		if err != nil {
+			return "", fmt.Errorf("reading the webhook certificate: %w", err)
+		}
+		if err := os.WriteFile(filepath.Join(certDir, f), data, 0o600); err != nil {
+			return "", err
+		}
+	}
+
+	user, err := env.AddUser(envtest.User{Name: "admin", Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		return "", fmt.Errorf("provisioning the admin user: %w", err)
+	}
+	raw, err := user.KubeConfig()
+	if err != nil {
+		return "", err
+	}
+	cfg, err := clientcmd.Load(raw)
+	if err != nil {
+		return "", err
+	}
+	ctx := cfg.Contexts[cfg.CurrentContext]
+	cluster, authInfo := cfg.Clusters[ctx.Cluster], cfg.AuthInfos[ctx.AuthInfo]
+	ctx.Cluster, ctx.AuthInfo, ctx.Namespace = contextName, contextName+"-admin", "default"
+	cfg.Clusters = map[string]*clientcmdapi.Cluster{ctx.Cluster: cluster}
+	cfg.AuthInfos = map[string]*clientcmdapi.AuthInfo{ctx.AuthInfo: authInfo}
+	cfg.Contexts = map[string]*clientcmdapi.Context{contextName: ctx}
+	cfg.CurrentContext = contextName
+	if err := clientcmd.WriteToFile(*cfg, kubeconfig); err != nil {
+		return "", fmt.Errorf("writing %s: %w", kubeconfig, err)
+	}
+
+	dc, err := discovery.NewDiscoveryClientForConfig(user.Config())
+	if err != nil {
+		return "", err
+	}
+	v, err := dc.ServerVersion()
+	if err != nil {
+		return "", fmt.Errorf("asking the API server its version: %w", err)
+	}
+	return v.GitVersion, nil
+}
+
+func printUsage(dir, version string) {
+	// Show the directory relative to the working directory when it is below it
+	// (the Makefile passes an absolute path).
+	if abs, err := filepath.Abs(dir); err == nil {
+		if wd, err := os.Getwd(); err == nil {
+			if rel, err := filepath.Rel(wd, abs); err == nil && !strings.HasPrefix(rel, "..") {
+				dir = rel
+			}
+		}
+	}
+	fmt.Fprintf(os.Stderr, `
+Local control plane ready (Kubernetes %s), data in %s/.
+In another shell:
+  export KUBECONFIG=%s
+  kubectl apply -f config/samples/
+  kubectl get roster -A
+Stop with Ctrl-C; `+"`make clean-local`"+` wipes the data.
+
+`, version, dir, filepath.Join(dir, "kubeconfig"))
+}
+
+// runManager runs the manager in the foreground until it exits or a signal
+// comes, and returns the launcher's exit code.
+func runManager(path string, extra []string, kubeconfig, certDir string, webhookPort int, sigs <-chan os.Signal) int {
+	args := append([]string{
+		"--webhook-host=127.0.0.1",
+		"--webhook-port=" + strconv.Itoa(webhookPort),
+		"--webhook-cert-dir=" + certDir,
+		"--metrics-bind-address=" + metricsAddr,
+		"--health-probe-bind-address=" + healthAddr,
+	}, extra...)
+	cmd := exec.Command(path, args...)
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
+	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+	// Its own process group: a terminal's Ctrl-C reaches only us, and the
+	// manager gets the signal exactly once, from us (controller-runtime exits
+	// at once on a second one).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	log.Printf("running %s %s", path, strings.Join(args, " "))
+	if err := cmd.Start(); err != nil {
+		log.Printf("starting the manager: %v", err)
+		return 1
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+
+	select {
+	case <-done:
+		code := cmd.ProcessState.ExitCode()
+		if code < 0 { // killed by a signal
+			code = 1
+		}
+		log.Printf("manager exited (%v)", cmd.ProcessState)
+		return code
+	case sig := <-sigs:
+		log.Printf("got %v; stopping the manager", sig)
+		_ = cmd.Process.Signal(sig)
+		select {
+		case <-done:
+		case <-time.After(managerStopTimeout):
+			log.Printf("manager still running after %v; killing it", managerStopTimeout)
+			_ = cmd.Process.Kill()
+			<-done
+		}
+		return 0
+	}
+}
+
+func stopEnv(env *envtest.Environment) {
+	log.Print("stopping the control plane")
+	if err := env.Stop(); err != nil {
+		log.Printf("stopping the control plane: %v", err)
+	}
+}
+
+func portFree(addr string) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return err
+	}
+	return l.Close()
+}

@@ -1,0 +1,122 @@
+/*
+Copyright 2026 The Roster Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package index names the field indexes the operator keeps on its cache, and registers them. Controllers,
+// admission webhooks and tests all look neighbours up through these names, never by listing a namespace.
+package index
+
+import (
+	"context"
+	"strings"
+
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"roster.dev/roster/api/v1alpha1"
+)
+
+const (
+	// ByOrganization indexes Contacts, RoleAssignments and ContactTransfers by spec.organizationRef.name.
+	ByOrganization = "spec.organizationRef.name"
+	// ByContact indexes RoleAssignments by every contact they concern: spec.contactRef.name and
+	// status.holder.
+	ByContact = "roster.dev/contact"
+	// ByRoleScope indexes RoleAssignments and ContactTransfers by RoleScopeKey(organization, role, scope).
+	ByRoleScope = "roster.dev/role-scope"
+	// ByEmail indexes Contacts by EmailKey(organization, email): case-insensitive uniqueness checks.
+	ByEmail = "roster.dev/email"
+	// ByParty indexes ContactTransfers by every contact they name (from, to, requestedBy).
+	ByParty = "roster.dev/party"
+)
+
+// RoleScopeKey is the ByRoleScope value of a (organization, role, scope).
+func RoleScopeKey(organization, role, scope string) string {
+	return organization + "/" + role + "/" + scope
+}
+
+// EmailKey is the ByEmail value of an organization's contact email.
+func EmailKey(organization, email string) string {
+	return organization + "/" + strings.ToLower(strings.TrimSpace(email))
+}
+
+// Setup registers every index on the manager's cache.
+func Setup(ctx context.Context, indexer client.FieldIndexer) error {
+	for _, ix := range []struct {
+		obj   client.Object
+		field string
+		fn    client.IndexerFunc
+	}{
+		{&v1alpha1.Contact{}, ByOrganization, func(o client.Object) []string {
+			return []string{o.(*v1alpha1.Contact).Spec.OrganizationRef.Name}
+		}},
+		{&v1alpha1.Contact{}, ByEmail, func(o client.Object) []string {
+			c := o.(*v1alpha1.Contact)
+			return []string{EmailKey(c.Spec.OrganizationRef.Name, c.Spec.Email)}
+		}},
+		{&v1alpha1.RoleAssignment{}, ByOrganization, func(o client.Object) []string {
+			return []string{o.(*v1alpha1.RoleAssignment).Spec.OrganizationRef.Name}
+		}},
+		{&v1alpha1.RoleAssignment{}, ByContact, assignmentContacts},
+		{&v1alpha1.RoleAssignment{}, ByRoleScope, func(o client.Object) []string {
+			ra := o.(*v1alpha1.RoleAssignment)
+			return []string{RoleScopeKey(ra.Spec.OrganizationRef.Name, ra.Spec.Role, ra.Spec.Scope)}
+		}},
+		{&v1alpha1.ContactTransfer{}, ByOrganization, func(o client.Object) []string {
+			return []string{o.(*v1alpha1.ContactTransfer).Spec.OrganizationRef.Name}
+		}},
+		{&v1alpha1.ContactTransfer{}, ByRoleScope, func(o client.Object) []string {
+			t := o.(*v1alpha1.ContactTransfer)
+			return []string{RoleScopeKey(t.Spec.OrganizationRef.Name, t.Spec.Role, t.Spec.Scope)}
+		}},
+		{&v1alpha1.ContactTransfer{}, ByParty, transferParties},
+	} {
+		if err := indexer.IndexField(ctx, ix.obj, ix.field, ix.fn); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func assignmentContacts(o client.Object) []string {
+	ra := o.(*v1alpha1.RoleAssignment)
+	return distinct(ra.Spec.ContactRef.Name, ra.Status.Holder)
+}
+
+func transferParties(o client.Object) []string {
+	t := o.(*v1alpha1.ContactTransfer)
+	from := ""
+	if t.Spec.From != nil {
+		from = t.Spec.From.Name
+	}
+	return distinct(from, t.Spec.To.Name, t.Spec.RequestedBy.Name)
+}
+
+// distinct returns the non-empty names, each once.
+func distinct(names ...string) []string {
+	out := make([]string, 0, len(names))
+	for _, n := range names {
+		if n == "" {
+			continue
+		}
+		seen := false
+		for _, o := range out {
+			seen = seen || o == n
+		}
+		if !seen {
+			out = append(out, n)
+		}
+	}
+	return out
+}

@@ -1,0 +1,340 @@
+/*
+Copyright 2026 The Roster Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package roles
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"roster.dev/roster/api/v1alpha1"
+)
+
+// maxNamed is how many holders a Conflict message names before counting the rest.
+const maxNamed = 5
+
+// Input is what Evaluate needs to know about one organization.
+type Input struct {
+	// Organization must be non-nil.
+	Organization *v1alpha1.Organization
+	// Catalogue is the organization's catalogue; nil means BuiltInCatalogue().
+	Catalogue *Catalogue
+	// Contacts of the organization's namespace. Contacts of other namespaces are ignored; contacts of
+	// other organizations are reported as such when an assignment names them.
+	Contacts []v1alpha1.Contact
+	// Assignments that reference the organization. Others (other organization or namespace) are
+	// ignored and get no result.
+	Assignments []v1alpha1.RoleAssignment
+}
+
+// AssignmentResult is the verdict on one RoleAssignment.
+type AssignmentResult struct {
+	// Effective is true when the assignment gives its contact the role.
+	Effective bool
+	// Holder is the contact holding the role through the assignment, when Effective.
+	Holder string
+	// Reason is v1alpha1.ReconciledReason when Effective, else the reason it is not: UnknownRole,
+	// ScopeRequired, ScopeNotAllowed, ContactNotFound, ContactOfOtherOrganization, ContactDisabled,
+	// Duplicate or Conflict.
+	Reason string
+	// Message is a sentence naming the field at fault and what to do.
+	Message string
+}
+
+// Row is one (role, scope) of the catalogue and who holds it.
+type Row struct {
+	Role  string
+	Scope string
+	// Holders are the contact names holding the role in the scope, sorted.
+	Holders []string
+	// Assignments are the names of the effective assignments behind Holders, sorted.
+	Assignments []string
+	// Required is true when the role needs at least one holder.
+	Required bool
+	// Satisfied is true when the holder count is within [MinHolders, MaxHolders] (MaxHolders 0 =
+	// unbounded).
+	Satisfied bool
+	// MinHolders and MaxHolders are the role's bounds.
+	MinHolders, MaxHolders int32
+}
+
+// Evaluation is who holds what in an organization, and why each assignment is or is not in effect.
+type Evaluation struct {
+	// Rows has one row per (role, scope): catalogue order, then scope order.
+	Rows []Row
+	// Assignments holds a result per assignment name, for every assignment not being deleted.
+	Assignments map[string]AssignmentResult
+	// ContactRoles lists, per contact name, the roles held through effective assignments, sorted by
+	// role then scope. Contacts that hold nothing are absent.
+	ContactRoles map[string][]v1alpha1.HeldRole
+
+	rowIndex map[slot]int
+}
+
+// slot is a (role, scope) pair.
+type slot struct{ role, scope string }
+
+// claim is a contact wanting a slot.
+type claim struct {
+	slot
+	contact string
+}
+
+// holding is a contact holding a slot through an assignment.
+type holding struct{ contact, assignment string }
+
+// DesiredHolder returns the contact the assignment wants to give the role to.
+func DesiredHolder(ra *v1alpha1.RoleAssignment) string {
+	return ra.Spec.ContactRef.Name
+}
+
+// Evaluate decides which assignments of in.Organization are in effect and who holds each (role, scope).
+// Assignments being deleted are ignored. The others are judged oldest first (creationTimestamp, then
+// name; an assignment without creationTimestamp, not yet created, counts as the newest), so that among
+// valid assignments of a (role, scope) the oldest take its MaxHolders places and the rest are in
+// Conflict.
+func Evaluate(in Input) Evaluation {
+	org := in.Organization
+	cat := in.Catalogue
+	if cat == nil {
+		cat = builtInCatalogue
+	}
+
+	scopeSet := make(map[string]bool, len(org.Spec.Scopes))
+	for _, s := range org.Spec.Scopes {
+		scopeSet[s.Name] = true
+	}
+	contacts := make(map[string]*v1alpha1.Contact, len(in.Contacts))
+	for i := range in.Contacts {
+		c := &in.Contacts[i]
+		if sameNamespace(c.Namespace, org.Namespace) {
+			contacts[c.Name] = c
+		}
+	}
+	ras := make([]*v1alpha1.RoleAssignment, 0, len(in.Assignments))
+	for i := range in.Assignments {
+		ra := &in.Assignments[i]
+		if ra.DeletionTimestamp == nil && ra.Spec.OrganizationRef.Name == org.Name &&
+			sameNamespace(ra.Namespace, org.Namespace) {
+			ras = append(ras, ra)
+		}
+	}
+	slices.SortFunc(ras, func(a, b *v1alpha1.RoleAssignment) int { return OlderFirst(a, b) })
+
+	results := make(map[string]AssignmentResult, len(ras))
+	held := make(map[slot][]holding)
+	claimed := make(map[claim]string, len(ras))
+	for _, ra := range ras {
+		results[ra.Name] = judge(ra, org, cat, scopeSet, contacts, held, claimed)
+	}
+
+	ev := Evaluation{
+		Assignments:  results,
+		ContactRoles: make(map[string][]v1alpha1.HeldRole),
+		rowIndex:     make(map[slot]int),
+	}
+	for i := range cat.roles {
+		r := &cat.roles[i]
+		for _, scope := range ScopesOf(*r, org) {
+			hs := held[slot{r.Name, scope}]
+			row := Row{
+				Role: r.Name, Scope: scope,
+				Holders:     make([]string, len(hs)),
+				Assignments: make([]string, len(hs)),
+				Required:    r.Required(),
+				MinHolders:  r.MinHolders, MaxHolders: r.MaxHolders,
+			}
+			for k, h := range hs {
+				row.Holders[k], row.Assignments[k] = h.contact, h.assignment
+				ev.ContactRoles[h.contact] = append(ev.ContactRoles[h.contact], v1alpha1.HeldRole{Role: r.Name, Scope: scope})
+			}
+			slices.Sort(row.Holders)
+			slices.Sort(row.Assignments)
+			n := int32(len(hs))
+			row.Satisfied = n >= r.MinHolders && (r.MaxHolders == 0 || n <= r.MaxHolders)
+			ev.rowIndex[slot{r.Name, scope}] = len(ev.Rows)
+			ev.Rows = append(ev.Rows, row)
+		}
+	}
+	for _, hr := range ev.ContactRoles {
+		slices.SortFunc(hr, func(a, b v1alpha1.HeldRole) int {
+			if c := strings.Compare(a.Role, b.Role); c != 0 {
+				return c
+			}
+			return strings.Compare(a.Scope, b.Scope)
+		})
+	}
+	return ev
+}
+
+// judge decides one assignment, recording it in held and claimed when it is valid.
+func judge(ra *v1alpha1.RoleAssignment, org *v1alpha1.Organization, cat *Catalogue, scopeSet map[string]bool,
+	contacts map[string]*v1alpha1.Contact, held map[slot][]holding, claimed map[claim]string) AssignmentResult {
+	notEffective := func(reason, message string) AssignmentResult {
+		return AssignmentResult{Reason: reason, Message: message}
+	}
+	role, ok := cat.lookup(ra.Spec.Role)
+	if !ok {
+		return notEffective(v1alpha1.UnknownRoleReason, fmt.Sprintf(
+			"spec.role %q is not in organization %s's catalogue: use one of %s, or define it in the Organization's spec.roles",
+			ra.Spec.Role, org.Name, joinCapped(cat.Names(), 20)))
+	}
+	scope := ra.Spec.Scope
+	if reason, message, ok := checkScope(role, org, scope, scopeSet[scope]); !ok {
+		return notEffective(reason, message)
+	}
+
+	name := DesiredHolder(ra)
+	c, ok := contacts[name]
+	switch {
+	case !ok:
+		return notEffective(v1alpha1.ContactNotFoundReason, fmt.Sprintf(
+			"contact %q does not exist in namespace %q: create it, or set spec.contactRef.name to an existing contact of organization %s",
+			name, org.Namespace, org.Name))
+	case c.Spec.OrganizationRef.Name != org.Name:
+		return notEffective(v1alpha1.ContactOfOtherOrganizationReason, fmt.Sprintf(
+			"contact %q belongs to organization %s, not %s: set spec.contactRef.name to a contact of %s",
+			name, c.Spec.OrganizationRef.Name, org.Name, org.Name))
+	case c.Spec.Disabled:
+		return notEffective(v1alpha1.ContactDisabledReason, fmt.Sprintf(
+			"contact %q is disabled: set spec.contactRef.name to an enabled contact, or enable %s (spec.disabled: false)",
+			name, name))
+	}
+
+	s := slot{role.Name, scope}
+	cl := claim{s, name}
+	if older, dup := claimed[cl]; dup {
+		return notEffective(v1alpha1.DuplicateReason, fmt.Sprintf(
+			"contact %s is already assigned role %q in scope %q by assignment %s (older): delete this duplicate assignment",
+			name, role.Name, scope, older))
+	}
+	claimed[cl] = ra.Name
+
+	hs := held[s]
+	if role.MaxHolders != 0 && len(hs) >= int(role.MaxHolders) {
+		return notEffective(v1alpha1.ConflictReason, conflictMessage(role, scope, hs))
+	}
+	held[s] = append(hs, holding{contact: name, assignment: ra.Name})
+	msg := fmt.Sprintf("contact %s holds role %q", name, role.Name)
+	if scope != "" {
+		msg += fmt.Sprintf(" in scope %q", scope)
+	}
+	return AssignmentResult{Effective: true, Holder: name, Reason: v1alpha1.ReconciledReason, Message: msg}
+}
+
+// conflictMessage explains that the slot is full and names its holders, oldest first.
+func conflictMessage(role *Role, scope string, hs []holding) string {
+	if role.MaxHolders == 1 {
+		h := hs[0]
+		return fmt.Sprintf(
+			"role %q allows at most 1 holder in scope %q and it is held by %s (assignment %s, older): delete this assignment or transfer the role with a ContactTransfer",
+			role.Name, scope, h.contact, h.assignment)
+	}
+	named := make([]string, 0, min(len(hs), maxNamed))
+	for _, h := range hs[:min(len(hs), maxNamed)] {
+		named = append(named, fmt.Sprintf("%s (assignment %s)", h.contact, h.assignment))
+	}
+	list := strings.Join(named, ", ")
+	if len(hs) > maxNamed {
+		list += fmt.Sprintf(" and %d more", len(hs)-maxNamed)
+	}
+	return fmt.Sprintf(
+		"role %q allows at most %d holders in scope %q and they are held by %s, all older: delete this assignment, delete one of theirs, or raise maxHolders for %s in the Organization's spec.roles",
+		role.Name, role.MaxHolders, scope, list, role.Name)
+}
+
+// OlderFirst orders objects as the rules settle races: by creationTimestamp, then name; those without a
+// creationTimestamp (not yet created, as in admission) come last.
+func OlderFirst(a, b metav1.Object) int {
+	at, bt := a.GetCreationTimestamp(), b.GetCreationTimestamp()
+	az, bz := at.IsZero(), bt.IsZero()
+	switch {
+	case az && !bz:
+		return 1
+	case !az && bz:
+		return -1
+	}
+	if c := at.Compare(bt.Time); c != 0 {
+		return c
+	}
+	return strings.Compare(a.GetName(), b.GetName())
+}
+
+// sameNamespace treats "" as any namespace, for objects built in memory.
+func sameNamespace(a, b string) bool { return a == "" || b == "" || a == b }
+
+// Vacant returns the rows of required roles with fewer holders than MinHolders.
+func (e Evaluation) Vacant() []Row {
+	var out []Row
+	for _, r := range e.Rows {
+		if r.Required && int32(len(r.Holders)) < r.MinHolders {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Row returns the row of (role, scope).
+func (e Evaluation) Row(role, scope string) (Row, bool) {
+	if e.rowIndex != nil {
+		i, ok := e.rowIndex[slot{role, scope}]
+		if !ok {
+			return Row{}, false
+		}
+		return e.Rows[i], true
+	}
+	for _, r := range e.Rows {
+		if r.Role == role && r.Scope == scope {
+			return r, true
+		}
+	}
+	return Row{}, false
+}
+
+// WithAssignment returns in with candidate replacing the assignment of the same name, or added when
+// there is none; in.Assignments is not modified. Evaluate(WithAssignment(in, c)) is what admitting a
+// create or update of c would lead to.
+func WithAssignment(in Input, candidate v1alpha1.RoleAssignment) Input {
+	out := make([]v1alpha1.RoleAssignment, 0, len(in.Assignments)+1)
+	replaced := false
+	for _, ra := range in.Assignments {
+		if ra.Name == candidate.Name {
+			ra, replaced = candidate, true
+		}
+		out = append(out, ra)
+	}
+	if !replaced {
+		out = append(out, candidate)
+	}
+	in.Assignments = out
+	return in
+}
+
+// WithoutAssignment returns in without the assignment called name; in.Assignments is not modified.
+// Evaluate(WithoutAssignment(in, n)) is what admitting the deletion of n would lead to.
+func WithoutAssignment(in Input, name string) Input {
+	out := make([]v1alpha1.RoleAssignment, 0, len(in.Assignments))
+	for _, ra := range in.Assignments {
+		if ra.Name != name {
+			out = append(out, ra)
+		}
+	}
+	in.Assignments = out
+	return in
+}
