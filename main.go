@@ -35,6 +35,7 @@ import (
 
 	rosterv1alpha1 "roster.dev/roster/api/v1alpha1"
 	"roster.dev/roster/controllers"
+	"roster.dev/roster/internal/webhooks"
 )
 
 var scheme = runtime.NewScheme()
@@ -119,6 +120,11 @@ func run(o options) error {
 		return err
 	}
 
+	if o.enableWebhooks {
+		if err := webhooks.Setup(mgr); err != nil {
+			return err
+		}
+	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return err
 	}

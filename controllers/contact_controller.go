@@ -33,6 +33,7 @@ import (
 	"roster.dev/roster/api/v1alpha1"
 	"roster.dev/roster/internal/index"
 	"roster.dev/roster/internal/roles"
+	"roster.dev/roster/internal/state"
 )
 
 // ContactReconciler keeps a Contact's status true (the roles it holds, whether it can hold roles), makes it
@@ -100,10 +101,10 @@ func (r *ContactReconciler) reconcileOrganization(ctx context.Context, s *contac
 	if err := ensureOwnedBy(ctx, r.Client, s.contact, org); err != nil {
 		return ctrl.Result{}, err
 	}
-	in, err := LoadInput(ctx, r.Client, org)
+	in, err := state.Load(ctx, r.Client, org)
 	if err != nil {
 		// An invalid catalogue is reported on the Organization; the contact holds nothing meanwhile.
-		return ctrl.Result{}, ignoreInvalidCatalogue(err)
+		return ctrl.Result{}, state.IgnoreInvalidCatalogue(err)
 	}
 	s.facts.held = roles.Evaluate(in).ContactRoles[s.contact.Name]
 	return ctrl.Result{}, nil

@@ -155,3 +155,5 @@ func samples(ns string) []client.Object {
 }
 
 func isAlreadyExists(err error) bool { return apierrors.IsAlreadyExists(err) }
+
+func ptr[T any](v T) *T { return &v }

@@ -31,6 +31,7 @@ import (
 
 	"roster.dev/roster/api/v1alpha1"
 	"roster.dev/roster/internal/roles"
+	"roster.dev/roster/internal/state"
 )
 
 // OrganizationReconciler keeps an Organization's status true: its effective catalogue with the holders of
@@ -45,7 +46,7 @@ type organizationScope struct {
 	org        *v1alpha1.Organization
 	evaluation *roles.Evaluation
 	// catalogueErr is set when spec.roles does not validate.
-	catalogueErr *InvalidCatalogueError
+	catalogueErr *state.InvalidCatalogueError
 }
 
 // +kubebuilder:rbac:groups=roster.dev,resources=organizations,verbs=get;list;watch;update;patch
@@ -80,7 +81,7 @@ func (r *OrganizationReconciler) Reconcile(ctx context.Context, req ctrl.Request
 
 // evaluateRoles applies the role rules to the organization's contacts and assignments.
 func (r *OrganizationReconciler) evaluateRoles(ctx context.Context, s *organizationScope) (ctrl.Result, error) {
-	in, err := LoadInput(ctx, r.Client, s.org)
+	in, err := state.Load(ctx, r.Client, s.org)
 	if errors.As(err, &s.catalogueErr) {
 		return ctrl.Result{}, nil
 	}

@@ -19,6 +19,7 @@ package controllers_test
 import (
 	"context"
 	"math/rand/v2"
+	"time"
 
 	"github.com/fluxcd/cli-utils/pkg/kstatus/status"
 	. "github.com/onsi/ginkgo/v2"
@@ -67,19 +68,33 @@ var _ = Describe("Organization status", func() {
 		Eventually(condition(org, v1alpha1.ReadyCondition)).Should(haveStatus(metav1.ConditionTrue, ""))
 	})
 
-	It("keeps the oldest of two primary assignments and puts the other in Conflict", func() {
+	It("settles an over-full role when its bounds shrink: oldest wins, the other reports Conflict", func() {
 		ns := newNamespace()
-		create(organization(ns, "acme"), contact(ns, "acme", "alice"), contact(ns, "acme", "bob"))
-		first := assignment(ns, "acme", "a-primary", "primary", "", "alice")
-		second := assignment(ns, "acme", "b-primary", "primary", "", "bob")
-		create(first, second)
-
+		twoPrimaries := func(o *v1alpha1.Organization) {
+			o.Spec.Roles = []v1alpha1.RoleDefinition{{Name: "primary", MaxHolders: ptr(int32(2))}}
+		}
+		org := organization(ns, "acme", twoPrimaries)
+		create(org, contact(ns, "acme", "alice"), contact(ns, "acme", "bob"))
+		first := assignment(ns, "acme", "b-primary", "primary", "", "alice")
+		create(first)
 		Eventually(condition(first, v1alpha1.ReadyCondition)).Should(haveStatus(metav1.ConditionTrue, ""))
+		// creationTimestamp has a one-second resolution: let it tick so that age, not name, decides.
+		Eventually(func() time.Time { return time.Now() }).Should(BeTemporally(">", first.CreationTimestamp.Add(time.Second)))
+		second := assignment(ns, "acme", "a-primary", "primary", "", "bob") // sorts first by name, but is younger
+		create(second)
+		Eventually(condition(second, v1alpha1.ReadyCondition)).Should(haveStatus(metav1.ConditionTrue, ""))
+
+		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(org), org)).To(Succeed())
+		org.Spec.Roles = nil
+		Expect(k8sClient.Update(ctx, org)).To(Succeed())
+
 		Eventually(condition(second, v1alpha1.ReadyCondition)).Should(And(
 			haveStatus(metav1.ConditionFalse, v1alpha1.ConflictReason),
 			HaveField("Message", ContainSubstring("held by alice"))))
-		Expect(first.Status.Holder).To(Equal("alice"))
 		Expect(second.Status.Holder).To(BeEmpty())
+		Eventually(condition(first, v1alpha1.ReadyCondition)).Should(haveStatus(metav1.ConditionTrue, ""))
+		Expect(first.Status.Holder).To(Equal("alice"))
+		Eventually(kstatusOf(second)).Should(Equal(status.InProgressStatus))
 	})
 
 	It("marks a Contact not Ready until its organization exists", func() {

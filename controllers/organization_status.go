@@ -24,11 +24,12 @@ import (
 
 	"roster.dev/roster/api/v1alpha1"
 	"roster.dev/roster/internal/roles"
+	"roster.dev/roster/internal/state"
 )
 
 // setOrganizationStatus computes the Organization's status from an evaluation of its roles, or from the
 // error that its catalogue does not validate.
-func setOrganizationStatus(org *v1alpha1.Organization, e *roles.Evaluation, catalogueErr *InvalidCatalogueError) {
+func setOrganizationStatus(org *v1alpha1.Organization, e *roles.Evaluation, catalogueErr *state.InvalidCatalogueError) {
 	gen := org.Generation
 	if catalogueErr != nil {
 		msg := catalogueErr.Error() + ": fix spec.roles"

@@ -32,6 +32,7 @@ import (
 
 	"roster.dev/roster/api/v1alpha1"
 	"roster.dev/roster/internal/roles"
+	"roster.dev/roster/internal/state"
 )
 
 // RoleAssignmentReconciler reports whether a RoleAssignment is in effect and who holds the role through it.
@@ -88,8 +89,8 @@ func (r *RoleAssignmentReconciler) evaluate(ctx context.Context, s *assignmentSc
 	if err := ensureOwnedBy(ctx, r.Client, ra, org); err != nil {
 		return ctrl.Result{}, err
 	}
-	in, err := LoadInput(ctx, r.Client, org)
-	var invalid *InvalidCatalogueError
+	in, err := state.Load(ctx, r.Client, org)
+	var invalid *state.InvalidCatalogueError
 	if errors.As(err, &invalid) {
 		s.result = roles.AssignmentResult{Reason: v1alpha1.InvalidCatalogueReason,
 			Message: fmt.Sprintf("organization %q has an invalid role catalogue: fix its spec.roles", org.Name)}

@@ -35,9 +35,11 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"roster.dev/roster/api/v1alpha1"
 	"roster.dev/roster/controllers"
+	"roster.dev/roster/internal/webhooks"
 )
 
 var (
@@ -66,6 +68,7 @@ var _ = BeforeSuite(func() {
 		CRDDirectoryPaths:     []string{filepath.Join("..", "config", "crd", "bases")},
 		ErrorIfCRDPathMissing: true,
 		Scheme:                scheme,
+		WebhookInstallOptions: envtest.WebhookInstallOptions{Paths: []string{filepath.Join("..", "config", "webhook")}},
 	}
 	var err error
 	cfg, err = testEnv.Start()
@@ -88,14 +91,19 @@ var _ = AfterSuite(func() {
 
 // startManager runs the operator's manager, as main does, until the suite ends.
 func startManager() {
+	wh := testEnv.WebhookInstallOptions
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
 		Scheme:  scheme,
 		Metrics: metricsserver.Options{BindAddress: "0"},
+		WebhookServer: webhook.NewServer(webhook.Options{
+			Host: wh.LocalServingHost, Port: wh.LocalServingPort, CertDir: wh.LocalServingCertDir,
+		}),
 	})
 	Expect(err).NotTo(HaveOccurred())
 	ctx, cancel := context.WithCancel(context.Background())
 	stopMgr = cancel
 	Expect(controllers.Setup(ctx, mgr, controllers.Options{MaxConcurrentReconciles: 2})).To(Succeed())
+	Expect(webhooks.Setup(mgr)).To(Succeed())
 	go func() {
 		defer GinkgoRecover()
 		Expect(mgr.Start(ctx)).To(Succeed())

@@ -14,7 +14,9 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controllers
+// Package state reads what the role rules need to know about an organization from the manager's cache,
+// through the named indexes of package index. Controllers and admission webhooks share it.
+package state
 
 import (
 	"context"
@@ -28,10 +30,10 @@ import (
 	"roster.dev/roster/internal/roles"
 )
 
-// LoadInput reads, through the cache indexes, what the role rules need to know about one organization:
+// Load reads, through the cache indexes, what the role rules need to know about one organization:
 // its catalogue, its contacts and its assignments. A catalogue that does not validate is returned as an
 // error wrapping its field errors.
-func LoadInput(ctx context.Context, c client.Reader, org *v1alpha1.Organization) (roles.Input, error) {
+func Load(ctx context.Context, c client.Reader, org *v1alpha1.Organization) (roles.Input, error) {
 	cat, errs := roles.NewCatalogue(org.Spec.Roles)
 	if len(errs) > 0 {
 		return roles.Input{}, &InvalidCatalogueError{Errs: errs.ToAggregate().Error()}
@@ -53,8 +55,8 @@ type InvalidCatalogueError struct{ Errs string }
 
 func (e *InvalidCatalogueError) Error() string { return "invalid role catalogue: " + e.Errs }
 
-// ignoreInvalidCatalogue drops an InvalidCatalogueError, which the Organization reports.
-func ignoreInvalidCatalogue(err error) error {
+// IgnoreInvalidCatalogue drops an InvalidCatalogueError, which the Organization reports.
+func IgnoreInvalidCatalogue(err error) error {
 	if invalid := (*InvalidCatalogueError)(nil); errors.As(err, &invalid) {
 		return nil
 	}

@@ -1,0 +1,137 @@
+/*
+Copyright 2026 The Roster Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package webhooks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"roster.dev/roster/api/v1alpha1"
+	"roster.dev/roster/internal/roles"
+	"roster.dev/roster/internal/state"
+)
+
+// +kubebuilder:webhook:path=/validate-roster-dev-v1alpha1-roleassignment,mutating=false,failurePolicy=fail,sideEffects=None,groups=roster.dev,resources=roleassignments,verbs=create;update;delete,versions=v1alpha1,name=vroleassignment.roster.dev,admissionReviewVersions=v1,timeoutSeconds=5
+
+// RoleAssignmentValidator admits a RoleAssignment only when it names an existing organization, an enabled
+// contact of it and a role of its catalogue in a valid scope, with a place left for it; and refuses to
+// delete the last holder of a required role.
+type RoleAssignmentValidator struct{ *reader }
+
+var _ admission.Validator[*v1alpha1.RoleAssignment] = &RoleAssignmentValidator{}
+
+// ValidateCreate checks a new assignment.
+func (v *RoleAssignmentValidator) ValidateCreate(ctx context.Context, ra *v1alpha1.RoleAssignment) (admission.Warnings, error) {
+	return nil, v.validate(ctx, ra)
+}
+
+// ValidateUpdate checks a change of holder; metadata and status changes pass.
+func (v *RoleAssignmentValidator) ValidateUpdate(ctx context.Context, old, ra *v1alpha1.RoleAssignment) (admission.Warnings, error) {
+	if !ra.DeletionTimestamp.IsZero() || equality.Semantic.DeepEqual(old.Spec, ra.Spec) {
+		return nil, nil
+	}
+	return nil, v.validate(ctx, ra)
+}
+
+// ValidateDelete refuses to leave a required role without holders.
+func (v *RoleAssignmentValidator) ValidateDelete(ctx context.Context, ra *v1alpha1.RoleAssignment) (admission.Warnings, error) {
+	org, err := v.organization(ctx, ra.Namespace, ra.Spec.OrganizationRef.Name)
+	if err != nil {
+		return nil, err
+	}
+	if down, err := v.tearingDown(ctx, ra.Namespace, org); down || err != nil {
+		return nil, err
+	}
+	in, err := v.input(ctx, org)
+	if err != nil {
+		return nil, state.IgnoreInvalidCatalogue(err)
+	}
+	vacant := newlyVacant(roles.Evaluate(in), roles.Evaluate(roles.WithoutAssignment(in, ra.Name)))
+	if len(vacant) == 0 {
+		return nil, nil
+	}
+	return nil, forbidden("roleassignments", ra.Name,
+		"it holds the last place of required role %s in organization %q: transfer the role first "+
+			"(a ContactTransfer, or point spec.contactRef at the successor), then delete it",
+		describeRows(vacant), org.Name)
+}
+
+// validate checks references, scope and capacity, naming the field at fault.
+func (v *RoleAssignmentValidator) validate(ctx context.Context, ra *v1alpha1.RoleAssignment) error {
+	spec := field.NewPath("spec")
+	org, err := v.organization(ctx, ra.Namespace, ra.Spec.OrganizationRef.Name)
+	if err != nil {
+		return err
+	}
+	if org == nil {
+		return invalid("RoleAssignment", ra.Name, field.ErrorList{field.Invalid(spec.Child("organizationRef", "name"),
+			ra.Spec.OrganizationRef.Name, fmt.Sprintf("organization %q does not exist: create the Organization first", ra.Spec.OrganizationRef.Name))})
+	}
+	contact, err := v.contact(ctx, ra.Namespace, ra.Spec.ContactRef.Name)
+	if err != nil {
+		return err
+	}
+	in, err := v.input(ctx, org, contact)
+	var badCatalogue *state.InvalidCatalogueError
+	if errors.As(err, &badCatalogue) {
+		return invalid("RoleAssignment", ra.Name, field.ErrorList{field.Invalid(spec.Child("organizationRef", "name"),
+			org.Name, "the organization's role catalogue is invalid: fix its spec.roles first")})
+	}
+	if err != nil {
+		return err
+	}
+	if contact == nil {
+		return invalid("RoleAssignment", ra.Name, field.ErrorList{field.Invalid(spec.Child("contactRef", "name"),
+			ra.Spec.ContactRef.Name, fmt.Sprintf("contact %q does not exist: create the Contact first", ra.Spec.ContactRef.Name))})
+	}
+	candidate := ra.DeepCopy()
+	result := roles.Evaluate(roles.WithAssignment(in, *candidate)).Assignments[ra.Name]
+	if result.Effective {
+		return nil
+	}
+	return invalid("RoleAssignment", ra.Name, field.ErrorList{field.Invalid(fieldOf(spec, result.Reason),
+		valueOf(ra, result.Reason), result.Message)})
+}
+
+// fieldOf is the field a reason blames.
+func fieldOf(spec *field.Path, reason string) *field.Path {
+	switch reason {
+	case v1alpha1.UnknownRoleReason:
+		return spec.Child("role")
+	case v1alpha1.ScopeRequiredReason, v1alpha1.ScopeNotAllowedReason:
+		return spec.Child("scope")
+	default:
+		return spec.Child("contactRef", "name")
+	}
+}
+
+// valueOf is the value of the field a reason blames.
+func valueOf(ra *v1alpha1.RoleAssignment, reason string) string {
+	switch reason {
+	case v1alpha1.UnknownRoleReason:
+		return ra.Spec.Role
+	case v1alpha1.ScopeRequiredReason, v1alpha1.ScopeNotAllowedReason:
+		return ra.Spec.Scope
+	default:
+		return ra.Spec.ContactRef.Name
+	}
+}

@@ -1,0 +1,163 @@
+/*
+Copyright 2026 The Roster Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package webhooks holds the validating admission webhooks of the rules that span several objects:
+// role capacity, references between objects, email uniqueness and the last holder of a required role.
+// Rules of one object live in the CRD schemas (OpenAPI and CEL); races that slip past admission are
+// settled by the controllers (oldest wins) and reported in status.
+//
+// Failure policy: Fail, with a 5 second timeout. A write that breaks a rule must get a clear error at
+// once rather than a condition later, and the webhook server runs on every replica (it needs no leader),
+// so two replicas keep admission available. Deleting objects of a namespace or organization that is being
+// deleted is always allowed, so that teardown never hangs on the last-holder rule.
+package webhooks
+
+import (
+	"context"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"roster.dev/roster/api/v1alpha1"
+	"roster.dev/roster/internal/roles"
+	"roster.dev/roster/internal/state"
+)
+
+// +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
+
+// Setup registers the validating webhooks with the manager's webhook server.
+func Setup(mgr ctrl.Manager) error {
+	r := &reader{cache: mgr.GetClient(), live: mgr.GetAPIReader()}
+	if err := ctrl.NewWebhookManagedBy(mgr, &v1alpha1.Organization{}).WithValidator(&OrganizationValidator{r}).Complete(); err != nil {
+		return err
+	}
+	if err := ctrl.NewWebhookManagedBy(mgr, &v1alpha1.Contact{}).WithValidator(&ContactValidator{r}).Complete(); err != nil {
+		return err
+	}
+	return ctrl.NewWebhookManagedBy(mgr, &v1alpha1.RoleAssignment{}).WithValidator(&RoleAssignmentValidator{r}).Complete()
+}
+
+// reader reads the cluster for the validators.
+type reader struct {
+	// cache is the manager's cache with the indexes of package index: neighbours are listed through it.
+	cache client.Reader
+	// live reads the apiserver directly, for the referents of a write: a GitOps apply may have created
+	// them a moment ago, before the cache heard of them.
+	live client.Reader
+}
+
+// organization returns the named organization, or nil when it does not exist.
+func (r *reader) organization(ctx context.Context, namespace, name string) (*v1alpha1.Organization, error) {
+	org := &v1alpha1.Organization{}
+	if err := r.live.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, org); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	return org, nil
+}
+
+// contact returns the named contact, or nil when it does not exist.
+func (r *reader) contact(ctx context.Context, namespace, name string) (*v1alpha1.Contact, error) {
+	c := &v1alpha1.Contact{}
+	if err := r.live.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, c); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	return c, nil
+}
+
+// tearingDown tells whether the organization or the namespace is being deleted, when every rule about
+// deleting its objects steps aside.
+func (r *reader) tearingDown(ctx context.Context, namespace string, org *v1alpha1.Organization) (bool, error) {
+	if org == nil || !org.DeletionTimestamp.IsZero() {
+		return true, nil
+	}
+	ns := &corev1.Namespace{}
+	if err := r.live.Get(ctx, client.ObjectKey{Name: namespace}, ns); err != nil {
+		return apierrors.IsNotFound(err), client.IgnoreNotFound(err)
+	}
+	return !ns.DeletionTimestamp.IsZero(), nil
+}
+
+// input reads the organization's state from the cache, with the given contact as the apiserver has it
+// (it may be newer than the cache's copy).
+func (r *reader) input(ctx context.Context, org *v1alpha1.Organization, fresh ...*v1alpha1.Contact) (roles.Input, error) {
+	in, err := state.Load(ctx, r.cache, org)
+	if err != nil {
+		return in, err
+	}
+	for _, c := range fresh {
+		if c == nil {
+			continue
+		}
+		replaced := false
+		for i := range in.Contacts {
+			if in.Contacts[i].Name == c.Name {
+				in.Contacts[i], replaced = *c, true
+			}
+		}
+		if !replaced {
+			in.Contacts = append(in.Contacts, *c)
+		}
+	}
+	return in, nil
+}
+
+// newlyVacant returns the required (role, scope) rows satisfied before and not after.
+func newlyVacant(before, after roles.Evaluation) []roles.Row {
+	var out []roles.Row
+	for _, row := range after.Vacant() {
+		if prev, ok := before.Row(row.Role, row.Scope); ok && prev.Satisfied {
+			out = append(out, row)
+		}
+	}
+	return out
+}
+
+// describeRows names rows for messages: "primary", "technical for scope site-paris".
+func describeRows(rows []roles.Row) string {
+	s := ""
+	for i, row := range rows {
+		if i > 0 {
+			s += ", "
+		}
+		s += row.Role
+		if row.Scope != "" {
+			s += " for scope " + row.Scope
+		}
+	}
+	return s
+}
+
+// invalid builds the Invalid error of a kind from field errors.
+func invalid(kind, name string, errs field.ErrorList) error {
+	return apierrors.NewInvalid(schema.GroupKind{Group: v1alpha1.GroupVersion.Group, Kind: kind}, name, errs)
+}
+
+// forbidden builds the Forbidden error of a resource.
+func forbidden(resource, name, format string, args ...any) error {
+	return apierrors.NewForbidden(schema.GroupResource{Group: v1alpha1.GroupVersion.Group, Resource: resource}, name,
+		fmt.Errorf(format, args...))
+}
