@@ -21,6 +21,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"time"
 
 	"github.com/fluxcd/cli-utils/pkg/kstatus/status"
 	. "github.com/onsi/gomega"
@@ -157,3 +158,15 @@ func samples(ns string) []client.Object {
 func isAlreadyExists(err error) bool { return apierrors.IsAlreadyExists(err) }
 
 func ptr[T any](v T) *T { return &v }
+
+// BeStableFor succeeds when a polled value has not changed for the given duration.
+func BeStableFor(d time.Duration) OmegaMatcher {
+	var last any
+	var since time.Time
+	return WithTransform(func(v any) bool {
+		if since.IsZero() || v != last {
+			last, since = v, time.Now()
+		}
+		return time.Since(since) >= d
+	}, BeTrue())
+}

@@ -126,6 +126,8 @@ type ContactStatus struct {
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:shortName=ct,categories=roster
+// +kubebuilder:selectablefield:JSONPath=`.spec.email`
+// +kubebuilder:selectablefield:JSONPath=`.spec.organizationRef.name`
 // +kubebuilder:printcolumn:name="Organization",type=string,JSONPath=`.spec.organizationRef.name`,priority=1
 // +kubebuilder:printcolumn:name="Email",type=string,JSONPath=`.spec.email`
 // +kubebuilder:printcolumn:name="Roles",type=string,JSONPath=`.status.rolesSummary`

@@ -76,6 +76,9 @@ type RoleAssignmentStatus struct {
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:shortName=ra,categories=roster
+// +kubebuilder:selectablefield:JSONPath=`.spec.organizationRef.name`
+// +kubebuilder:selectablefield:JSONPath=`.spec.role`
+// +kubebuilder:selectablefield:JSONPath=`.spec.contactRef.name`
 // +kubebuilder:printcolumn:name="Organization",type=string,JSONPath=`.spec.organizationRef.name`,priority=1
 // +kubebuilder:printcolumn:name="Role",type=string,JSONPath=`.spec.role`
 // +kubebuilder:printcolumn:name="Scope",type=string,JSONPath=`.spec.scope`
