@@ -20,7 +20,6 @@ import (
 	"context"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	kerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -39,7 +38,7 @@ type ContactTransferReconciler struct {
 // +kubebuilder:rbac:groups=roster.dev,resources=contacttransfers,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=roster.dev,resources=contacttransfers/status,verbs=get;update;patch
 
-// Reconcile records that the transfer was seen; the approval flow builds on it.
+// Reconcile marks a new transfer as waiting. The two-party approval is not built yet.
 func (r *ContactTransferReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	t := &v1alpha1.ContactTransfer{}
 	if err := r.Get(ctx, req.NamespacedName, t); err != nil {
@@ -48,12 +47,9 @@ func (r *ContactTransferReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	before := t.DeepCopy()
 	if len(t.Status.Conditions) == 0 {
 		setCondition(&t.Status.Conditions, t.Generation, v1alpha1.ReadyCondition, metav1.ConditionUnknown,
-			v1alpha1.ReconcilingReason, "waiting for approval")
+			v1alpha1.ReconcilingReason, "the two-party approval is not implemented yet: nothing moves")
 	}
-	if err := patchStatus(ctx, r.Client, before, t); err != nil {
-		return ctrl.Result{}, kerrors.NewAggregate([]error{err})
-	}
-	return ctrl.Result{}, nil
+	return ctrl.Result{}, patchStatus(ctx, r.Client, before, t)
 }
 
 // SetupWithManager watches ContactTransfers.

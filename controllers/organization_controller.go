@@ -51,7 +51,6 @@ type organizationScope struct {
 
 // +kubebuilder:rbac:groups=roster.dev,resources=organizations,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=roster.dev,resources=organizations/status,verbs=get;update;patch
-// +kubebuilder:rbac:groups=roster.dev,resources=organizations/finalizers,verbs=update
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // Reconcile evaluates the organization's roles and patches its status once.
