@@ -21,7 +21,6 @@ import (
 	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	kerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -80,10 +79,7 @@ func (r *ContactReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	if err == nil {
 		setContactStatus(contact, s.facts)
 	}
-	if patchErr := patchStatus(ctx, r.Client, before, contact); patchErr != nil {
-		return result, kerrors.NewAggregate([]error{err, patchErr})
-	}
-	return result, err
+	return finishReconcile(ctx, r.Client, before, contact, result, err)
 }
 
 // reconcileOrganization makes the contact owned by its organization and reads the roles it holds.

@@ -20,7 +20,6 @@ import (
 	"context"
 	"errors"
 
-	kerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -72,10 +71,7 @@ func (r *OrganizationReconciler) Reconcile(ctx context.Context, req ctrl.Request
 			err = reconcile.TerminalError(s.catalogueErr)
 		}
 	}
-	if patchErr := patchStatus(ctx, r.Client, before, org); patchErr != nil {
-		return result, kerrors.NewAggregate([]error{err, patchErr})
-	}
-	return result, err
+	return finishReconcile(ctx, r.Client, before, org, result, err)
 }
 
 // evaluateRoles applies the role rules to the organization's contacts and assignments.

@@ -21,6 +21,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	kerrors "k8s.io/apimachinery/pkg/util/errors"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -54,19 +55,19 @@ func soonest(a, b ctrl.Result) ctrl.Result {
 // patchStatus writes obj's status with a merge patch against before, and skips the write when nothing
 // changed, so that reconciling an object at rest makes no API call.
 func patchStatus(ctx context.Context, c client.Client, before, obj client.Object) error {
-	patch := client.MergeFrom(before)
-	data, err := patch.Data(obj)
-	if err != nil {
-		return err
-	}
-	if string(data) == "{}" {
-		return nil
-	}
-	return c.Status().Patch(ctx, obj, patch)
+	return patchIfChanged(ctx, before, obj, func(ctx context.Context, o client.Object, p client.Patch) error {
+		return c.Status().Patch(ctx, o, p)
+	})
 }
 
 // patchObject writes obj's metadata or spec with a merge patch against before, skipping no-op writes.
 func patchObject(ctx context.Context, c client.Client, before, obj client.Object) error {
+	return patchIfChanged(ctx, before, obj, func(ctx context.Context, o client.Object, p client.Patch) error {
+		return c.Patch(ctx, o, p)
+	})
+}
+
+func patchIfChanged(ctx context.Context, before, obj client.Object, write func(context.Context, client.Object, client.Patch) error) error {
 	patch := client.MergeFrom(before)
 	data, err := patch.Data(obj)
 	if err != nil {
@@ -75,7 +76,15 @@ func patchObject(ctx context.Context, c client.Client, before, obj client.Object
 	if string(data) == "{}" {
 		return nil
 	}
-	return c.Patch(ctx, obj, patch)
+	return write(ctx, obj, patch)
+}
+
+// finishReconcile patches obj's status once and returns the reconcile's outcome with any patch error.
+func finishReconcile(ctx context.Context, c client.Client, before, obj client.Object, result ctrl.Result, err error) (ctrl.Result, error) {
+	if patchErr := patchStatus(ctx, c, before, obj); patchErr != nil {
+		return result, kerrors.NewAggregate([]error{err, patchErr})
+	}
+	return result, err
 }
 
 // setCondition sets a condition for the given generation; lastTransitionTime only moves when the status does.

@@ -22,7 +22,6 @@ import (
 	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	kerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -67,10 +66,7 @@ func (r *RoleAssignmentReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 		setAssignmentStatus(ra, s.result)
 		r.recordHolderChange(before, ra)
 	}
-	if patchErr := patchStatus(ctx, r.Client, before, ra); patchErr != nil {
-		return result, kerrors.NewAggregate([]error{err, patchErr})
-	}
-	return result, err
+	return finishReconcile(ctx, r.Client, before, ra, result, err)
 }
 
 // evaluate makes the assignment owned by its organization and judges it with the role rules.

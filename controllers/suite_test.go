@@ -99,8 +99,8 @@ var _ = AfterSuite(func() {
 func startManager() {
 	wh := testEnv.WebhookInstallOptions
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:  scheme,
-		Metrics: metricsserver.Options{BindAddress: "0"},
+		Scheme:    scheme,
+		Metrics:   metricsserver.Options{BindAddress: "0"},
 		NewClient: countingWrites,
 		WebhookServer: webhook.NewServer(webhook.Options{
 			Host: wh.LocalServingHost, Port: wh.LocalServingPort, CertDir: wh.LocalServingCertDir,

@@ -76,21 +76,11 @@ func (v *ContactValidator) ValidateUpdate(ctx context.Context, old, c *v1alpha1.
 
 // ValidateDelete refuses to delete the last holder of a required role.
 func (v *ContactValidator) ValidateDelete(ctx context.Context, c *v1alpha1.Contact) (admission.Warnings, error) {
-	org, err := v.organization(ctx, c.Namespace, c.Spec.OrganizationRef.Name)
-	if err != nil {
+	org, vacant, err := v.wouldVacate(ctx, c.Namespace, c.Spec.OrganizationRef.Name, func(in roles.Input) roles.Input {
+		return withoutContact(in, c.Name)
+	})
+	if err != nil || len(vacant) == 0 {
 		return nil, err
-	}
-	if down, err := v.tearingDown(ctx, c.Namespace, org); down || err != nil {
-		return nil, err
-	}
-	in, err := v.input(ctx, org)
-	if err != nil {
-		return nil, state.IgnoreInvalidCatalogue(err)
-	}
-	after := withoutContact(in, c.Name)
-	vacant := newlyVacant(roles.Evaluate(in), roles.Evaluate(after))
-	if len(vacant) == 0 {
-		return nil, nil
 	}
 	return nil, forbidden("contacts", c.Name,
 		"contact %q holds the last place of required role %s in organization %q: transfer the role first "+

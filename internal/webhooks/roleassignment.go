@@ -54,20 +54,11 @@ func (v *RoleAssignmentValidator) ValidateUpdate(ctx context.Context, old, ra *v
 
 // ValidateDelete refuses to leave a required role without holders.
 func (v *RoleAssignmentValidator) ValidateDelete(ctx context.Context, ra *v1alpha1.RoleAssignment) (admission.Warnings, error) {
-	org, err := v.organization(ctx, ra.Namespace, ra.Spec.OrganizationRef.Name)
-	if err != nil {
+	org, vacant, err := v.wouldVacate(ctx, ra.Namespace, ra.Spec.OrganizationRef.Name, func(in roles.Input) roles.Input {
+		return roles.WithoutAssignment(in, ra.Name)
+	})
+	if err != nil || len(vacant) == 0 {
 		return nil, err
-	}
-	if down, err := v.tearingDown(ctx, ra.Namespace, org); down || err != nil {
-		return nil, err
-	}
-	in, err := v.input(ctx, org)
-	if err != nil {
-		return nil, state.IgnoreInvalidCatalogue(err)
-	}
-	vacant := newlyVacant(roles.Evaluate(in), roles.Evaluate(roles.WithoutAssignment(in, ra.Name)))
-	if len(vacant) == 0 {
-		return nil, nil
 	}
 	return nil, forbidden("roleassignments", ra.Name,
 		"it holds the last place of required role %s in organization %q: transfer the role first "+

@@ -125,6 +125,23 @@ func (r *reader) input(ctx context.Context, org *v1alpha1.Organization, fresh ..
 	return in, nil
 }
 
+// wouldVacate returns the organization and the required (role, scope) rows a change would leave vacant.
+// A change during teardown (organization or namespace being deleted) vacates nothing.
+func (r *reader) wouldVacate(ctx context.Context, namespace, organization string, change func(roles.Input) roles.Input) (*v1alpha1.Organization, []roles.Row, error) {
+	org, err := r.organization(ctx, namespace, organization)
+	if err != nil {
+		return nil, nil, err
+	}
+	if down, err := r.tearingDown(ctx, namespace, org); down || err != nil {
+		return org, nil, err
+	}
+	in, err := r.input(ctx, org)
+	if err != nil {
+		return org, nil, state.IgnoreInvalidCatalogue(err)
+	}
+	return org, newlyVacant(roles.Evaluate(in), roles.Evaluate(change(in))), nil
+}
+
 // newlyVacant returns the required (role, scope) rows satisfied before and not after.
 func newlyVacant(before, after roles.Evaluation) []roles.Row {
 	var out []roles.Row
