@@ -166,6 +166,31 @@ var _ = Describe("RoleAssignment and Contact status", func() {
 		Expect(k8sClient.Delete(ctx, alice)).To(Succeed())
 	})
 
+	It("reports what changes after admission broke: a scope removed, a contact deleted", func() {
+		ns := newNamespace()
+		org := organization(ns, "acme", withScopes("site-paris", "site-lisbon"))
+		create(org, contact(ns, "acme", "alice"), contact(ns, "acme", "bob"), contact(ns, "acme", "erin"),
+			assignment(ns, "acme", "acme-primary", "primary", "", "alice"),
+			assignment(ns, "acme", "acme-billing", "billing", "", "bob"),
+			assignment(ns, "acme", "lisbon-secondary", "technical-secondary", "site-lisbon", "erin"))
+		lisbon := assignment(ns, "acme", "lisbon-secondary", "", "", "")
+		billing := assignment(ns, "acme", "acme-billing", "", "", "")
+		Eventually(condition(lisbon, v1alpha1.ReadyCondition)).Should(haveStatus(metav1.ConditionTrue, ""))
+		Eventually(condition(billing, v1alpha1.ReadyCondition)).Should(haveStatus(metav1.ConditionTrue, ""))
+
+		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(org), org)).To(Succeed())
+		org.Spec.Scopes = []v1alpha1.Scope{{Name: "site-paris"}}
+		Expect(k8sClient.Update(ctx, org)).To(Succeed())
+		Eventually(condition(lisbon, v1alpha1.ReadyCondition)).Should(And(
+			haveStatus(metav1.ConditionFalse, v1alpha1.ScopeNotAllowedReason),
+			HaveField("Message", ContainSubstring("site-paris"))))
+		Expect(findCondition(lisbon.Status.Conditions, v1alpha1.StalledCondition)).To(HaveField("Status", metav1.ConditionTrue))
+
+		Expect(k8sClient.Delete(ctx, contact(ns, "acme", "bob"))).To(Succeed())
+		Eventually(condition(billing, v1alpha1.ReadyCondition)).Should(haveStatus(metav1.ConditionFalse, v1alpha1.ContactNotFoundReason))
+		Expect(billing.Status.Holder).To(BeEmpty())
+	})
+
 	It("finds every contact with a given email across namespaces with a field selector", func() {
 		ns1, ns2 := newNamespace(), newNamespace()
 		create(contact(ns1, "acme", "pat", func(c *v1alpha1.Contact) { c.Spec.Email = "pat@shared.example" }),
