@@ -85,7 +85,7 @@ func TestSetReady(t *testing.T) {
 			want: []wantCondition{{v1alpha1.ReadyCondition, metav1.ConditionTrue, v1alpha1.ReconciledReason, "all good", 4}},
 		},
 		{
-			name: "not ready and not stalled adds Ready False only",
+			name:   "not ready and not stalled adds Ready False only",
 			reason: v1alpha1.ContactNotFoundReason, message: "contact missing",
 			want: []wantCondition{{v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.ContactNotFoundReason, "contact missing", 4}},
 		},
