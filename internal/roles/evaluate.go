@@ -243,8 +243,8 @@ func conflictMessage(role *Role, scope string, hs []holding) string {
 	if role.MaxHolders == 1 {
 		h := hs[0]
 		return fmt.Sprintf(
-			"role %q allows at most 1 holder in scope %q and it is held by %s (assignment %s, older): delete this assignment or transfer the role with a ContactTransfer",
-			role.Name, scope, h.contact, h.assignment)
+			"role %q allows at most 1 holder in scope %q and it is held by %s (assignment %s, older): to change the holder, use a ContactTransfer or edit spec.contactRef of %s instead of adding an assignment",
+			role.Name, scope, h.contact, h.assignment, h.assignment)
 	}
 	named := make([]string, 0, min(len(hs), maxNamed))
 	for _, h := range hs[:min(len(hs), maxNamed)] {
@@ -255,7 +255,7 @@ func conflictMessage(role *Role, scope string, hs []holding) string {
 		list += fmt.Sprintf(" and %d more", len(hs)-maxNamed)
 	}
 	return fmt.Sprintf(
-		"role %q allows at most %d holders in scope %q and they are held by %s, all older: delete this assignment, delete one of theirs, or raise maxHolders for %s in the Organization's spec.roles",
+		"role %q allows at most %d holders in scope %q and they are held by %s, all older: free a place first (delete one of theirs), or raise maxHolders for %s in the Organization's spec.roles",
 		role.Name, role.MaxHolders, scope, list, role.Name)
 }
 

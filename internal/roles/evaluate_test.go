@@ -99,7 +99,7 @@ func TestEvaluate(t *testing.T) {
 			},
 			want: map[string]string{"acme-primary": ok, "acme-primary-2": conflict},
 			messages: map[string]string{
-				"acme-primary-2": `role "primary" allows at most 1 holder in scope "" and it is held by bob (assignment acme-primary, older): delete this assignment or transfer the role with a ContactTransfer`,
+				"acme-primary-2": `role "primary" allows at most 1 holder in scope "" and it is held by bob (assignment acme-primary, older): to change the holder, use a ContactTransfer or edit spec.contactRef of acme-primary instead of adding an assignment`,
 				"acme-primary":   `contact bob holds role "primary"`,
 			},
 			check: func(t *testing.T, ev Evaluation) {
@@ -152,7 +152,7 @@ func TestEvaluate(t *testing.T) {
 				"l1": ok, "l2": ok, "l3": ok, "l4": ok,
 			},
 			messages: map[string]string{
-				"p5": `role "technical-secondary" allows at most 4 holders in scope "site-paris" and they are held by alice (assignment p1), bob (assignment p2), carol (assignment p3), dave (assignment p4), all older: delete this assignment`,
+				"p5": `role "technical-secondary" allows at most 4 holders in scope "site-paris" and they are held by alice (assignment p1), bob (assignment p2), carol (assignment p3), dave (assignment p4), all older: free a place first`,
 			},
 			check: func(t *testing.T, ev Evaluation) {
 				for _, scope := range []string{"site-paris", "site-lisbon"} {
