@@ -19,14 +19,19 @@ limitations under the License.
 package main
 
 import (
+	"context"
 	"crypto/tls"
 	"flag"
+	"fmt"
 	"os"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
@@ -35,6 +40,8 @@ import (
 
 	rosterv1alpha1 "roster.dev/roster/api/v1alpha1"
 	"roster.dev/roster/controllers"
+	"roster.dev/roster/internal/approval"
+	"roster.dev/roster/internal/approvalweb"
 	"roster.dev/roster/internal/webhooks"
 )
 
@@ -58,6 +65,9 @@ type options struct {
 	webhookCertDir     string
 	enableHTTP2        bool
 	maxConcurrentRecon int
+	approvalAddr       string
+	approvalBaseURL    string
+	tokenKeySecret     string
 }
 
 func main() {
@@ -73,6 +83,9 @@ func main() {
 	flag.StringVar(&o.webhookCertDir, "webhook-cert-dir", "", "Directory holding tls.crt and tls.key for the webhook server (default: controller-runtime's).")
 	flag.BoolVar(&o.enableHTTP2, "enable-http2", false, "Allow HTTP/2 on the webhook and metrics servers (off by default: CVE-2023-44487, CVE-2023-39325).")
 	flag.IntVar(&o.maxConcurrentRecon, "max-concurrent-reconciles", 2, "Objects of one kind reconciled in parallel.")
+	flag.StringVar(&o.approvalAddr, "approval-bind-address", ":8082", "Address of the approval page behind the links in approval emails; 0 disables it.")
+	flag.StringVar(&o.approvalBaseURL, "approval-base-url", "http://localhost:8082", "External URL of the approval page, as the links in emails show it.")
+	flag.StringVar(&o.tokenKeySecret, "token-key-secret", defaultTokenKeySecret(), "namespace/name of the Secret holding the key approval tokens derive from; created when missing.")
 	zapOpts := zap.Options{Development: false}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -116,8 +129,21 @@ func run(o options) error {
 		return err
 	}
 	ctx := ctrl.SetupSignalHandler()
-	if err := controllers.Setup(ctx, mgr, controllers.Options{MaxConcurrentReconciles: o.maxConcurrentRecon}); err != nil {
+	keys, err := loadKeys(ctx, mgr, o.tokenKeySecret)
+	if err != nil {
 		return err
+	}
+	if err := controllers.Setup(ctx, mgr, controllers.Options{
+		MaxConcurrentReconciles: o.maxConcurrentRecon, Keys: keys, ApprovalBaseURL: o.approvalBaseURL,
+	}); err != nil {
+		return err
+	}
+	if o.approvalAddr != "0" {
+		decider := &controllers.TransferDecider{Client: mgr.GetClient(), Reader: mgr.GetAPIReader()}
+		page := approvalweb.NewHandler(decider, ctrl.Log.WithName("approval-page"))
+		if err := mgr.Add(approvalweb.NewServer(o.approvalAddr, page)); err != nil {
+			return err
+		}
 	}
 
 	if o.enableWebhooks {
@@ -138,4 +164,27 @@ func run(o options) error {
 
 	log.Info("starting manager", "leaderElection", o.leaderElect, "webhooks", o.enableWebhooks)
 	return mgr.Start(ctx)
+}
+
+// defaultTokenKeySecret keeps the token key next to the operator: in its pod's namespace when it runs in a
+// cluster, else roster-system.
+func defaultTokenKeySecret() string {
+	ns := os.Getenv("POD_NAMESPACE")
+	if ns == "" {
+		ns = "roster-system"
+	}
+	return ns + "/roster-token-key"
+}
+
+// loadKeys reads (or creates) the token key, straight from the apiserver: the cache is not started yet.
+func loadKeys(ctx context.Context, mgr ctrl.Manager, ref string) (*approval.Keyring, error) {
+	ns, name, ok := strings.Cut(ref, "/")
+	if !ok || ns == "" || name == "" {
+		return nil, fmt.Errorf("--token-key-secret %q: want namespace/name", ref)
+	}
+	c, err := client.New(mgr.GetConfig(), client.Options{Scheme: mgr.GetScheme()})
+	if err != nil {
+		return nil, err
+	}
+	return approval.LoadOrCreateKey(ctx, c, types.NamespacedName{Namespace: ns, Name: name})
 }

@@ -21,6 +21,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/fluxcd/cli-utils/pkg/kstatus/status"
@@ -34,6 +35,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"roster.dev/roster/api/v1alpha1"
+	"roster.dev/roster/internal/notify"
 )
 
 // Builders for the objects of one test namespace.
@@ -170,3 +172,69 @@ func BeStableFor(d time.Duration) OmegaMatcher {
 		return time.Since(since) >= d
 	}, BeTrue())
 }
+
+// capturedNotifications is the Notifier of the tests: it keeps every notification, tokens included.
+type capturedNotifications struct {
+	mu   sync.Mutex
+	list []notify.Notification
+}
+
+func (c *capturedNotifications) Notify(_ context.Context, n notify.Notification) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.list = append(c.list, n)
+	return nil
+}
+
+// about returns the notifications of one type about one object.
+func (c *capturedNotifications) about(namespace, name string, typ notify.Type) []notify.Notification {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []notify.Notification
+	for _, n := range c.list {
+		if n.Object.Namespace == namespace && n.Object.Name == name && n.Type == typ {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+// tokens returns every token handed out so far.
+func (c *capturedNotifications) tokens() []string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var out []string
+	for _, n := range c.list {
+		for _, r := range n.Recipients {
+			if r.Token != "" {
+				out = append(out, r.Token)
+			}
+		}
+	}
+	return out
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writers.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// fetched returns a condition of obj as last read (nil when absent).
+func fetched(obj client.Object, typ string) *metav1.Condition {
+	return meta.FindStatusCondition(conditionsOf(obj), typ)
+}
+
+const statusCurrent = status.CurrentStatus

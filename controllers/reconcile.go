@@ -67,16 +67,26 @@ func patchObject(ctx context.Context, c client.Client, before, obj client.Object
 	})
 }
 
-func patchIfChanged(ctx context.Context, before, obj client.Object, write func(context.Context, client.Object, client.Patch) error) error {
-	patch := client.MergeFrom(before)
-	data, err := patch.Data(obj)
-	if err != nil {
+// patchStatusLocked is patchStatus with optimistic concurrency, for a status that has another writer
+// (the approval page writes decisions): a write based on a stale read fails with a conflict and is retried.
+func patchStatusLocked(ctx context.Context, c client.Client, before, obj client.Object) error {
+	if changed, err := differs(before, obj); err != nil || !changed {
 		return err
 	}
-	if string(data) == "{}" {
-		return nil
+	return c.Status().Patch(ctx, obj, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+}
+
+func patchIfChanged(ctx context.Context, before, obj client.Object, write func(context.Context, client.Object, client.Patch) error) error {
+	if changed, err := differs(before, obj); err != nil || !changed {
+		return err
 	}
-	return write(ctx, obj, patch)
+	return write(ctx, obj, client.MergeFrom(before))
+}
+
+// differs tells whether obj changed since before.
+func differs(before, obj client.Object) (bool, error) {
+	data, err := client.MergeFrom(before).Data(obj)
+	return string(data) != "{}", err
 }
 
 // finishReconcile patches obj's status once and returns the reconcile's outcome with any patch error.

@@ -22,14 +22,18 @@ import (
 	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 
 	"roster.dev/roster/api/v1alpha1"
+	"roster.dev/roster/internal/index"
 	"roster.dev/roster/internal/roles"
 	"roster.dev/roster/internal/state"
 )
@@ -44,10 +48,12 @@ type RoleAssignmentReconciler struct {
 type assignmentScope struct {
 	ra     *v1alpha1.RoleAssignment
 	result roles.AssignmentResult
+	change holderChange
 }
 
 // +kubebuilder:rbac:groups=roster.dev,resources=roleassignments,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=roster.dev,resources=roleassignments/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=roster.dev,resources=contacttransfers,verbs=create;delete
 
 // Reconcile evaluates the assignment against its organization's rules and patches its status once.
 func (r *RoleAssignmentReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
@@ -61,9 +67,9 @@ func (r *RoleAssignmentReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 	before := ra.DeepCopy()
 	s := &assignmentScope{ra: ra}
 
-	result, err := runPhases(ctx, s, r.evaluate)
+	result, err := runPhases(ctx, s, r.evaluate, r.reconcileHolderChange)
 	if err == nil {
-		setAssignmentStatus(ra, s.result)
+		setAssignmentStatus(ra, s.result, s.change)
 		r.recordHolderChange(before, ra)
 	}
 	return finishReconcile(ctx, r.Client, before, ra, result, err)
@@ -99,6 +105,85 @@ func (r *RoleAssignmentReconciler) evaluate(ctx context.Context, s *assignmentSc
 	return ctrl.Result{}, nil
 }
 
+// reconcileHolderChange opens the ContactTransfer that a change of spec.contactRef needs when the role's
+// changes need approval, and cancels the ones a later change made obsolete.
+func (r *RoleAssignmentReconciler) reconcileHolderChange(ctx context.Context, s *assignmentScope) (ctrl.Result, error) {
+	ra := s.ra
+	var owned v1alpha1.ContactTransferList
+	if err := r.List(ctx, &owned, client.InNamespace(ra.Namespace),
+		client.MatchingFields{index.ByRoleScope: index.RoleScopeKey(ra.Spec.OrganizationRef.Name, ra.Spec.Role, ra.Spec.Scope)}); err != nil {
+		return ctrl.Result{}, err
+	}
+	want := ""
+	if s.result.Pending != "" {
+		want = gatedTransferName(ra.Name, s.result.Holder, s.result.Pending)
+	}
+	for i := range owned.Items {
+		t := &owned.Items[i]
+		if !metav1.IsControlledBy(t, ra) || t.Name == want || !t.DeletionTimestamp.IsZero() || transferSettled(t) ||
+			meta.IsStatusConditionTrue(t.Status.Conditions, v1alpha1.ApprovedCondition) {
+			continue
+		}
+		// spec.contactRef moved on: the pending change it carried is cancelled.
+		if err := r.Delete(ctx, t); client.IgnoreNotFound(err) != nil {
+			return ctrl.Result{}, err
+		}
+	}
+	if want == "" {
+		return ctrl.Result{}, nil
+	}
+	s.change.transfer = want
+	t := &v1alpha1.ContactTransfer{}
+	err := r.Get(ctx, client.ObjectKey{Namespace: ra.Namespace, Name: want}, t)
+	if apierrors.IsNotFound(err) {
+		t = gatedTransfer(ra, want, s.result.Holder, s.result.Pending)
+		if err := controllerutil.SetControllerReference(ra, t, r.Scheme()); err != nil {
+			return ctrl.Result{}, err
+		}
+		if err := r.Create(ctx, t); err != nil {
+			if apierrors.IsInvalid(err) || apierrors.IsForbidden(err) {
+				// Admission refused the change (for instance an Overdue billing contact): say why.
+				s.change.refused, s.change.message = true, err.Error()
+				return ctrl.Result{}, nil
+			}
+			return ctrl.Result{}, err
+		}
+		return ctrl.Result{}, nil
+	}
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	if transferSettled(t) && !meta.IsStatusConditionTrue(t.Status.Conditions, v1alpha1.CompletedCondition) {
+		s.change.refused = true
+		if c := meta.FindStatusCondition(t.Status.Conditions, v1alpha1.ReadyCondition); c != nil {
+			s.change.message = c.Message
+		}
+	}
+	return ctrl.Result{}, nil
+}
+
+// gatedTransferName names the transfer of an assignment's change from one holder to another.
+func gatedTransferName(assignment, from, to string) string {
+	return boundedName(assignment, from, "to", to)
+}
+
+// gatedTransfer is the ContactTransfer a change of spec.contactRef opens: the current holder names its
+// successor, and both must approve.
+func gatedTransfer(ra *v1alpha1.RoleAssignment, name, from, to string) *v1alpha1.ContactTransfer {
+	return &v1alpha1.ContactTransfer{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ra.Namespace, Name: name},
+		Spec: v1alpha1.ContactTransferSpec{
+			OrganizationRef: ra.Spec.OrganizationRef,
+			Role:            ra.Spec.Role,
+			Scope:           ra.Spec.Scope,
+			From:            &v1alpha1.LocalObjectReference{Name: from},
+			To:              v1alpha1.LocalObjectReference{Name: to},
+			RequestedBy:     v1alpha1.LocalObjectReference{Name: from},
+			Reason:          fmt.Sprintf("spec.contactRef of RoleAssignment %s changed from %s to %s", ra.Name, from, to),
+		},
+	}
+}
+
 // recordHolderChange tells, with an Event, when the role is granted to or revoked from a contact.
 func (r *RoleAssignmentReconciler) recordHolderChange(before, after *v1alpha1.RoleAssignment) {
 	was, is := before.Status.Holder, after.Status.Holder
@@ -122,6 +207,7 @@ func (r *RoleAssignmentReconciler) SetupWithManager(mgr ctrl.Manager, opts contr
 		Watches(&v1alpha1.RoleAssignment{}, handler.EnqueueRequestsFromMapFunc(m.competingAssignments)).
 		Watches(&v1alpha1.Organization{}, handler.EnqueueRequestsFromMapFunc(m.assignmentsOfOrganization)).
 		Watches(&v1alpha1.Contact{}, handler.EnqueueRequestsFromMapFunc(m.assignmentsOfContact)).
+		Watches(&v1alpha1.ContactTransfer{}, handler.EnqueueRequestsFromMapFunc(m.assignmentsOfTransfer)).
 		WithOptions(opts).
 		Named("roleassignment").
 		Complete(r)

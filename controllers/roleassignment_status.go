@@ -17,14 +17,40 @@ limitations under the License.
 package controllers
 
 import (
+	"fmt"
+
 	"roster.dev/roster/api/v1alpha1"
 	"roster.dev/roster/internal/roles"
 )
 
-// setAssignmentStatus computes a RoleAssignment's status from the rules' verdict on it.
-func setAssignmentStatus(ra *v1alpha1.RoleAssignment, res roles.AssignmentResult) {
+// holderChange is the state of a change of holder that waits for approval.
+type holderChange struct {
+	// transfer names the ContactTransfer carrying it.
+	transfer string
+	// refused is set when the transfer was refused, expired, locked or not admitted; message says why.
+	refused bool
+	message string
+}
+
+// setAssignmentStatus computes a RoleAssignment's status from the rules' verdict on it and the state of a
+// pending change of holder.
+func setAssignmentStatus(ra *v1alpha1.RoleAssignment, res roles.AssignmentResult, change holderChange) {
 	gen := ra.Generation
 	ra.Status.ObservedGeneration = gen
+	ra.Status.Transfer = change.transfer
+	if res.Effective && res.Pending != "" {
+		ra.Status.Holder = res.Holder
+		if change.refused {
+			setReady(&ra.Status.Conditions, gen, false, true, v1alpha1.TransferRefusedReason, fmt.Sprintf(
+				"the change of holder from %s to %s did not go through (%s): point spec.contactRef back at %s, or at another contact",
+				res.Holder, res.Pending, change.message, res.Holder))
+			return
+		}
+		setReady(&ra.Status.Conditions, gen, false, false, v1alpha1.AwaitingApprovalReason, fmt.Sprintf(
+			"%s holds role %s%s until ContactTransfer %s to %s is approved", res.Holder, ra.Spec.Role,
+			scopeSuffix(ra.Spec.Scope), change.transfer, res.Pending))
+		return
+	}
 	if res.Effective {
 		ra.Status.Holder = res.Holder
 		setReady(&ra.Status.Conditions, gen, true, false, v1alpha1.ReconciledReason,

@@ -107,7 +107,7 @@ func TestAssignmentStatus(t *testing.T) {
 				Spec:       v1alpha1.RoleAssignmentSpec{Role: tt.role, Scope: tt.scope},
 				Status:     tt.initial,
 			}
-			setAssignmentStatus(ra, tt.result)
+			setAssignmentStatus(ra, tt.result, holderChange{})
 			g.Expect(ra.Status.ObservedGeneration).To(Equal(int64(gen)))
 			g.Expect(ra.Status.Holder).To(Equal(tt.wantHolder))
 			expectConditions(g, ra.Status.Conditions, tt.want...)
@@ -122,15 +122,15 @@ func TestAssignmentStatusKeepsLastTransitionTime(t *testing.T) {
 		Spec:       v1alpha1.RoleAssignmentSpec{Role: "primary"},
 	}
 	conflict := roles.AssignmentResult{Reason: v1alpha1.ConflictReason, Message: "held by carol"}
-	setAssignmentStatus(ra, conflict)
+	setAssignmentStatus(ra, conflict, holderChange{})
 	g.Expect(ra.Status.Conditions).To(HaveLen(1))
 	ra.Status.Conditions[0].LastTransitionTime = metav1.NewTime(past)
 
-	setAssignmentStatus(ra, conflict)
+	setAssignmentStatus(ra, conflict, holderChange{})
 	g.Expect(ra.Status.Conditions).To(HaveLen(1))
 	g.Expect(ra.Status.Conditions[0].LastTransitionTime.Time).To(Equal(past))
 
-	setAssignmentStatus(ra, roles.AssignmentResult{Effective: true, Holder: "alice", Reason: v1alpha1.ReconciledReason})
+	setAssignmentStatus(ra, roles.AssignmentResult{Effective: true, Holder: "alice", Reason: v1alpha1.ReconciledReason}, holderChange{})
 	g.Expect(ra.Status.Conditions).To(HaveLen(1))
 	g.Expect(ra.Status.Conditions[0].Status).To(Equal(metav1.ConditionTrue))
 	g.Expect(ra.Status.Conditions[0].LastTransitionTime.Time).To(BeTemporally(">", past))

@@ -19,12 +19,21 @@ package controllers
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/api/meta"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 
+	"roster.dev/roster/api/v1alpha1"
+	"roster.dev/roster/internal/approval"
 	"roster.dev/roster/internal/index"
+	"roster.dev/roster/internal/notify"
 	"roster.dev/roster/internal/roles"
 )
 
@@ -32,12 +41,25 @@ import (
 type Options struct {
 	// MaxConcurrentReconciles is how many objects of one kind are reconciled in parallel.
 	MaxConcurrentReconciles int
+	// Keys derives the approval tokens.
+	Keys *approval.Keyring
+	// Notifier tells people what happened, besides the Events; nil sends nothing else.
+	Notifier notify.Notifier
+	// ApprovalBaseURL is the external URL of the approval page, for the links in messages.
+	ApprovalBaseURL string
 }
 
 // Setup registers the cache indexes and every reconciler with the manager. main and the tests share it.
 func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 	if err := index.Setup(ctx, mgr.GetFieldIndexer()); err != nil {
 		return err
+	}
+	if o.Keys == nil {
+		return errors.New("controllers.Setup: Options.Keys is required")
+	}
+	notifier := o.Notifier
+	if notifier == nil {
+		notifier = notify.NotifierFunc(func(context.Context, notify.Notification) error { return nil })
 	}
 	opts := controller.Options{MaxConcurrentReconciles: o.MaxConcurrentReconciles}
 	c := mgr.GetClient()
@@ -47,7 +69,8 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 		&OrganizationReconciler{Client: c, Recorder: mgr.GetEventRecorder("organization-controller")},
 		&ContactReconciler{Client: c, Recorder: mgr.GetEventRecorder("contact-controller"), Reassign: ReassignDirectly(c)},
 		&RoleAssignmentReconciler{Client: c, Recorder: mgr.GetEventRecorder("roleassignment-controller")},
-		&ContactTransferReconciler{Client: c, Recorder: mgr.GetEventRecorder("contacttransfer-controller")},
+		&ContactTransferReconciler{Client: c, APIReader: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorder("contacttransfer-controller"),
+			Keys: o.Keys, Notifier: notifier, ApprovalBaseURL: o.ApprovalBaseURL},
 	} {
 		if err := r.SetupWithManager(mgr, opts); err != nil {
 			return err
@@ -58,3 +81,21 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 
 // olderObject orders objects as the rules settle races: oldest creationTimestamp first, then name.
 func olderObject(a, b client.Object) bool { return roles.OlderFirst(a, b) < 0 }
+
+// boundedName joins parts with "-" into an object name that stays under 200 characters (room for
+// suffixes such as "-tokens"), ending in a short hash of the whole when it had to be cut.
+func boundedName(parts ...string) string {
+	name := strings.Join(parts, "-")
+	if len(name) <= 200 {
+		return name
+	}
+	sum := sha256.Sum256([]byte(name))
+	return strings.TrimRight(name[:190], "-.") + "-" + hex.EncodeToString(sum[:])[:8]
+}
+
+// transferSettled reports whether a transfer reached an end: completed, refused, expired or invalid.
+func transferSettled(t *v1alpha1.ContactTransfer) bool {
+	c := t.Status.Conditions
+	return meta.IsStatusConditionTrue(c, v1alpha1.CompletedCondition) || meta.IsStatusConditionTrue(c, v1alpha1.RefusedCondition) ||
+		meta.IsStatusConditionTrue(c, v1alpha1.ExpiredCondition) || meta.IsStatusConditionTrue(c, v1alpha1.StalledCondition)
+}

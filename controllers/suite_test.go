@@ -18,6 +18,9 @@ package controllers_test
 
 import (
 	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
@@ -28,11 +31,13 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
+	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -41,6 +46,8 @@ import (
 
 	"roster.dev/roster/api/v1alpha1"
 	"roster.dev/roster/controllers"
+	"roster.dev/roster/internal/approval"
+	"roster.dev/roster/internal/approvalweb"
 	"roster.dev/roster/internal/webhooks"
 )
 
@@ -49,7 +56,15 @@ var (
 	cfg       *rest.Config
 	k8sClient client.Client
 	scheme    = runtime.NewScheme()
-	stopMgr   context.CancelFunc
+	stopMgr   func()
+
+	// sent captures what the operator's Notifier is given: the tests read the parties' tokens from it.
+	sent = &capturedNotifications{}
+	// logs holds everything the operator logged, to prove no token appears there.
+	logs = &syncBuffer{}
+	// approvalPage serves the approval page of the running manager; its URL is the links' base URL.
+	approvalPage *httptest.Server
+	pageHandler  atomic.Value
 
 	// operatorWrites counts the API writes the operator's client makes (creates, updates, patches and
 	// deletes, of objects and of their status).
@@ -62,7 +77,7 @@ func TestControllers(t *testing.T) {
 }
 
 var _ = BeforeSuite(func() {
-	logf.SetLogger(zap.New(zap.WriteTo(GinkgoWriter), zap.UseDevMode(true)))
+	logf.SetLogger(zap.New(zap.WriteTo(io.MultiWriter(GinkgoWriter, logs)), zap.UseDevMode(true)))
 	SetDefaultEventuallyTimeout(20 * time.Second)
 	SetDefaultEventuallyPollingInterval(100 * time.Millisecond)
 	SetDefaultConsistentlyDuration(2 * time.Second)
@@ -83,6 +98,11 @@ var _ = BeforeSuite(func() {
 	k8sClient, err = client.New(cfg, client.Options{Scheme: scheme})
 	Expect(err).NotTo(HaveOccurred())
 
+	// The operator's token key lives in its own namespace.
+	Expect(k8sClient.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "roster-system"}})).To(Succeed())
+	approvalPage = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		pageHandler.Load().(http.Handler).ServeHTTP(w, r)
+	}))
 	startManager()
 })
 
@@ -90,12 +110,15 @@ var _ = AfterSuite(func() {
 	if stopMgr != nil {
 		stopMgr()
 	}
+	if approvalPage != nil {
+		approvalPage.Close()
+	}
 	if testEnv != nil {
 		Expect(testEnv.Stop()).To(Succeed())
 	}
 })
 
-// startManager runs the operator's manager, as main does, until the suite ends.
+// startManager runs the operator's manager, as main does, until the suite ends or restartManager.
 func startManager() {
 	wh := testEnv.WebhookInstallOptions
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
@@ -105,16 +128,35 @@ func startManager() {
 		WebhookServer: webhook.NewServer(webhook.Options{
 			Host: wh.LocalServingHost, Port: wh.LocalServingPort, CertDir: wh.LocalServingCertDir,
 		}),
+		// A restarted manager registers the same controllers again in this process.
+		Controller: config.Controller{SkipNameValidation: ptr(true)},
 	})
 	Expect(err).NotTo(HaveOccurred())
 	ctx, cancel := context.WithCancel(context.Background())
-	stopMgr = cancel
-	Expect(controllers.Setup(ctx, mgr, controllers.Options{MaxConcurrentReconciles: 2})).To(Succeed())
+	keys, err := approval.LoadOrCreateKey(ctx, k8sClient, types.NamespacedName{Namespace: "roster-system", Name: "roster-token-key"})
+	Expect(err).NotTo(HaveOccurred())
+	Expect(controllers.Setup(ctx, mgr, controllers.Options{
+		MaxConcurrentReconciles: 2, Keys: keys, Notifier: sent, ApprovalBaseURL: approvalPage.URL,
+	})).To(Succeed())
 	Expect(webhooks.Setup(mgr)).To(Succeed())
+	decider := &controllers.TransferDecider{Client: mgr.GetClient(), Reader: mgr.GetAPIReader()}
+	pageHandler.Store(approvalweb.NewHandler(decider, ctrl.Log.WithName("approval-page")))
+	done := make(chan struct{})
 	go func() {
 		defer GinkgoRecover()
+		defer close(done)
 		Expect(mgr.Start(ctx)).To(Succeed())
 	}()
+	stopMgr = func() {
+		cancel()
+		<-done
+	}
+}
+
+// restartManager stops the operator and starts a new one, as a crash and a new pod would.
+func restartManager() {
+	stopMgr()
+	startManager()
 }
 
 // newNamespace creates a namespace for one test and deletes it afterwards.

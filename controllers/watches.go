@@ -122,3 +122,27 @@ func generationOrAnnotationsChanged() predicate.Predicate {
 	return predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{},
 		predicate.LabelChangedPredicate{})
 }
+
+// assignmentsOfTransfer maps a ContactTransfer to the assignments of its (organization, role, scope).
+func (m mapper) assignmentsOfTransfer(ctx context.Context, obj client.Object) []reconcile.Request {
+	t := obj.(*v1alpha1.ContactTransfer)
+	key := index.RoleScopeKey(t.Spec.OrganizationRef.Name, t.Spec.Role, t.Spec.Scope)
+	return m.listRequests(ctx, &v1alpha1.RoleAssignmentList{}, t.Namespace, index.ByRoleScope, key)
+}
+
+// transfersOfAssignment maps a RoleAssignment to the transfers of its (organization, role, scope).
+func (m mapper) transfersOfAssignment(ctx context.Context, obj client.Object) []reconcile.Request {
+	ra := obj.(*v1alpha1.RoleAssignment)
+	key := index.RoleScopeKey(ra.Spec.OrganizationRef.Name, ra.Spec.Role, ra.Spec.Scope)
+	return m.listRequests(ctx, &v1alpha1.ContactTransferList{}, ra.Namespace, index.ByRoleScope, key)
+}
+
+// transfersOfContact maps a Contact to the transfers naming it.
+func (m mapper) transfersOfContact(ctx context.Context, obj client.Object) []reconcile.Request {
+	return m.listRequests(ctx, &v1alpha1.ContactTransferList{}, obj.GetNamespace(), index.ByParty, obj.GetName())
+}
+
+// transfersOfOrganization maps an Organization to its transfers.
+func (m mapper) transfersOfOrganization(ctx context.Context, obj client.Object) []reconcile.Request {
+	return m.listRequests(ctx, &v1alpha1.ContactTransferList{}, obj.GetNamespace(), index.ByOrganization, obj.GetName())
+}

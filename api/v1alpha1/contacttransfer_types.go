@@ -141,6 +141,15 @@ type ContactTransferStatus struct {
 	// +kubebuilder:validation:MaxItems=4
 	Approvals []PartyApproval `json:"approvals,omitempty"`
 
+	// round numbers the current set of tokens: 1 for the first, one more for each resend. Tokens of an
+	// earlier round no longer work.
+	// +optional
+	Round int32 `json:"round,omitempty"`
+
+	// notifiedRound is the last round whose tokens were sent to the parties.
+	// +optional
+	NotifiedRound int32 `json:"notifiedRound,omitempty"`
+
 	// failedAttempts counts wrong tokens; at the organization's approval.maxAttempts the transfer is
 	// locked.
 	// +optional
@@ -204,6 +213,29 @@ const (
 	// CompletedCondition is True once the role moved.
 	CompletedCondition = "Completed"
 )
+
+// ContactTransfer reasons.
+const (
+	// AwaitingApprovalReason means some parties have not decided yet.
+	AwaitingApprovalReason = "AwaitingApproval"
+	// ApprovedReason means every party approved.
+	ApprovedReason = "Approved"
+	// CompletedReason means the role moved.
+	CompletedReason = "Completed"
+	// RefusedReason means a party refused.
+	RefusedReason = "Refused"
+	// LockedReason means too many wrong tokens were tried: the transfer is refused.
+	LockedReason = "Locked"
+	// ExpiredReason means the transfer outlived approval.tokenTTL.
+	ExpiredReason = "Expired"
+	// InvalidTransferReason means the request breaks a rule (who may ask, who holds the role, ...).
+	InvalidTransferReason = "InvalidTransfer"
+	// AccountOverdueReason means a contact of a role that requires good standing has unpaid invoices.
+	AccountOverdueReason = "AccountOverdue"
+)
+
+// TransferFinalizer lets the operator tell the parties when a pending transfer is deleted (cancelled).
+const TransferFinalizer = "roster.dev/transfer"
 
 // Annotations a party uses to decide, and to ask for new tokens.
 const (

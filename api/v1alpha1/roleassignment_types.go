@@ -71,6 +71,12 @@ type RoleAssignmentStatus struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=253
 	Holder string `json:"holder,omitempty"`
+
+	// transfer names the ContactTransfer that carries a pending change of holder to spec.contactRef,
+	// for roles whose changes need approval.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	Transfer string `json:"transfer,omitempty"`
 }
 
 // +kubebuilder:object:root=true
@@ -123,6 +129,9 @@ const (
 	ScopeRequiredReason = "ScopeRequired"
 	// ScopeNotAllowedReason means an unscoped role was given a scope, or the scope is not listed.
 	ScopeNotAllowedReason = "ScopeNotAllowed"
+	// TransferRefusedReason means the change of holder to spec.contactRef was refused, expired or locked:
+	// point spec.contactRef back at the holder, or at another contact, to try again.
+	TransferRefusedReason = "TransferRefused"
 	// ContactOfOtherOrganizationReason means the contact belongs to another organization.
 	ContactOfOtherOrganizationReason = "ContactOfOtherOrganization"
 )

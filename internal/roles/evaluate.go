@@ -21,6 +21,7 @@ import (
 	"slices"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"roster.dev/roster/api/v1alpha1"
@@ -41,6 +42,9 @@ type Input struct {
 	// Assignments that reference the organization. Others (other organization or namespace) are
 	// ignored and get no result.
 	Assignments []v1alpha1.RoleAssignment
+	// Transfers of the organization. An approved one lets an assignment of a role whose changes need
+	// approval move from its current holder to spec.contactRef.
+	Transfers []v1alpha1.ContactTransfer
 }
 
 // AssignmentResult is the verdict on one RoleAssignment.
@@ -55,6 +59,9 @@ type AssignmentResult struct {
 	Reason string
 	// Message is a sentence naming the field at fault and what to do.
 	Message string
+	// Pending is the contact a change of holder waits for (spec.contactRef), when the role's changes need
+	// approval and no approved ContactTransfer allows it yet; Holder stays the current holder meanwhile.
+	Pending string
 }
 
 // Row is one (role, scope) of the catalogue and who holds it.
@@ -99,9 +106,34 @@ type claim struct {
 // holding is a contact holding a slot through an assignment.
 type holding struct{ contact, assignment string }
 
-// DesiredHolder returns the contact the assignment wants to give the role to.
-func DesiredHolder(ra *v1alpha1.RoleAssignment) string {
-	return ra.Spec.ContactRef.Name
+// holderOf returns the contact the assignment gives the role to now, and the contact a change of holder
+// waits for. A role whose changes need approval keeps its current holder (status.holder) until an
+// approved ContactTransfer moves it to spec.contactRef; an assignment that holds nothing yet (new, or
+// whose holder went) takes spec.contactRef at once.
+func holderOf(ra *v1alpha1.RoleAssignment, role *Role, transfers []v1alpha1.ContactTransfer) (holder, pending string) {
+	want, have := ra.Spec.ContactRef.Name, ra.Status.Holder
+	if !role.NeedsApproval() || have == "" || have == want {
+		return want, ""
+	}
+	for i := range transfers {
+		if Approves(&transfers[i], ra) {
+			return want, ""
+		}
+	}
+	return have, want
+}
+
+// Approves reports whether t is an approved, live transfer of ra's role from its holder to spec.contactRef.
+func Approves(t *v1alpha1.ContactTransfer, ra *v1alpha1.RoleAssignment) bool {
+	from := ""
+	if t.Spec.From != nil {
+		from = t.Spec.From.Name
+	}
+	return t.DeletionTimestamp == nil && t.Spec.Role == ra.Spec.Role && t.Spec.Scope == ra.Spec.Scope &&
+		from == ra.Status.Holder && t.Spec.To.Name == ra.Spec.ContactRef.Name &&
+		meta.IsStatusConditionTrue(t.Status.Conditions, v1alpha1.ApprovedCondition) &&
+		!meta.IsStatusConditionTrue(t.Status.Conditions, v1alpha1.RefusedCondition) &&
+		!meta.IsStatusConditionTrue(t.Status.Conditions, v1alpha1.ExpiredCondition)
 }
 
 // Evaluate decides which assignments of in.Organization are in effect and who holds each (role, scope).
@@ -141,7 +173,7 @@ func Evaluate(in Input) Evaluation {
 	held := make(map[slot][]holding)
 	claimed := make(map[claim]string, len(ras))
 	for _, ra := range ras {
-		results[ra.Name] = judge(ra, org, cat, scopeSet, contacts, held, claimed)
+		results[ra.Name] = judge(ra, org, cat, scopeSet, contacts, held, claimed, in.Transfers)
 	}
 
 	ev := Evaluation{
@@ -185,7 +217,8 @@ func Evaluate(in Input) Evaluation {
 
 // judge decides one assignment, recording it in held and claimed when it is valid.
 func judge(ra *v1alpha1.RoleAssignment, org *v1alpha1.Organization, cat *Catalogue, scopeSet map[string]bool,
-	contacts map[string]*v1alpha1.Contact, held map[slot][]holding, claimed map[claim]string) AssignmentResult {
+	contacts map[string]*v1alpha1.Contact, held map[slot][]holding, claimed map[claim]string,
+	transfers []v1alpha1.ContactTransfer) AssignmentResult {
 	notEffective := func(reason, message string) AssignmentResult {
 		return AssignmentResult{Reason: reason, Message: message}
 	}
@@ -200,7 +233,7 @@ func judge(ra *v1alpha1.RoleAssignment, org *v1alpha1.Organization, cat *Catalog
 		return notEffective(reason, message)
 	}
 
-	name := DesiredHolder(ra)
+	name, pending := holderOf(ra, role, transfers)
 	c, ok := contacts[name]
 	switch {
 	case !ok:
@@ -235,7 +268,7 @@ func judge(ra *v1alpha1.RoleAssignment, org *v1alpha1.Organization, cat *Catalog
 	if scope != "" {
 		msg += fmt.Sprintf(" in scope %q", scope)
 	}
-	return AssignmentResult{Effective: true, Holder: name, Reason: v1alpha1.ReconciledReason, Message: msg}
+	return AssignmentResult{Effective: true, Holder: name, Reason: v1alpha1.ReconciledReason, Message: msg, Pending: pending}
 }
 
 // conflictMessage explains that the slot is full and names its holders, oldest first.

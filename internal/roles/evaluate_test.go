@@ -493,11 +493,46 @@ func TestSimulation(t *testing.T) {
 	}
 }
 
-func TestDesiredHolder(t *testing.T) {
-	ra := newRA("x", "primary", "", "alice", 0)
-	ra.Status.Holder = "bob"
-	if got := DesiredHolder(&ra); got != "alice" {
-		t.Fatalf("DesiredHolder = %q, want alice", got)
+func TestApprovalGatedHolder(t *testing.T) {
+	approved := func(from, to string, extra ...metav1.Condition) v1alpha1.ContactTransfer {
+		f := v1alpha1.LocalObjectReference{Name: from}
+		tr := v1alpha1.ContactTransfer{Spec: v1alpha1.ContactTransferSpec{
+			Role: "billing", From: &f, To: v1alpha1.LocalObjectReference{Name: to}}}
+		tr.Status.Conditions = append([]metav1.Condition{{Type: v1alpha1.ApprovedCondition, Status: metav1.ConditionTrue}}, extra...)
+		return tr
+	}
+	refused := metav1.Condition{Type: v1alpha1.RefusedCondition, Status: metav1.ConditionTrue}
+	for _, tc := range []struct {
+		name         string
+		role, holder string
+		transfers    []v1alpha1.ContactTransfer
+		wantHolder   string
+		wantPending  string
+	}{
+		{name: "new assignment takes its contact at once", role: "billing", holder: "", wantHolder: "bob"},
+		{name: "role without approval moves at once", role: "renewal", holder: "alice", wantHolder: "bob"},
+		{name: "approval role keeps its holder while the change waits", role: "billing", holder: "alice",
+			wantHolder: "alice", wantPending: "bob"},
+		{name: "an approved transfer lets it move", role: "billing", holder: "alice",
+			transfers: []v1alpha1.ContactTransfer{approved("alice", "bob")}, wantHolder: "bob"},
+		{name: "a transfer to someone else does not", role: "billing", holder: "alice",
+			transfers: []v1alpha1.ContactTransfer{approved("alice", "carol")}, wantHolder: "alice", wantPending: "bob"},
+		{name: "a refused transfer does not", role: "billing", holder: "alice",
+			transfers: []v1alpha1.ContactTransfer{approved("alice", "bob", refused)}, wantHolder: "alice", wantPending: "bob"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ra := newRA("acme-"+tc.role, tc.role, "", "bob", 0)
+			ra.Status.Holder = tc.holder
+			for i := range tc.transfers {
+				tc.transfers[i].Spec.Role = tc.role
+			}
+			got := Evaluate(Input{Organization: newOrg("acme"), Contacts: contacts("alice", "bob", "carol"),
+				Assignments: []v1alpha1.RoleAssignment{ra}, Transfers: tc.transfers}).Assignments[ra.Name]
+			if !got.Effective || got.Holder != tc.wantHolder || got.Pending != tc.wantPending {
+				t.Fatalf("got effective=%v holder=%q pending=%q, want holder=%q pending=%q",
+					got.Effective, got.Holder, got.Pending, tc.wantHolder, tc.wantPending)
+			}
+		})
 	}
 }
 

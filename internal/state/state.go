@@ -31,7 +31,7 @@ import (
 )
 
 // Load reads, through the cache indexes, what the role rules need to know about one organization:
-// its catalogue, its contacts and its assignments. A catalogue that does not validate is returned as an
+// its catalogue, its contacts, its assignments and its transfers. A catalogue that does not validate is returned as an
 // error wrapping its field errors.
 func Load(ctx context.Context, c client.Reader, org *v1alpha1.Organization) (roles.Input, error) {
 	cat, errs := roles.NewCatalogue(org.Spec.Roles)
@@ -47,7 +47,12 @@ func Load(ctx context.Context, c client.Reader, org *v1alpha1.Organization) (rol
 	if err := c.List(ctx, &assignments, inOrg...); err != nil {
 		return roles.Input{}, fmt.Errorf("listing role assignments of organization %s: %w", org.Name, err)
 	}
-	return roles.Input{Organization: org, Catalogue: cat, Contacts: contacts.Items, Assignments: assignments.Items}, nil
+	var transfers v1alpha1.ContactTransferList
+	if err := c.List(ctx, &transfers, inOrg...); err != nil {
+		return roles.Input{}, fmt.Errorf("listing contact transfers of organization %s: %w", org.Name, err)
+	}
+	return roles.Input{Organization: org, Catalogue: cat, Contacts: contacts.Items, Assignments: assignments.Items,
+		Transfers: transfers.Items}, nil
 }
 
 // InvalidCatalogueError reports an Organization whose spec.roles do not form a valid catalogue.

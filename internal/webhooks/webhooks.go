@@ -52,7 +52,11 @@ func Setup(mgr ctrl.Manager) error {
 	if err := ctrl.NewWebhookManagedBy(mgr, &v1alpha1.Contact{}).WithValidator(&ContactValidator{r}).Complete(); err != nil {
 		return err
 	}
-	return ctrl.NewWebhookManagedBy(mgr, &v1alpha1.RoleAssignment{}).WithValidator(&RoleAssignmentValidator{r}).Complete()
+	if err := ctrl.NewWebhookManagedBy(mgr, &v1alpha1.RoleAssignment{}).WithValidator(&RoleAssignmentValidator{r}).Complete(); err != nil {
+		return err
+	}
+	return ctrl.NewWebhookManagedBy(mgr, &v1alpha1.ContactTransfer{}).
+		WithDefaulter(ContactTransferDefaulter{}).WithValidator(&ContactTransferValidator{r}).Complete()
 }
 
 // reader reads the cluster for the validators.

@@ -1,0 +1,146 @@
+/*
+Copyright 2026 The Roster Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	"roster.dev/roster/api/v1alpha1"
+	"roster.dev/roster/internal/index"
+	"roster.dev/roster/internal/notify"
+)
+
+// announce tells the people concerned about what changed in a transfer since before: a party's approval
+// (to the other parties), and the end of the transfer (to every party and the outgoing holder). Each goes
+// out as an Event on the transfer and through the Notifier.
+func (r *ContactTransferReconciler) announce(ctx context.Context, s *transferScope, before *v1alpha1.ContactTransfer) {
+	t := s.t
+	everyone := append(slices.Clone(s.parties.Approvers), s.parties.Informed...)
+	for _, a := range t.Status.Approvals {
+		if a.Decision != v1alpha1.DecisionApproved || decisionOf(before, a.Contact) == v1alpha1.DecisionApproved {
+			continue
+		}
+		others := slices.DeleteFunc(slices.Clone(everyone), func(c string) bool { return c == a.Contact })
+		r.tell(ctx, s, notify.TransferApproved, fmt.Sprintf("%s/approved/%s", t.UID, a.Contact), others,
+			"%s approved (via %s)", a.Contact, a.Via)
+	}
+	ended := func(typ string) bool {
+		return conditionTrue(t.Status.Conditions, typ) && !conditionTrue(before.Status.Conditions, typ)
+	}
+	switch {
+	case ended(v1alpha1.CompletedCondition):
+		r.tell(ctx, s, notify.TransferCompleted, string(t.UID)+"/completed", everyone,
+			"role %s%s moved from %s to %s", t.Spec.Role, scopeSuffix(t.Spec.Scope), fromName(t), t.Spec.To.Name)
+	case ended(v1alpha1.RefusedCondition) && refusedBy(t) == "":
+		r.tell(ctx, s, notify.TransferLocked, string(t.UID)+"/locked", everyone,
+			"locked after %d wrong tokens: nothing moves", t.Status.FailedAttempts)
+	case ended(v1alpha1.RefusedCondition):
+		r.tell(ctx, s, notify.TransferRefused, string(t.UID)+"/refused", everyone, "%s refused: nothing moves", refusedBy(t))
+	case ended(v1alpha1.ExpiredCondition):
+		r.tell(ctx, s, notify.TransferExpired, string(t.UID)+"/expired", everyone, "expired before every party approved: nothing moves")
+	}
+}
+
+// tell records an Event on the transfer and hands the notification to the Notifier. A failed delivery is
+// logged; it never holds the transfer back.
+func (r *ContactTransferReconciler) tell(ctx context.Context, s *transferScope, typ notify.Type, key string,
+	to []string, format string, args ...any) {
+	note := fmt.Sprintf(format, args...)
+	r.Recorder.Eventf(s.t, nil, corev1.EventTypeNormal, string(typ), "Notify", note)
+	n := r.notification(s, typ, key)
+	n.Recipients = r.recipients(s, to)
+	if err := r.Notifier.Notify(ctx, n); err != nil {
+		log.FromContext(ctx).Error(err, "notification not delivered", "type", typ)
+	}
+}
+
+// notification is the common part of a transfer's notifications: the facts, never a token.
+func (r *ContactTransferReconciler) notification(s *transferScope, typ notify.Type, key string) notify.Notification {
+	t := s.t
+	facts := map[string]string{
+		"transfer": t.Name, "role": t.Spec.Role, "scope": t.Spec.Scope, "from": fromName(t), "to": t.Spec.To.Name,
+		"requestedBy": t.Spec.RequestedBy.Name, "reason": t.Spec.Reason,
+	}
+	if t.Status.ExpiresAt != nil {
+		facts["expiresAt"] = t.Status.ExpiresAt.UTC().Format("2006-01-02 15:04 MST")
+	}
+	if s.org != nil {
+		facts["organizationDisplayName"] = s.org.Spec.DisplayName
+	}
+	return notify.Notification{
+		Key: key, Type: typ, Organization: t.Spec.OrganizationRef.Name, Facts: facts, OccurredAt: s.facts.now.Time,
+		Object: notify.ObjectRef{Kind: "ContactTransfer", Namespace: t.Namespace, Name: t.Name, UID: string(t.UID)},
+	}
+}
+
+// recipients turns contact names into recipients, skipping unknown and disabled contacts.
+func (r *ContactTransferReconciler) recipients(s *transferScope, names []string) []notify.Recipient {
+	var out []notify.Recipient
+	for _, n := range names {
+		if rcpt, ok := recipient(s.contacts[n]); ok {
+			out = append(out, rcpt)
+		}
+	}
+	return out
+}
+
+// loadContacts reads the contacts of the transfer's organization.
+func (r *ContactTransferReconciler) loadContacts(ctx context.Context, s *transferScope) error {
+	var list v1alpha1.ContactList
+	if err := r.List(ctx, &list, client.InNamespace(s.t.Namespace),
+		client.MatchingFields{index.ByOrganization: s.t.Spec.OrganizationRef.Name}); err != nil {
+		return err
+	}
+	s.contacts = make(map[string]*v1alpha1.Contact, len(list.Items))
+	for i := range list.Items {
+		s.contacts[list.Items[i].Name] = &list.Items[i]
+	}
+	return nil
+}
+
+// recipient addresses a contact; disabled contacts get nothing.
+func recipient(c *v1alpha1.Contact) (notify.Recipient, bool) {
+	if c == nil || c.Spec.Disabled {
+		return notify.Recipient{}, false
+	}
+	return notify.Recipient{Contact: c.Name, DisplayName: c.Spec.DisplayName, Email: c.Spec.Email, Locale: string(c.Spec.Locale)}, true
+}
+
+func decisionOf(t *v1alpha1.ContactTransfer, contact string) v1alpha1.Decision {
+	for _, a := range t.Status.Approvals {
+		if a.Contact == contact {
+			return a.Decision
+		}
+	}
+	return v1alpha1.DecisionPending
+}
+
+func fromName(t *v1alpha1.ContactTransfer) string {
+	if t.Spec.From == nil {
+		return ""
+	}
+	return t.Spec.From.Name
+}
+
+func joinNames(names []string) string { return strings.Join(names, ", ") }

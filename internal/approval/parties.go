@@ -1,0 +1,48 @@
+/*
+Copyright 2026 The Roster Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package approval
+
+import (
+	"slices"
+
+	"roster.dev/roster/api/v1alpha1"
+)
+
+// Parties are the contacts a ContactTransfer involves.
+type Parties struct {
+	// Approvers must each approve with their own token: spec.requestedBy, then spec.to, deduplicated.
+	Approvers []string
+	// Informed are told about the transfer but not asked: spec.from, when set and not an approver.
+	Informed []string
+}
+
+// PartiesOf returns the parties of t.
+func PartiesOf(t *v1alpha1.ContactTransfer) Parties {
+	var p Parties
+	for _, name := range []string{t.Spec.RequestedBy.Name, t.Spec.To.Name} {
+		if name != "" && !slices.Contains(p.Approvers, name) {
+			p.Approvers = append(p.Approvers, name)
+		}
+	}
+	if from := t.Spec.From; from != nil && from.Name != "" && !slices.Contains(p.Approvers, from.Name) {
+		p.Informed = append(p.Informed, from.Name)
+	}
+	return p
+}
+
+// IsApprover reports whether contact must approve.
+func (p Parties) IsApprover(contact string) bool { return slices.Contains(p.Approvers, contact) }

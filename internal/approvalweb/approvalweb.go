@@ -1,0 +1,254 @@
+/*
+Copyright 2026 The Roster Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package approvalweb is the operator's approval web endpoint: the page behind the link in each party's
+// email, where the party approves or refuses a ContactTransfer with its token.
+//
+// It knows nothing about Kubernetes clients: it talks to a Decider, which the controller implements.
+// The token is a secret: it is never logged (neither is the URL that carries it), the pages send no
+// Referer, are never cached, and every failure of a token gets the same answer.
+package approvalweb
+
+import (
+	"bytes"
+	"context"
+	"embed"
+	"errors"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/go-logr/logr"
+
+	"roster.dev/roster/api/v1alpha1"
+)
+
+// View is a ContactTransfer as the holder of a valid token sees it.
+type View struct {
+	Namespace, Name string
+	Organization    string // display name
+	Role, Scope     string
+	From, To        string // contact display names (From "" when the role is vacant)
+	RequestedBy     string
+	Reason          string
+	Party           string // the display name of the token's party
+	Locale          string // the party's locale: "fr" or anything else = English
+	ExpiresAt       time.Time
+	Decision        v1alpha1.Decision // after a POST: what was recorded
+}
+
+// ErrInvalidToken is returned for a wrong, used or expired token, or a transfer that is no longer
+// pending. The page never says which.
+var ErrInvalidToken = errors.New("this link is not valid or has expired")
+
+// Decider looks transfers up and records decisions; the controller package implements it.
+type Decider interface {
+	// View returns the transfer for the token's party (a wrong token counts as a failed attempt).
+	View(ctx context.Context, namespace, name, token string) (View, error)
+	// Decide records the party's decision via Link, consuming the token.
+	Decide(ctx context.Context, namespace, name, token string, decision v1alpha1.Decision) (View, error)
+}
+
+// Link is the URL of the approval page of a party: baseURL (scheme, host and optional path prefix,
+// without a trailing slash) followed by /approve/NAMESPACE/NAME?token=TOKEN.
+func Link(baseURL, namespace, name, token string) string {
+	return strings.TrimSuffix(baseURL, "/") + "/approve/" + url.PathEscape(namespace) + "/" +
+		url.PathEscape(name) + "?token=" + url.QueryEscape(token)
+}
+
+// maxBodyBytes limits the body of a POST: a form with a token and a decision.
+const maxBodyBytes = 4 << 10
+
+// contentSecurityPolicy allows no script, no external resource, inline styles, and forms posting to the
+// page's own origin only; the page cannot be framed.
+const contentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; " +
+	"frame-ancestors 'none'; base-uri 'none'"
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+var templates = template.Must(template.New("").ParseFS(templateFS, "templates/*.html"))
+
+type handler struct {
+	decider Decider
+	log     logr.Logger
+}
+
+// NewHandler returns the approval endpoint:
+//
+//	GET  /approve/{namespace}/{name}?token=T  the transfer and an Approve / Refuse form
+//	POST /approve/{namespace}/{name}          form fields token and decision (Approved or Refused)
+//	GET  /healthz                             200 "ok"
+//
+// Anything else is 404. Every response carries strict security headers.
+func NewHandler(d Decider, log logr.Logger) http.Handler {
+	h := &handler{decider: d, log: log}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /approve/{namespace}/{name}", h.show)
+	mux.HandleFunc("POST /approve/{namespace}/{name}", h.decide)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = w.Write([]byte("ok"))
+	})
+	// The catch-all also answers the wrong methods of the routes above: 404, never 405.
+	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { h.invalid(w) })
+	return secure(mux)
+}
+
+// secure sets the security headers of every response.
+func secure(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hdr := w.Header()
+		hdr.Set("Content-Security-Policy", contentSecurityPolicy)
+		hdr.Set("X-Frame-Options", "DENY")
+		hdr.Set("X-Content-Type-Options", "nosniff")
+		hdr.Set("Referrer-Policy", "no-referrer")
+		hdr.Set("Cache-Control", "no-store")
+		hdr.Set("Content-Type", "text/html; charset=utf-8")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// formData is what the approval page shows.
+type formData struct {
+	Lang, Action, Token string
+	T                   *messages
+	V                   View
+	Expires             string
+	ExpiresISO          string
+}
+
+// doneData is what the confirmation page shows.
+type doneData struct {
+	Lang, Title string
+	T           *messages
+	V           View
+}
+
+// show renders the approval page of the token's party.
+func (h *handler) show(w http.ResponseWriter, r *http.Request) {
+	ns, name := r.PathValue("namespace"), r.PathValue("name")
+	token := r.URL.Query().Get("token")
+	if token == "" {
+		h.invalid(w)
+		return
+	}
+	v, err := h.decider.View(r.Context(), ns, name, token)
+	if err != nil {
+		h.fail(w, r, err, token, "view", ns, name)
+		return
+	}
+	t, lang := localize(v.Locale)
+	data := formData{
+		Lang:   lang,
+		Action: "./" + url.PathEscape(name), // relative: this path without the query, behind any prefix
+		Token:  token,
+		T:      t,
+		V:      v,
+	}
+	if !v.ExpiresAt.IsZero() {
+		data.Expires = t.formatTime(v.ExpiresAt)
+		data.ExpiresISO = v.ExpiresAt.UTC().Format(time.RFC3339)
+	}
+	h.render(w, http.StatusOK, "approve.html", data)
+}
+
+// decide records the decision of the token's party.
+func (h *handler) decide(w http.ResponseWriter, r *http.Request) {
+	ns, name := r.PathValue("namespace"), r.PathValue("name")
+	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
+	if err := r.ParseForm(); err != nil {
+		status := http.StatusBadRequest
+		if _, ok := errors.AsType[*http.MaxBytesError](err); ok {
+			status = http.StatusRequestEntityTooLarge
+		}
+		h.render(w, status, "message.html", badRequestPage)
+		return
+	}
+	decision := v1alpha1.Decision(r.PostForm.Get("decision"))
+	if decision != v1alpha1.DecisionApproved && decision != v1alpha1.DecisionRefused {
+		h.render(w, http.StatusBadRequest, "message.html", badRequestPage)
+		return
+	}
+	token := r.PostForm.Get("token")
+	if token == "" {
+		h.invalid(w)
+		return
+	}
+	v, err := h.decider.Decide(r.Context(), ns, name, token, decision)
+	if err != nil {
+		h.fail(w, r, err, token, "decide", ns, name)
+		return
+	}
+	if v.Decision != v1alpha1.DecisionApproved && v.Decision != v1alpha1.DecisionRefused {
+		v.Decision = decision
+	}
+	h.log.Info("Decision recorded via the approval page", "namespace", ns, "name", name, "decision", v.Decision)
+	t, lang := localize(v.Locale)
+	title := t.Approved
+	if v.Decision == v1alpha1.DecisionRefused {
+		title = t.Refused
+	}
+	h.render(w, http.StatusOK, "done.html", doneData{Lang: lang, Title: title, T: t, V: v})
+}
+
+// fail answers a Decider error: the generic 404 page for ErrInvalidToken, else the generic 503 page.
+// The log never carries the token, even when the Decider's error quotes it.
+func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error, token, op, ns, name string) {
+	if errors.Is(err, ErrInvalidToken) {
+		h.invalid(w)
+		return
+	}
+	err = redact(err, token)
+	if r.Context().Err() != nil {
+		h.log.V(1).Info("Approval request abandoned by the client", "op", op, "namespace", ns, "name", name,
+			"error", err.Error())
+	} else {
+		h.log.Error(err, "Approval request failed", "op", op, "namespace", ns, "name", name)
+	}
+	h.render(w, http.StatusServiceUnavailable, "message.html", unavailablePage)
+}
+
+// invalid renders the page of every token failure: the same status and body whatever the reason.
+func (h *handler) invalid(w http.ResponseWriter) {
+	h.render(w, http.StatusNotFound, "message.html", invalidPage)
+}
+
+// render executes a template before writing anything, so that a template error is a clean 500.
+func (h *handler) render(w http.ResponseWriter, status int, name string, data any) {
+	var buf bytes.Buffer
+	if err := templates.ExecuteTemplate(&buf, name, data); err != nil {
+		h.log.Error(err, "Cannot render the approval page", "template", name)
+		w.WriteHeader(http.StatusInternalServerError)
+		_, _ = w.Write([]byte(internalErrorHTML))
+		return
+	}
+	w.WriteHeader(status)
+	_, _ = w.Write(buf.Bytes())
+}
+
+const internalErrorHTML = `<!DOCTYPE html><html><head><meta charset="utf-8"><title>Error</title></head>` +
+	`<body><p>Try again in a moment.</p><p lang="fr">Réessayez dans un instant.</p></body></html>`
+
+// redact hides the token in the message of an error. The result does not wrap err: a logger that
+// unwraps or formats the chain (%+v) could print the token.
+func redact(err error, token string) error {
+	if token == "" || !strings.Contains(err.Error(), token) {
+		return err
+	}
+	return errors.New(strings.ReplaceAll(err.Error(), token, "[REDACTED]"))
+}

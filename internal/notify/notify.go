@@ -1,0 +1,98 @@
+/*
+Copyright 2026 The Roster Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+// Package notify is the notification model: what happened, to whom it is told, and the key that makes its
+// delivery idempotent. Channels (Kubernetes Events, email, webhooks) implement Notifier.
+package notify
+
+import (
+	"context"
+	"time"
+)
+
+// Type is what a notification is about, in CamelCase (it doubles as the Event reason).
+type Type string
+
+// Notification types.
+const (
+	TransferRequested  Type = "TransferRequested"
+	TransferApproved   Type = "TransferApproved"
+	TransferCompleted  Type = "TransferCompleted"
+	TransferRefused    Type = "TransferRefused"
+	TransferExpired    Type = "TransferExpired"
+	TransferLocked     Type = "TransferLocked"
+	TransferCancelled  Type = "TransferCancelled"
+	RoleGranted        Type = "RoleGranted"
+	RoleRevoked        Type = "RoleRevoked"
+	ContactDisabled    Type = "ContactDisabled"
+	RequiredRoleVacant Type = "RequiredRoleVacant"
+)
+
+// ObjectRef names the Kubernetes object a notification is about.
+type ObjectRef struct {
+	Kind      string `json:"kind"`
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+	UID       string `json:"uid,omitempty"`
+}
+
+// Recipient is a contact a notification is sent to.
+type Recipient struct {
+	// Contact is the name of the Contact.
+	Contact string
+	// DisplayName and Email address the contact.
+	DisplayName string
+	Email       string
+	// Locale is the language of the contact's messages ("en", "fr"); unknown locales fall back to English.
+	Locale string
+	// Token is the contact's personal approval token, set only for the parties of a TransferRequested
+	// notification. It goes into that contact's email and nowhere else.
+	Token string `json:"-"`
+	// Link is the approval page URL with the token pre-filled; like Token, for that contact's email only.
+	Link string `json:"-"`
+}
+
+// Notification is one thing people should be told.
+type Notification struct {
+	// Key identifies the cause (object UID, type, generation or transfer round): the same cause always
+	// yields the same key, and channels use it as their idempotency key.
+	Key string
+	// Type is what happened.
+	Type Type
+	// Organization is the name of the organization concerned.
+	Organization string
+	// Object is the object the notification is about.
+	Object ObjectRef
+	// Recipients are the contacts told; disabled contacts are never among them.
+	Recipients []Recipient
+	// Facts are the details messages show: role, scope, from, to, requestedBy, reason, expiresAt, ...
+	// Never a token.
+	Facts map[string]string
+	// OccurredAt is when the cause happened.
+	OccurredAt time.Time
+}
+
+// Notifier delivers notifications on one channel.
+type Notifier interface {
+	// Notify delivers n. An error means it was not (fully) delivered and may be retried with the same n.
+	Notify(ctx context.Context, n Notification) error
+}
+
+// NotifierFunc adapts a function to Notifier.
+type NotifierFunc func(ctx context.Context, n Notification) error
+
+// Notify calls f.
+func (f NotifierFunc) Notify(ctx context.Context, n Notification) error { return f(ctx, n) }
