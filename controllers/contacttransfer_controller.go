@@ -161,9 +161,9 @@ func (r *ContactTransferReconciler) load(ctx context.Context, s *transferScope) 
 	if org.Spec.Approval.MaxAttempts != nil {
 		s.facts.maxAttempts = *org.Spec.Approval.MaxAttempts
 	}
-	s.parties = approval.PartiesOf(t)
+	s.parties = approval.PartiesFor(t, s.role, roles.Evaluate(in))
 	approvers := s.parties.Approvers
-	if !s.role.NeedsApproval() {
+	if !s.role.NeedsApproval() && !approval.IsSelfNomination(t, s.role) {
 		approvers = nil
 	}
 	ensureApprovals(t, approvers)

@@ -18,6 +18,7 @@ package controllers_test
 
 import (
 	"context"
+	"fmt"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -343,5 +344,34 @@ var _ = Describe("ContactTransfer approval", func() {
 			Expect(string(events)).NotTo(ContainSubstring(token))
 			Expect(logs.String()).NotTo(ContainSubstring(token))
 		}
+	})
+})
+
+var _ = Describe("Self-nomination", func() {
+	It("keeps a contact's own assignment pending until the primary contact approves it", func() {
+		ns := newNamespace()
+		create(organization(ns, "acme", func(o *v1alpha1.Organization) {
+			o.Spec.Roles = []v1alpha1.RoleDefinition{{Name: "site-user", SelfNomination: ptr(true)}}
+		}), contact(ns, "acme", "alice"), contact(ns, "acme", "frank"),
+			assignment(ns, "acme", "acme-primary", "primary", "", "alice"))
+		Eventually(holderOf(assignment(ns, "acme", "acme-primary", "", "", ""))).Should(Equal("alice"))
+
+		nomination := assignment(ns, "acme", "frank-site-user", "site-user", "", "frank")
+		create(nomination)
+		Eventually(condition(nomination, v1alpha1.ReadyCondition)).Should(haveStatus(metav1.ConditionFalse, v1alpha1.AwaitingApprovalReason), func() string { return fmt.Sprint(nomination.Status.Conditions) })
+		Expect(nomination.Status.Holder).To(BeEmpty())
+		Eventually(func() string { return fetch(nomination).Status.Transfer }).ShouldNot(BeEmpty())
+		t := &v1alpha1.ContactTransfer{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: nomination.Status.Transfer}}
+
+		// Only the primary contact is asked; the nominee is told.
+		token := tokenOf(t, "alice", 1)
+		requested := sent.about(ns, t.Name, notify.TransferRequested)
+		Expect(requested[0].Recipients).To(ContainElement(And(HaveField("Contact", "frank"), HaveField("Token", ""))))
+		Expect(fetch(t).Status.Approvals).To(ConsistOf(HaveField("Contact", "alice")))
+
+		annotate(t, v1alpha1.ApproveAnnotation, token)
+		Eventually(holderOf(nomination)).Should(Equal("frank"))
+		Eventually(condition(nomination, v1alpha1.ReadyCondition)).Should(haveStatus(metav1.ConditionTrue, ""))
+		Eventually(condition(t, v1alpha1.CompletedCondition)).Should(haveStatus(metav1.ConditionTrue, ""))
 	})
 })

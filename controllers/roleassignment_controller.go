@@ -162,14 +162,28 @@ func (r *RoleAssignmentReconciler) reconcileHolderChange(ctx context.Context, s 
 	return ctrl.Result{}, nil
 }
 
-// gatedTransferName names the transfer of an assignment's change from one holder to another.
+// gatedTransferName names the transfer of an assignment's change from one holder to another, or of a
+// self-nomination.
 func gatedTransferName(assignment, from, to string) string {
+	if from == "" {
+		return boundedName(assignment, "nomination", to)
+	}
 	return boundedName(assignment, from, "to", to)
 }
 
 // gatedTransfer is the ContactTransfer a change of spec.contactRef opens: the current holder names its
-// successor, and both must approve.
+// successor, and both must approve; or, for a self-nomination, the nominee asks and the primary approves.
 func gatedTransfer(ra *v1alpha1.RoleAssignment, name, from, to string) *v1alpha1.ContactTransfer {
+	if from == "" {
+		return &v1alpha1.ContactTransfer{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ra.Namespace, Name: name},
+			Spec: v1alpha1.ContactTransferSpec{
+				OrganizationRef: ra.Spec.OrganizationRef, Role: ra.Spec.Role, Scope: ra.Spec.Scope,
+				To: v1alpha1.LocalObjectReference{Name: to}, RequestedBy: v1alpha1.LocalObjectReference{Name: to},
+				Reason: fmt.Sprintf("%s nominates itself for role %s (RoleAssignment %s)", to, ra.Spec.Role, ra.Name),
+			},
+		}
+	}
 	return &v1alpha1.ContactTransfer{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ra.Namespace, Name: name},
 		Spec: v1alpha1.ContactTransferSpec{

@@ -38,17 +38,21 @@ func setAssignmentStatus(ra *v1alpha1.RoleAssignment, res roles.AssignmentResult
 	gen := ra.Generation
 	ra.Status.ObservedGeneration = gen
 	ra.Status.Transfer = change.transfer
-	if res.Effective && res.Pending != "" {
+	if res.Pending != "" && (res.Effective || res.Reason == v1alpha1.AwaitingApprovalReason) {
 		ra.Status.Holder = res.Holder
 		if change.refused {
 			setReady(&ra.Status.Conditions, gen, false, true, v1alpha1.TransferRefusedReason, fmt.Sprintf(
-				"the change of holder from %s to %s did not go through (%s): point spec.contactRef back at %s, or at another contact",
-				res.Holder, res.Pending, change.message, res.Holder))
+				"the change of holder to %s did not go through (%s): point spec.contactRef at another contact, or delete this assignment",
+				res.Pending, change.message))
 			return
 		}
-		setReady(&ra.Status.Conditions, gen, false, false, v1alpha1.AwaitingApprovalReason, fmt.Sprintf(
-			"%s holds role %s%s until ContactTransfer %s to %s is approved", res.Holder, ra.Spec.Role,
-			scopeSuffix(ra.Spec.Scope), change.transfer, res.Pending))
+		msg := fmt.Sprintf("%s holds role %s%s until ContactTransfer %s to %s is approved", res.Holder, ra.Spec.Role,
+			scopeSuffix(ra.Spec.Scope), change.transfer, res.Pending)
+		if res.Holder == "" {
+			msg = fmt.Sprintf("%s gets role %s%s once the primary contact approves ContactTransfer %s", res.Pending,
+				ra.Spec.Role, scopeSuffix(ra.Spec.Scope), change.transfer)
+		}
+		setReady(&ra.Status.Conditions, gen, false, false, v1alpha1.AwaitingApprovalReason, msg)
 		return
 	}
 	if res.Effective {

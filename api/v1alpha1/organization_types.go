@@ -108,6 +108,12 @@ type RoleDefinition struct {
 	// (unpaid invoices, security updates, ...). New roles default to false.
 	// +optional
 	NotificationOnly *bool `json:"notificationOnly,omitempty"`
+
+	// selfNomination lets a contact ask for this role itself (IBM Passport Advantage's self-nomination):
+	// a RoleAssignment that gives the role to a contact that holds it nowhere yet stays pending until the
+	// primary contact approves it with a token. New roles default to false.
+	// +optional
+	SelfNomination *bool `json:"selfNomination,omitempty"`
 }
 
 // ApprovalSettings tune the two-party approval of a change of holder.

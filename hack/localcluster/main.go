@@ -24,14 +24,18 @@ limitations under the License.
 // <dir>/etcd so that a restart loses nothing; installs the CRDs from
 // config/crd/bases and the webhook configurations from
 // config/webhook/manifests.yaml (pointed at the local manager); writes an admin
-// kubeconfig to <dir>/kubeconfig; then runs the manager binary in the
-// foreground against it. Ctrl-C (or SIGTERM) stops the manager, then the control
-// plane. Deleting <dir> wipes the data.
+// kubeconfig to <dir>/kubeconfig; creates the namespace roster-system, where
+// the manager keeps its approval token key (the Secret roster-token-key, which
+// the manager creates on first start); then runs the manager binary in the
+// foreground against it, its approval page on 127.0.0.1:18082. Ctrl-C (or
+// SIGTERM) stops the manager, then the control plane. Deleting <dir> wipes the
+// data.
 //
 //	KUBEBUILDER_ASSETS=bin/k8s go run ./hack/localcluster --dir bin/local --manager bin/manager [-- manager flags...]
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"log"
@@ -46,7 +50,11 @@ import (
 	"time"
 
 	"github.com/go-logr/logr/funcr"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -58,9 +66,10 @@ const (
 	webhookManifest = "config/webhook/manifests.yaml"
 	contextName     = "roster-local"
 
-	// Fixed addresses of the manager's other servers (see the manager flags below).
-	metricsAddr = "127.0.0.1:18080"
-	healthAddr  = "127.0.0.1:18081"
+	// The manager keeps the key its approval tokens derive from in this Secret
+	// (it creates the Secret on first start, but not the namespace).
+	tokenKeyNamespace = "roster-system"
+	tokenKeySecret    = tokenKeyNamespace + "/roster-token-key"
 
 	managerStopTimeout = 20 * time.Second
 )
@@ -76,12 +85,22 @@ func run() int {
 	manager := flag.String("manager", "bin/manager", "manager binary to run against the local control plane")
 	apiPort := flag.Int("apiserver-port", 16443, "kube-apiserver port on 127.0.0.1")
 	webhookPort := flag.Int("webhook-port", 19443, "port on 127.0.0.1 the manager serves webhooks on")
+	metricsPort := flag.Int("metrics-port", 18080, "port on 127.0.0.1 the manager serves metrics on (HTTPS)")
+	healthPort := flag.Int("health-port", 18081, "port on 127.0.0.1 the manager serves /healthz and /readyz on")
+	approvalPort := flag.Int("approval-port", 18082, "port on 127.0.0.1 the manager serves the approval page on")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "Usage: %s [flags] [-- manager flags...]\n", os.Args[0])
 		flag.PrintDefaults()
 	}
 	flag.Parse()
 	extraArgs := flag.Args()
+	local := func(port int) string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(port)) }
+	addrs := managerAddrs{
+		webhookPort: *webhookPort,
+		metrics:     local(*metricsPort),
+		health:      local(*healthPort),
+		approval:    local(*approvalPort),
+	}
 
 	// Catch signals from the start: a Ctrl-C while the control plane comes up
 	// must still stop it.
@@ -125,10 +144,11 @@ func run() int {
 	for _, p := range []struct {
 		addr, what string
 	}{
-		{net.JoinHostPort("127.0.0.1", strconv.Itoa(*apiPort)), "kube-apiserver (--apiserver-port)"},
-		{net.JoinHostPort("127.0.0.1", strconv.Itoa(*webhookPort)), "webhooks (--webhook-port)"},
-		{metricsAddr, "manager metrics"},
-		{healthAddr, "manager health probes"},
+		{local(*apiPort), "kube-apiserver (--apiserver-port)"},
+		{local(*webhookPort), "webhooks (--webhook-port)"},
+		{addrs.metrics, "manager metrics (--metrics-port)"},
+		{addrs.health, "manager health probes (--health-port)"},
+		{addrs.approval, "approval page (--approval-port)"},
 	} {
 		if err := portFree(p.addr); err != nil {
 			log.Printf("%s for %s is taken (another `make run` or operator running?): %v", p.addr, p.what, err)
@@ -187,9 +207,9 @@ func run() int {
 		stopEnv(env)
 		return 1
 	}
-	printUsage(*dirFlag, version)
+	printUsage(*dirFlag, version, addrs.approvalURL())
 
-	code := runManager(*manager, extraArgs, kubeconfig, certDir, *webhookPort, sigs)
+	code := runManager(*manager, extraArgs, kubeconfig, certDir, addrs, sigs)
 	stopEnv(env)
 	return code
 }
@@ -241,7 +261,8 @@ func newEnv(dir, etcdDir, apiDir string, apiPort, webhookPort int) (*envtest.Env
 }
 
 // setUp writes the kubeconfig, copies the webhook serving certificate where
-// the manager will read it, and returns the API server's version.
+// the manager will read it, creates the namespace of the token key, and
+// returns the API server's version.
 func setUp(env *envtest.Environment, kubeconfig, certDir string) (string, error) {
 	// envtest writes the webhook certificate to a temporary directory of its
 	// own (removed by Stop); give the manager a stable path.
@@ -286,10 +307,31 @@ func setUp(env *envtest.Environment, kubeconfig, certDir string) (string, error)
 	if err != nil {
 		return "", fmt.Errorf("asking the API server its version: %w", err)
 	}
+
+	cs, err := kubernetes.NewForConfig(user.Config())
+	if err != nil {
+		return "", err
+	}
+	if err := ensureNamespace(cs, tokenKeyNamespace); err != nil {
+		return "", err
+	}
 	return v.GitVersion, nil
 }
 
-func printUsage(dir, version string) {
+// ensureNamespace creates the namespace name unless it exists (it does after
+// the first run: etcd's data is kept).
+func ensureNamespace(cs kubernetes.Interface, name string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	_, err := cs.CoreV1().Namespaces().Create(ctx, ns, metav1.CreateOptions{})
+	if err != nil && !apierrors.IsAlreadyExists(err) {
+		return fmt.Errorf("creating the namespace %s (it holds the approval token key): %w", name, err)
+	}
+	return nil
+}
+
+func printUsage(dir, version, approvalURL string) {
 	// Show the directory relative to the working directory when it is below it
 	// (the Makefile passes an absolute path).
 	if abs, err := filepath.Abs(dir); err == nil {
@@ -305,20 +347,38 @@ In another shell:
   export KUBECONFIG=%s
   kubectl apply -f config/samples/
   kubectl get roster -A
+Approval page: %s/approve/<namespace>/<transfer>?token=...
+  (the link comes in the approval emails; a token also works as
+  kubectl annotate -n <namespace> contacttransfer <transfer> roster.dev/approve=<token>)
 Stop with Ctrl-C; `+"`make clean-local`"+` wipes the data.
 
-`, version, dir, filepath.Join(dir, "kubeconfig"))
+`, version, dir, filepath.Join(dir, "kubeconfig"), approvalURL)
 }
 
+// managerAddrs are where the manager serves, all on 127.0.0.1.
+type managerAddrs struct {
+	webhookPort               int
+	metrics, health, approval string // host:port
+}
+
+// approvalURL is the approval page's URL, as the links in the emails show it.
+func (a managerAddrs) approvalURL() string { return "http://" + a.approval }
+
 // runManager runs the manager in the foreground until it exits or a signal
-// comes, and returns the launcher's exit code.
-func runManager(path string, extra []string, kubeconfig, certDir string, webhookPort int, sigs <-chan os.Signal) int {
+// comes, and returns the launcher's exit code. The manager flags in extra come
+// last, so they override the launcher's.
+func runManager(path string, extra []string, kubeconfig, certDir string, addrs managerAddrs, sigs <-chan os.Signal) int {
 	args := append([]string{
 		"--webhook-host=127.0.0.1",
-		"--webhook-port=" + strconv.Itoa(webhookPort),
+		"--webhook-port=" + strconv.Itoa(addrs.webhookPort),
 		"--webhook-cert-dir=" + certDir,
-		"--metrics-bind-address=" + metricsAddr,
-		"--health-probe-bind-address=" + healthAddr,
+		"--metrics-bind-address=" + addrs.metrics,
+		"--health-probe-bind-address=" + addrs.health,
+		"--approval-bind-address=" + addrs.approval,
+		"--approval-base-url=" + addrs.approvalURL(),
+		// Explicit, so that a POD_NAMESPACE in the environment does not move it
+		// out of the namespace created above.
+		"--token-key-secret=" + tokenKeySecret,
 	}, extra...)
 	cmd := exec.Command(path, args...)
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)

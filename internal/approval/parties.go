@@ -20,6 +20,7 @@ import (
 	"slices"
 
 	"roster.dev/roster/api/v1alpha1"
+	"roster.dev/roster/internal/roles"
 )
 
 // Parties are the contacts a ContactTransfer involves.
@@ -41,6 +42,25 @@ func PartiesOf(t *v1alpha1.ContactTransfer) Parties {
 	if from := t.Spec.From; from != nil && from.Name != "" && !slices.Contains(p.Approvers, from.Name) {
 		p.Informed = append(p.Informed, from.Name)
 	}
+	return p
+}
+
+// IsSelfNomination reports whether t is a contact asking for a self-nomination role for itself.
+func IsSelfNomination(t *v1alpha1.ContactTransfer, role roles.Role) bool {
+	return role.SelfNomination && t.Spec.From == nil && t.Spec.RequestedBy.Name == t.Spec.To.Name
+}
+
+// PartiesFor returns the parties of t given its role and who holds what: a self-nomination is approved
+// by the primary contact, and the nominee is told the outcome; any other transfer has PartiesOf(t).
+func PartiesFor(t *v1alpha1.ContactTransfer, role roles.Role, e roles.Evaluation) Parties {
+	if !IsSelfNomination(t, role) {
+		return PartiesOf(t)
+	}
+	var p Parties
+	if row, ok := e.Row(roles.Primary, ""); ok {
+		p.Approvers = slices.Clone(row.Holders)
+	}
+	p.Informed = []string{t.Spec.To.Name}
 	return p
 }
 

@@ -137,7 +137,7 @@ func Validate(t *v1alpha1.ContactTransfer, in roles.Input) field.ErrorList {
 	req := t.Spec.RequestedBy.Name
 	if e := checkMember(reqPath, req, "the contact who asks for the change", org, contacts); e != nil {
 		errs = append(errs, e)
-	} else if roleOK && req != from && !holdsAny(ev.ContactRoles[req], role.Initiators) {
+	} else if roleOK && req != from && !IsSelfNomination(t, role) && !holdsAny(ev.ContactRoles[req], role.Initiators) {
 		errs = append(errs, field.Forbidden(reqPath, fmt.Sprintf(
 			"contact %q may not request a change of role %q: only %s may", req, role.Name, whoMayRequest(role))))
 	}

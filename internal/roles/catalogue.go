@@ -63,6 +63,8 @@ type Role struct {
 	RequiresGoodStanding bool
 	// NotificationOnly roles grant no access; their holders only receive notices.
 	NotificationOnly bool
+	// SelfNomination makes a new holder wait for the primary contact's approval.
+	SelfNomination bool
 }
 
 // Required reports whether the role needs at least one holder per scope.
@@ -251,6 +253,9 @@ func apply(r *Role, d v1alpha1.RoleDefinition, p *field.Path, known map[string]b
 	}
 	if d.NotificationOnly != nil {
 		r.NotificationOnly = *d.NotificationOnly
+	}
+	if d.SelfNomination != nil {
+		r.SelfNomination = *d.SelfNomination
 	}
 	return errs
 }

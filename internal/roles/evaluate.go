@@ -109,10 +109,12 @@ type holding struct{ contact, assignment string }
 // holderOf returns the contact the assignment gives the role to now, and the contact a change of holder
 // waits for. A role whose changes need approval keeps its current holder (status.holder) until an
 // approved ContactTransfer moves it to spec.contactRef; an assignment that holds nothing yet (new, or
-// whose holder went) takes spec.contactRef at once.
+// whose holder went) takes spec.contactRef at once, except for a self-nomination role, where it holds
+// nothing until the primary contact approved.
 func holderOf(ra *v1alpha1.RoleAssignment, role *Role, transfers []v1alpha1.ContactTransfer) (holder, pending string) {
 	want, have := ra.Spec.ContactRef.Name, ra.Status.Holder
-	if !role.NeedsApproval() || have == "" || have == want {
+	gated := (role.NeedsApproval() && have != "") || (role.SelfNomination && have == "")
+	if !gated || have == want {
 		return want, ""
 	}
 	for i := range transfers {
@@ -233,7 +235,12 @@ func judge(ra *v1alpha1.RoleAssignment, org *v1alpha1.Organization, cat *Catalog
 		return notEffective(reason, message)
 	}
 
-	name, pending := holderOf(ra, role, transfers)
+	holder, pending := holderOf(ra, role, transfers)
+	// A self-nomination holds nothing yet: check the nominee instead.
+	name := holder
+	if name == "" {
+		name = pending
+	}
 	c, ok := contacts[name]
 	switch {
 	case !ok:
@@ -248,6 +255,10 @@ func judge(ra *v1alpha1.RoleAssignment, org *v1alpha1.Organization, cat *Catalog
 		return notEffective(v1alpha1.ContactDisabledReason, fmt.Sprintf(
 			"contact %q is disabled: set spec.contactRef.name to an enabled contact, or enable %s (spec.disabled: false)",
 			name, name))
+	}
+	if holder == "" {
+		return AssignmentResult{Reason: v1alpha1.AwaitingApprovalReason, Pending: pending, Message: fmt.Sprintf(
+			"role %q is given by self-nomination: %s holds it once the primary contact approves", role.Name, pending)}
 	}
 
 	s := slot{role.Name, scope}

@@ -493,6 +493,30 @@ func TestSimulation(t *testing.T) {
 	}
 }
 
+func TestSelfNomination(t *testing.T) {
+	cat, errs := NewCatalogue([]v1alpha1.RoleDefinition{{Name: "site-user", SelfNomination: ptr(true)}})
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	ra := newRA("frank-site-user", "site-user", "", "frank", 0)
+	in := Input{Organization: newOrg("acme"), Catalogue: cat, Contacts: contacts("alice", "frank"),
+		Assignments: []v1alpha1.RoleAssignment{ra}}
+	got := Evaluate(in).Assignments[ra.Name]
+	if got.Effective || got.Reason != v1alpha1.AwaitingApprovalReason || got.Pending != "frank" {
+		t.Fatalf("before approval: got %+v, want pending frank", got)
+	}
+	if row, _ := Evaluate(in).Row("site-user", ""); len(row.Holders) != 0 {
+		t.Fatalf("a pending nominee holds nothing, got %v", row.Holders)
+	}
+	approved := v1alpha1.ContactTransfer{Spec: v1alpha1.ContactTransferSpec{Role: "site-user",
+		To: v1alpha1.LocalObjectReference{Name: "frank"}, RequestedBy: v1alpha1.LocalObjectReference{Name: "frank"}}}
+	approved.Status.Conditions = []metav1.Condition{{Type: v1alpha1.ApprovedCondition, Status: metav1.ConditionTrue}}
+	in.Transfers = []v1alpha1.ContactTransfer{approved}
+	if got := Evaluate(in).Assignments[ra.Name]; !got.Effective || got.Holder != "frank" {
+		t.Fatalf("after approval: got %+v, want frank holding", got)
+	}
+}
+
 func TestApprovalGatedHolder(t *testing.T) {
 	approved := func(from, to string, extra ...metav1.Condition) v1alpha1.ContactTransfer {
 		f := v1alpha1.LocalObjectReference{Name: from}

@@ -77,6 +77,9 @@ func (v *ContactTransferValidator) ValidateCreate(ctx context.Context, t *v1alph
 	}
 	var named []*v1alpha1.Contact
 	for _, name := range []string{fromOf(t), t.Spec.To.Name, t.Spec.RequestedBy.Name} {
+		if name == "" {
+			continue
+		}
 		c, err := v.contact(ctx, t.Namespace, name)
 		if err != nil {
 			return nil, err

@@ -96,7 +96,7 @@ func (v *RoleAssignmentValidator) validate(ctx context.Context, ra *v1alpha1.Rol
 	}
 	candidate := ra.DeepCopy()
 	result := roles.Evaluate(roles.WithAssignment(in, *candidate)).Assignments[ra.Name]
-	if result.Effective {
+	if result.Effective || result.Reason == v1alpha1.AwaitingApprovalReason {
 		return nil
 	}
 	return invalid("RoleAssignment", ra.Name, field.ErrorList{field.Invalid(fieldOf(spec, result.Reason),

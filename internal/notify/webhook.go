@@ -1,0 +1,196 @@
+/*
+Copyright 2026 The Roster Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package notify
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Webhook headers.
+const (
+	// HeaderSignature is "sha256=" and the hex HMAC-SHA256 of the body, keyed by the webhook's key.
+	HeaderSignature = "X-Roster-Signature"
+	// HeaderDelivery is the notification's idempotency key: a repeated delivery carries the same one.
+	HeaderDelivery = "X-Roster-Delivery"
+	// HeaderEvent is the notification Type.
+	HeaderEvent = "X-Roster-Event"
+
+	defaultWebhookTimeout = 10 * time.Second
+)
+
+// WebhookConfig says where to POST notifications and how to sign them.
+type WebhookConfig struct {
+	// Name identifies the webhook in errors (the Organization's spec.notifications.webhooks[].name).
+	Name string
+	// URL receives the POSTs.
+	URL string
+	// Key signs the bodies (the data key "key" of the webhook's Secret). Never put in errors.
+	Key []byte
+	// Timeout bounds each delivery; 0 means 10s.
+	Timeout time.Duration
+	// Client sends the requests; nil means a client with the default transport.
+	Client *http.Client
+}
+
+// WebhookNotifier POSTs each notification as signed JSON to one URL. It is safe for concurrent use.
+type WebhookNotifier struct {
+	cfg    WebhookConfig
+	client *http.Client
+}
+
+var _ Notifier = (*WebhookNotifier)(nil)
+
+// NewWebhookNotifier returns a Notifier that POSTs to the webhook of cfg.
+func NewWebhookNotifier(cfg WebhookConfig) *WebhookNotifier {
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = defaultWebhookTimeout
+	}
+	client := cfg.Client
+	if client == nil {
+		client = &http.Client{Timeout: cfg.Timeout}
+	}
+	return &WebhookNotifier{cfg: cfg, client: client}
+}
+
+// Payload is the JSON body of a webhook delivery. It never carries a token nor an approval link.
+type Payload struct {
+	// ID is the notification's idempotency key, as in the X-Roster-Delivery header.
+	ID string `json:"id"`
+	// Type is what happened.
+	Type Type `json:"type"`
+	// Organization is the name of the organization concerned.
+	Organization string `json:"organization"`
+	// Object is the object the notification is about.
+	Object ObjectRef `json:"object"`
+	// Recipients are the email addresses of the contacts told.
+	Recipients []string `json:"recipients"`
+	// Facts are the details of the notification.
+	Facts map[string]string `json:"facts,omitempty"`
+	// OccurredAt is when the cause happened.
+	OccurredAt time.Time `json:"occurredAt"`
+}
+
+// NewPayload returns the webhook body of n. Facts whose value holds a recipient's token or link are
+// left out, as a second line of defence: facts never carry them.
+func NewPayload(n Notification) Payload {
+	p := Payload{
+		ID:           n.Key,
+		Type:         n.Type,
+		Organization: n.Organization,
+		Object:       n.Object,
+		Recipients:   make([]string, 0, len(n.Recipients)),
+		OccurredAt:   n.OccurredAt.UTC(),
+	}
+	for _, r := range n.Recipients {
+		if r.Email != "" {
+			p.Recipients = append(p.Recipients, r.Email)
+		}
+	}
+	secrets := recipientSecrets(n)
+	if len(n.Facts) > 0 {
+		p.Facts = make(map[string]string, len(n.Facts))
+	facts:
+		for k, v := range n.Facts {
+			for _, s := range secrets {
+				if strings.Contains(v, s) || strings.Contains(k, s) {
+					continue facts
+				}
+			}
+			p.Facts[k] = v
+		}
+	}
+	return p
+}
+
+// Sign returns the X-Roster-Signature of body: "sha256=" and the hex HMAC-SHA256 of body keyed by key.
+func Sign(key, body []byte) string {
+	mac := hmac.New(sha256.New, key)
+	mac.Write(body)
+	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
+}
+
+// Notify POSTs n to the webhook; any status but 2xx is an error.
+func (w *WebhookNotifier) Notify(ctx context.Context, n Notification) error {
+	if len(w.cfg.Key) == 0 {
+		return fmt.Errorf("webhook %q: no signing key", w.cfg.Name)
+	}
+	body, err := json.Marshal(NewPayload(n))
+	if err != nil {
+		return fmt.Errorf("webhook %q: encoding %s: %w", w.cfg.Name, n.Type, err)
+	}
+
+	ctx, cancel := context.WithTimeout(ctx, w.cfg.Timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.cfg.URL, bytes.NewReader(body))
+	if err != nil {
+		return fmt.Errorf("webhook %q: invalid request: %w", w.cfg.Name, stripURL(err))
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "roster")
+	req.Header.Set(HeaderSignature, Sign(w.cfg.Key, body))
+	req.Header.Set(HeaderDelivery, n.Key)
+	req.Header.Set(HeaderEvent, string(n.Type))
+
+	resp, err := w.client.Do(req)
+	if err != nil {
+		return fmt.Errorf("webhook %q: POST %s failed: %w", w.cfg.Name, n.Type, stripURL(err))
+	}
+	defer func() { _ = resp.Body.Close() }()
+	// Drain a little of the body so the connection can be reused.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return &WebhookStatusError{Webhook: w.cfg.Name, StatusCode: resp.StatusCode, Status: resp.Status}
+	}
+	return nil
+}
+
+// WebhookStatusError is a delivery the receiver answered with a status other than 2xx.
+type WebhookStatusError struct {
+	Webhook    string
+	StatusCode int
+	Status     string
+}
+
+func (e *WebhookStatusError) Error() string {
+	status := e.Status
+	if status == "" {
+		status = fmt.Sprint(e.StatusCode)
+	}
+	return fmt.Sprintf("webhook %q: receiver answered %s", e.Webhook, status)
+}
+
+// stripURL drops the URL from the net/url errors the client returns: it may carry credentials in its
+// query, and the webhook's name identifies it well enough.
+func stripURL(err error) error {
+	var uerr *url.Error
+	if errors.As(err, &uerr) {
+		return uerr.Err
+	}
+	return err
+}
