@@ -21,6 +21,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -32,11 +34,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
-	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"roster.dev/roster/api/v1alpha1"
 	"roster.dev/roster/internal/approval"
-	"roster.dev/roster/internal/approvalweb"
 	"roster.dev/roster/internal/index"
 	"roster.dev/roster/internal/notify"
 	"roster.dev/roster/internal/roles"
@@ -53,10 +53,8 @@ type ContactTransferReconciler struct {
 	Recorder  events.EventRecorder
 	// Keys derives the parties' tokens.
 	Keys *approval.Keyring
-	// Notifier tells the people concerned, besides the Events on the transfer.
-	Notifier notify.Notifier
-	// ApprovalBaseURL is where the approval page is served, for the links in the emails.
-	ApprovalBaseURL string
+	// Deliverer records and sends the notifications.
+	Deliverer *Deliverer
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 }
@@ -90,7 +88,7 @@ func (r *ContactTransferReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !t.DeletionTimestamp.IsZero() {
-		return ctrl.Result{}, r.finalize(ctx, t)
+		return r.finalize(ctx, t)
 	}
 	if controllerutil.AddFinalizer(t, v1alpha1.TransferFinalizer) {
 		if err := r.Update(ctx, t); err != nil {
@@ -99,7 +97,15 @@ func (r *ContactTransferReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	}
 	s := &transferScope{t: t, before: t.DeepCopy(), facts: transferFacts{now: metav1.NewTime(r.now())}}
 	if transferSettled(t) {
-		return ctrl.Result{}, r.deleteTokens(ctx, t)
+		// Settled: only the outbox may still have something to send.
+		if err := r.loadOrganization(ctx, s); err != nil {
+			return ctrl.Result{}, err
+		}
+		res, err := r.deliver(ctx, s)
+		if err != nil {
+			return res, err
+		}
+		return res, r.deleteTokens(ctx, t)
 	}
 
 	result, err := runPhases(ctx, s, r.load, r.validate, r.expire, r.readDecisions)
@@ -107,19 +113,21 @@ func (r *ContactTransferReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		return result, err
 	}
 	setTransferStatus(t, s.facts)
+	r.announce(s, s.before)
+	r.recordTokens(s)
+	setDeliveredCondition(&t.Status.Conditions, t.Generation, t.Status.Outbox)
 	if err := patchStatusLocked(ctx, r.Client, s.before, t); err != nil {
 		return result, err
 	}
-	r.announce(ctx, s, s.before)
-	if transferSettled(t) {
-		return ctrl.Result{}, r.deleteTokens(ctx, t)
-	}
-	for _, after := range []phase[*transferScope]{r.syncTokens, r.removeConsumedAnnotations, r.sendTokens, r.moveRole} {
+	for _, after := range []phase[*transferScope]{r.syncTokens, r.removeConsumedAnnotations, r.deliver, r.moveRole} {
 		res, err := after(ctx, s)
 		if err != nil {
 			return result, err
 		}
 		result = soonest(result, res)
+	}
+	if transferSettled(t) {
+		return result, r.deleteTokens(ctx, t)
 	}
 	return result, nil
 }
@@ -131,18 +139,27 @@ func (r *ContactTransferReconciler) now() time.Time {
 	return time.Now()
 }
 
+// loadOrganization reads the transfer's organization; s.org stays nil when it does not exist.
+func (r *ContactTransferReconciler) loadOrganization(ctx context.Context, s *transferScope) error {
+	org := &v1alpha1.Organization{}
+	if err := r.Get(ctx, client.ObjectKey{Namespace: s.t.Namespace, Name: s.t.Spec.OrganizationRef.Name}, org); err != nil {
+		return client.IgnoreNotFound(err)
+	}
+	s.org = org
+	return nil
+}
+
 // load reads the organization's state and works out the parties.
 func (r *ContactTransferReconciler) load(ctx context.Context, s *transferScope) (ctrl.Result, error) {
 	t := s.t
-	org := &v1alpha1.Organization{}
-	if err := r.Get(ctx, client.ObjectKey{Namespace: t.Namespace, Name: t.Spec.OrganizationRef.Name}, org); err != nil {
-		if apierrors.IsNotFound(err) {
-			s.facts.invalid = fmt.Sprintf("spec.organizationRef: organization %q does not exist", t.Spec.OrganizationRef.Name)
-			return ctrl.Result{}, nil
-		}
+	if err := r.loadOrganization(ctx, s); err != nil {
 		return ctrl.Result{}, err
 	}
-	s.org = org
+	if s.org == nil {
+		s.facts.invalid = fmt.Sprintf("spec.organizationRef: organization %q does not exist", t.Spec.OrganizationRef.Name)
+		return ctrl.Result{}, nil
+	}
+	org := s.org
 	in, err := state.Load(ctx, r.Client, org)
 	var badCatalogue *state.InvalidCatalogueError
 	if errors.As(err, &badCatalogue) {
@@ -300,44 +317,29 @@ func (r *ContactTransferReconciler) removeConsumedAnnotations(ctx context.Contex
 	return ctrl.Result{}, patchObject(ctx, r.Client, before, s.t)
 }
 
-// sendTokens sends each pending party its token for the current round, once, and records that it did.
-// The tokens are derived, so a restart between the send and the record sends the same tokens again.
-func (r *ContactTransferReconciler) sendTokens(ctx context.Context, s *transferScope) (ctrl.Result, error) {
+// recordTokens records, once per round, the message that brings each pending party its token. The tokens
+// themselves are derived again when the message is sent: only the round and the parties are recorded.
+func (r *ContactTransferReconciler) recordTokens(s *transferScope) {
 	t := s.t
 	pending := pendingParties(t)
-	if t.Status.NotifiedRound >= t.Status.Round || len(pending) == 0 {
-		return ctrl.Result{}, nil
-	}
-	// The cache may not show the record of a send this operator just made: ask the apiserver.
-	fresh := &v1alpha1.ContactTransfer{}
-	if err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(t), fresh); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
-	}
-	if fresh.Status.NotifiedRound >= t.Status.Round {
-		return ctrl.Result{}, nil
+	if t.Status.NotifiedRound >= t.Status.Round || len(pending) == 0 || transferSettled(t) {
+		return
 	}
 	n := r.notification(s, notify.TransferRequested, fmt.Sprintf("%s/round-%d", t.UID, t.Status.Round))
-	for _, p := range pending {
-		rcpt, ok := recipient(s.contacts[p])
-		if !ok {
-			continue
-		}
-		rcpt.Token = r.Keys.Token(t.UID, t.Status.Round, p)
-		rcpt.Link = approvalweb.Link(r.ApprovalBaseURL, t.Namespace, t.Name, rcpt.Token)
-		n.Recipients = append(n.Recipients, rcpt)
-	}
+	n.Facts[roundFact] = strconv.Itoa(int(t.Status.Round))
+	n.Facts[approversFact] = strings.Join(pending, ",")
+	recipients := pending
 	if t.Status.Round == 1 {
-		n.Recipients = append(n.Recipients, r.recipients(s, s.parties.Informed)...)
+		recipients = append(slices.Clone(pending), s.parties.Informed...)
 	}
-	r.Recorder.Eventf(t, nil, corev1.EventTypeNormal, string(notify.TransferRequested), "Notify",
-		"tokens (round %d) sent to %s", t.Status.Round, joinNames(pending))
-	if err := r.Notifier.Notify(ctx, n); err != nil {
-		return ctrl.Result{}, fmt.Errorf("sending the approval requests: %w", err)
-	}
-	before := t.DeepCopy()
+	n.Recipients = r.recipients(s, recipients)
+	r.Deliverer.Record(t, &t.Status.Outbox, s.org, n, fmt.Sprintf("tokens (round %d) sent to %s", t.Status.Round, joinNames(pending)))
 	t.Status.NotifiedRound = t.Status.Round
-	// Only notifiedRound changes: a plain merge patch cannot undo another writer's decisions.
-	return ctrl.Result{}, patchStatus(ctx, r.Client, before, t)
+}
+
+// deliver sends what is due in the outbox.
+func (r *ContactTransferReconciler) deliver(ctx context.Context, s *transferScope) (ctrl.Result, error) {
+	return deliverOutbox(ctx, r.Client, r.Deliverer, s.t, "ContactTransfer", s.org, &s.t.Status.Outbox, &s.t.Status.Conditions, s.t.Generation, true)
 }
 
 // moveRole, once every party approved, points the role's assignment at the new holder (creating one for a
@@ -377,11 +379,11 @@ func (r *ContactTransferReconciler) moveRole(ctx context.Context, s *transferSco
 	before := t.DeepCopy()
 	s.facts.overdue, s.facts.moved = overdue, moved
 	setTransferStatus(t, s.facts)
+	r.announce(s, before)
 	if err := patchStatusLocked(ctx, r.Client, before, t); err != nil {
 		return ctrl.Result{}, err
 	}
-	r.announce(ctx, s, before)
-	return ctrl.Result{}, nil
+	return r.deliver(ctx, s)
 }
 
 // assignmentToMove finds the assignment whose holder the transfer changes: the one that opened it, or the
@@ -421,25 +423,42 @@ func newAssignmentFor(t *v1alpha1.ContactTransfer) *v1alpha1.RoleAssignment {
 	}
 }
 
-// finalize tells the parties that a transfer deleted before it settled is cancelled, then lets it go.
-func (r *ContactTransferReconciler) finalize(ctx context.Context, t *v1alpha1.ContactTransfer) error {
+// finalize tells the parties that a transfer deleted before it settled is cancelled, then lets it go once
+// the message is delivered (or keeps failing: a deletion is never held for long).
+func (r *ContactTransferReconciler) finalize(ctx context.Context, t *v1alpha1.ContactTransfer) (ctrl.Result, error) {
 	if !controllerutil.ContainsFinalizer(t, v1alpha1.TransferFinalizer) {
-		return nil
+		return ctrl.Result{}, nil
 	}
-	if !transferSettled(t) {
-		s := &transferScope{t: t, parties: approval.PartiesOf(t), facts: transferFacts{now: metav1.NewTime(r.now())}}
+	s := &transferScope{t: t, parties: approval.PartiesOf(t), facts: transferFacts{now: metav1.NewTime(r.now())}}
+	org := &v1alpha1.Organization{}
+	if err := r.Get(ctx, client.ObjectKey{Namespace: t.Namespace, Name: t.Spec.OrganizationRef.Name}, org); err == nil {
+		s.org = org
+	} else if !apierrors.IsNotFound(err) {
+		return ctrl.Result{}, err
+	}
+	if !transferSettled(t) && s.org != nil {
 		if err := r.loadContacts(ctx, s); err != nil {
-			return err
+			return ctrl.Result{}, err
 		}
+		before := t.DeepCopy()
 		n := r.notification(s, notify.TransferCancelled, string(t.UID)+"/cancelled")
 		n.Recipients = r.recipients(s, append(slices.Clone(s.parties.Approvers), s.parties.Informed...))
-		r.Recorder.Eventf(t, nil, corev1.EventTypeNormal, string(notify.TransferCancelled), "Cancel", "deleted before it completed: nothing moves")
-		if err := r.Notifier.Notify(ctx, n); err != nil {
-			log.FromContext(ctx).Error(err, "telling the parties of the cancellation")
+		if !slices.ContainsFunc(t.Status.Outbox, func(d v1alpha1.Delivery) bool { return notify.KeyOf(d) == n.Key }) {
+			r.Deliverer.Record(t, &t.Status.Outbox, s.org, n, "deleted before it completed: nothing moves")
+		}
+		if err := patchStatusLocked(ctx, r.Client, before, t); err != nil {
+			return ctrl.Result{}, err
+		}
+		res, err := r.deliver(ctx, s)
+		if err != nil {
+			return res, err
+		}
+		if res.RequeueAfter > 0 && len(notify.Failing(t.Status.Outbox)) == 0 {
+			return res, nil
 		}
 	}
 	controllerutil.RemoveFinalizer(t, v1alpha1.TransferFinalizer)
-	return r.Update(ctx, t)
+	return ctrl.Result{}, r.Update(ctx, t)
 }
 
 // deleteTokens removes the token Secret of a settled transfer: no token works any more.

@@ -22,9 +22,7 @@ import (
 	"slices"
 	"strings"
 
-	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"roster.dev/roster/api/v1alpha1"
 	"roster.dev/roster/internal/index"
@@ -34,7 +32,7 @@ import (
 // announce tells the people concerned about what changed in a transfer since before: a party's approval
 // (to the other parties), and the end of the transfer (to every party and the outgoing holder). Each goes
 // out as an Event on the transfer and through the Notifier.
-func (r *ContactTransferReconciler) announce(ctx context.Context, s *transferScope, before *v1alpha1.ContactTransfer) {
+func (r *ContactTransferReconciler) announce(s *transferScope, before *v1alpha1.ContactTransfer) {
 	t := s.t
 	everyone := append(slices.Clone(s.parties.Approvers), s.parties.Informed...)
 	for _, a := range t.Status.Approvals {
@@ -42,7 +40,7 @@ func (r *ContactTransferReconciler) announce(ctx context.Context, s *transferSco
 			continue
 		}
 		others := slices.DeleteFunc(slices.Clone(everyone), func(c string) bool { return c == a.Contact })
-		r.tell(ctx, s, notify.TransferApproved, fmt.Sprintf("%s/approved/%s", t.UID, a.Contact), others,
+		r.tell(s, notify.TransferApproved, fmt.Sprintf("%s/approved/%s", t.UID, a.Contact), others,
 			"%s approved (via %s)", a.Contact, a.Via)
 	}
 	ended := func(typ string) bool {
@@ -50,29 +48,23 @@ func (r *ContactTransferReconciler) announce(ctx context.Context, s *transferSco
 	}
 	switch {
 	case ended(v1alpha1.CompletedCondition):
-		r.tell(ctx, s, notify.TransferCompleted, string(t.UID)+"/completed", everyone,
+		r.tell(s, notify.TransferCompleted, string(t.UID)+"/completed", everyone,
 			"role %s%s moved from %s to %s", t.Spec.Role, scopeSuffix(t.Spec.Scope), fromName(t), t.Spec.To.Name)
 	case ended(v1alpha1.RefusedCondition) && refusedBy(t) == "":
-		r.tell(ctx, s, notify.TransferLocked, string(t.UID)+"/locked", everyone,
+		r.tell(s, notify.TransferLocked, string(t.UID)+"/locked", everyone,
 			"locked after %d wrong tokens: nothing moves", t.Status.FailedAttempts)
 	case ended(v1alpha1.RefusedCondition):
-		r.tell(ctx, s, notify.TransferRefused, string(t.UID)+"/refused", everyone, "%s refused: nothing moves", refusedBy(t))
+		r.tell(s, notify.TransferRefused, string(t.UID)+"/refused", everyone, "%s refused: nothing moves", refusedBy(t))
 	case ended(v1alpha1.ExpiredCondition):
-		r.tell(ctx, s, notify.TransferExpired, string(t.UID)+"/expired", everyone, "expired before every party approved: nothing moves")
+		r.tell(s, notify.TransferExpired, string(t.UID)+"/expired", everyone, "expired before every party approved: nothing moves")
 	}
 }
 
-// tell records an Event on the transfer and hands the notification to the Notifier. A failed delivery is
-// logged; it never holds the transfer back.
-func (r *ContactTransferReconciler) tell(ctx context.Context, s *transferScope, typ notify.Type, key string,
-	to []string, format string, args ...any) {
-	note := fmt.Sprintf(format, args...)
-	r.Recorder.Eventf(s.t, nil, corev1.EventTypeNormal, string(typ), "Notify", note)
+// tell records a notification of the transfer: an Event now, and a delivery per channel in the outbox.
+func (r *ContactTransferReconciler) tell(s *transferScope, typ notify.Type, key string, to []string, format string, args ...any) {
 	n := r.notification(s, typ, key)
 	n.Recipients = r.recipients(s, to)
-	if err := r.Notifier.Notify(ctx, n); err != nil {
-		log.FromContext(ctx).Error(err, "notification not delivered", "type", typ)
-	}
+	r.Deliverer.Record(s.t, &s.t.Status.Outbox, s.org, n, fmt.Sprintf(format, args...))
 }
 
 // notification is the common part of a transfer's notifications: the facts, never a token.

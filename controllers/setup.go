@@ -43,7 +43,7 @@ type Options struct {
 	MaxConcurrentReconciles int
 	// Keys derives the approval tokens.
 	Keys *approval.Keyring
-	// Notifier tells people what happened, besides the Events; nil sends nothing else.
+	// Notifier, when set, receives every notification besides the organization's own channels.
 	Notifier notify.Notifier
 	// ApprovalBaseURL is the external URL of the approval page, for the links in messages.
 	ApprovalBaseURL string
@@ -57,10 +57,8 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 	if o.Keys == nil {
 		return errors.New("controllers.Setup: Options.Keys is required")
 	}
-	notifier := o.Notifier
-	if notifier == nil {
-		notifier = notify.NotifierFunc(func(context.Context, notify.Notification) error { return nil })
-	}
+	deliverer := &Deliverer{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Keys: o.Keys,
+		ApprovalBaseURL: o.ApprovalBaseURL, Notifier: o.Notifier, Recorder: mgr.GetEventRecorder("roster-notifications")}
 	opts := controller.Options{MaxConcurrentReconciles: o.MaxConcurrentReconciles}
 	c := mgr.GetClient()
 	for _, r := range []interface {
@@ -70,7 +68,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 		&ContactReconciler{Client: c, Recorder: mgr.GetEventRecorder("contact-controller"), Reassign: ReassignDirectly(c)},
 		&RoleAssignmentReconciler{Client: c, Recorder: mgr.GetEventRecorder("roleassignment-controller")},
 		&ContactTransferReconciler{Client: c, APIReader: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorder("contacttransfer-controller"),
-			Keys: o.Keys, Notifier: notifier, ApprovalBaseURL: o.ApprovalBaseURL},
+			Keys: o.Keys, Deliverer: deliverer},
 	} {
 		if err := r.SetupWithManager(mgr, opts); err != nil {
 			return err

@@ -121,6 +121,14 @@ type ContactStatus struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=4096
 	RolesSummary string `json:"rolesSummary,omitempty"`
+
+	// outbox records the notifications about this object, per channel, before they are sent; the oldest
+	// sent entries are dropped beyond 32.
+	// +optional
+	// +listType=map
+	// +listMapKey=id
+	// +kubebuilder:validation:MaxItems=64
+	Outbox []Delivery `json:"outbox,omitempty"`
 }
 
 // +kubebuilder:object:root=true

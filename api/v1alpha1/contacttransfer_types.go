@@ -162,6 +162,14 @@ type ContactTransferStatus struct {
 	// completedAt is when the role moved.
 	// +optional
 	CompletedAt *metav1.Time `json:"completedAt,omitempty"`
+
+	// outbox records the notifications about this object, per channel, before they are sent; the oldest
+	// sent entries are dropped beyond 32.
+	// +optional
+	// +listType=map
+	// +listMapKey=id
+	// +kubebuilder:validation:MaxItems=64
+	Outbox []Delivery `json:"outbox,omitempty"`
 }
 
 // +kubebuilder:object:root=true

@@ -286,6 +286,14 @@ type OrganizationStatus struct {
 	// +optional
 	// +kubebuilder:validation:MaxItems=4096
 	Roles []RoleHolders `json:"roles,omitempty"`
+
+	// outbox records the notifications about this object, per channel, before they are sent; the oldest
+	// sent entries are dropped beyond 32.
+	// +optional
+	// +listType=map
+	// +listMapKey=id
+	// +kubebuilder:validation:MaxItems=64
+	Outbox []Delivery `json:"outbox,omitempty"`
 }
 
 // +kubebuilder:object:root=true

@@ -39,6 +39,8 @@ const (
 	RoleRevoked        Type = "RoleRevoked"
 	ContactDisabled    Type = "ContactDisabled"
 	RequiredRoleVacant Type = "RequiredRoleVacant"
+	// Notice is a message an external system asked to send to a role's holders (facts subject and body).
+	Notice Type = "Notice"
 )
 
 // ObjectRef names the Kubernetes object a notification is about.

@@ -41,12 +41,13 @@ type Message struct {
 // allTypes lists every notification type, in the order of the constants.
 var allTypes = []Type{
 	TransferRequested, TransferApproved, TransferCompleted, TransferRefused, TransferExpired,
-	TransferLocked, TransferCancelled, RoleGranted, RoleRevoked, ContactDisabled, RequiredRoleVacant,
+	TransferLocked, TransferCancelled, RoleGranted, RoleRevoked, ContactDisabled, RequiredRoleVacant, Notice,
 }
 
 // factKeys are the facts messages show; missing ones render as empty.
 var factKeys = []string{
 	"role", "scope", "from", "to", "requestedBy", "reason", "expiresAt", "transfer", "organizationDisplayName",
+	"subject", "body",
 }
 
 const defaultLocale = "en"

@@ -1,0 +1,264 @@
+/*
+Copyright 2026 The Roster Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"roster.dev/roster/api/v1alpha1"
+	"roster.dev/roster/internal/approval"
+	"roster.dev/roster/internal/approvalweb"
+	"roster.dev/roster/internal/notify"
+)
+
+// Channel names.
+const (
+	emailChannel    = "email"
+	webhookPrefix   = "webhook/"
+	notifierChannel = "notifier"
+)
+
+// Facts a TransferRequested delivery carries so that the tokens can be derived again when it is sent.
+const (
+	roundFact     = "round"
+	approversFact = "approvers"
+)
+
+// Deliverer records notifications in an object's outbox and sends them on the organization's channels:
+// an email to each recipient over SMTP, a signed POST to each webhook, and Notifier when set. Tokens are
+// never recorded: they are derived again, for their party only, at the moment a message is sent.
+type Deliverer struct {
+	// Client reads contacts from the cache; APIReader reads Secrets straight from the apiserver, so the
+	// operator does not cache every Secret of the cluster.
+	Client    client.Client
+	APIReader client.Reader
+	Recorder  events.EventRecorder
+	Keys      *approval.Keyring
+	// ApprovalBaseURL is the external URL of the approval page.
+	ApprovalBaseURL string
+	// Notifier, when set, is one more channel ("notifier") every notification goes to.
+	Notifier notify.Notifier
+	Now      func() time.Time
+}
+
+func (d *Deliverer) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
+}
+
+// Channels lists the channels of an organization.
+func (d *Deliverer) Channels(org *v1alpha1.Organization) []string {
+	var out []string
+	if org != nil && org.Spec.Notifications != nil {
+		if org.Spec.Notifications.Email != nil {
+			out = append(out, emailChannel)
+		}
+		for _, w := range org.Spec.Notifications.Webhooks {
+			out = append(out, webhookPrefix+w.Name)
+		}
+	}
+	if d.Notifier != nil {
+		out = append(out, notifierChannel)
+	}
+	return out
+}
+
+// Record emits n as an Event on obj and records it in the outbox for each channel of org. Disabled
+// contacts are dropped from the recipients.
+func (d *Deliverer) Record(obj client.Object, outbox *[]v1alpha1.Delivery, org *v1alpha1.Organization, n notify.Notification, note string) {
+	eventType := corev1.EventTypeNormal
+	if n.Type == notify.RequiredRoleVacant {
+		eventType = corev1.EventTypeWarning
+	}
+	d.Recorder.Eventf(obj, nil, eventType, string(n.Type), "Notify", note)
+	if len(n.Recipients) == 0 && n.Type != notify.RequiredRoleVacant {
+		return
+	}
+	if n.OccurredAt.IsZero() {
+		n.OccurredAt = d.now()
+	}
+	notify.Record(outbox, n, d.Channels(org), d.now())
+}
+
+// Deliver sends the due deliveries of obj's outbox and marks each sent, or failed with a retry time. It
+// returns how long until the next retry (0 when none waits).
+func (d *Deliverer) Deliver(ctx context.Context, obj client.Object, kind string, org *v1alpha1.Organization, outbox []v1alpha1.Delivery) time.Duration {
+	due, _ := notify.Due(outbox, d.now())
+	for _, i := range due {
+		del := &outbox[i]
+		err := d.send(ctx, obj, kind, org, *del)
+		if err == nil {
+			notify.MarkSent(del, d.now())
+			notify.ObserveSent(del.Channel, del.Type, d.now().Sub(del.RecordedAt.Time).Seconds())
+			continue
+		}
+		notify.MarkFailed(del, err, d.now())
+		notify.ObserveFailed(del.Channel, del.Type)
+		if del.Attempts == notify.FailingAfter {
+			d.Recorder.Eventf(obj, nil, corev1.EventTypeWarning, "NotificationFailed", "Notify",
+				"%s notification on %s keeps failing (%d attempts): %s", del.Type, del.Channel, del.Attempts, del.LastError)
+		}
+	}
+	_, next := notify.Due(outbox, d.now())
+	return next
+}
+
+// send delivers one recorded notification on its channel.
+func (d *Deliverer) send(ctx context.Context, obj client.Object, kind string, org *v1alpha1.Organization, del v1alpha1.Delivery) error {
+	if org == nil {
+		return errors.New("the organization is gone")
+	}
+	n, err := d.rebuild(ctx, obj, kind, org, del)
+	if err != nil {
+		return err
+	}
+	ch, err := d.channel(ctx, org, del.Channel)
+	if err != nil {
+		return err
+	}
+	return ch.Notify(ctx, n)
+}
+
+// rebuild turns a recorded delivery back into a notification, with the recipients' addresses as they are
+// now and, for a TransferRequested, each approver's token of the recorded round.
+func (d *Deliverer) rebuild(ctx context.Context, obj client.Object, kind string, org *v1alpha1.Organization, del v1alpha1.Delivery) (notify.Notification, error) {
+	n := notify.Notification{
+		Key: notify.KeyOf(del), Type: notify.Type(del.Type), Organization: org.Name, Facts: del.Facts,
+		OccurredAt: del.RecordedAt.Time,
+		Object:     notify.ObjectRef{Kind: kind, Namespace: obj.GetNamespace(), Name: obj.GetName(), UID: string(obj.GetUID())},
+	}
+	approvers := strings.Split(del.Facts[approversFact], ",")
+	round, _ := strconv.Atoi(del.Facts[roundFact])
+	for _, name := range del.Recipients {
+		c := &v1alpha1.Contact{}
+		if err := d.Client.Get(ctx, client.ObjectKey{Namespace: obj.GetNamespace(), Name: name}, c); err != nil {
+			if apierrors.IsNotFound(err) {
+				continue
+			}
+			return n, err
+		}
+		r, ok := recipient(c)
+		if !ok {
+			continue
+		}
+		if n.Type == notify.TransferRequested && round > 0 && slices.Contains(approvers, name) {
+			r.Token = d.Keys.Token(obj.GetUID(), int32(round), name)
+			r.Link = approvalweb.Link(d.ApprovalBaseURL, obj.GetNamespace(), obj.GetName(), r.Token)
+		}
+		n.Recipients = append(n.Recipients, r)
+	}
+	return n, nil
+}
+
+// channel builds the notifier of a channel from the organization's settings and Secrets.
+func (d *Deliverer) channel(ctx context.Context, org *v1alpha1.Organization, name string) (notify.Notifier, error) {
+	settings := org.Spec.Notifications
+	switch {
+	case name == notifierChannel && d.Notifier != nil:
+		return d.Notifier, nil
+	case name == emailChannel && settings != nil && settings.Email != nil:
+		smtp := settings.Email.SMTP
+		cfg := notify.SMTPConfig{Host: smtp.Host, Port: int(smtp.Port), From: smtp.From, TLS: smtp.TLS, Timeout: 30 * time.Second}
+		if ref := smtp.CredentialsSecretRef; ref != nil {
+			data, err := d.secretData(ctx, org.Namespace, ref.Name, "spec.notifications.email.smtp.credentialsSecretRef")
+			if err != nil {
+				return nil, err
+			}
+			cfg.Username, cfg.Password = string(data["username"]), string(data["password"])
+		}
+		return notify.NewEmailNotifier(cfg), nil
+	case strings.HasPrefix(name, webhookPrefix) && settings != nil:
+		for _, w := range settings.Webhooks {
+			if webhookPrefix+w.Name != name {
+				continue
+			}
+			data, err := d.secretData(ctx, org.Namespace, w.SecretRef.Name, "spec.notifications.webhooks["+w.Name+"].secretRef")
+			if err != nil {
+				return nil, err
+			}
+			if len(data["key"]) == 0 {
+				return nil, fmt.Errorf("secret %q has no data key \"key\" to sign webhook %s with", w.SecretRef.Name, w.Name)
+			}
+			return notify.NewWebhookNotifier(notify.WebhookConfig{Name: w.Name, URL: w.URL, Key: data["key"], Timeout: 10 * time.Second}), nil
+		}
+	}
+	return nil, fmt.Errorf("channel %s is no longer configured on organization %s", name, org.Name)
+}
+
+// secretData reads a Secret of the organization's namespace.
+func (d *Deliverer) secretData(ctx context.Context, namespace, name, field string) (map[string][]byte, error) {
+	s := &corev1.Secret{}
+	if err := d.APIReader.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, s); err != nil {
+		if apierrors.IsNotFound(err) {
+			return nil, fmt.Errorf("%s: secret %q does not exist", field, name)
+		}
+		return nil, err
+	}
+	return s.Data, nil
+}
+
+// setDeliveredCondition reports on the outbox: False, naming the channel and the error, while a
+// notification keeps failing; True once every recorded one is delivered or on its way; absent when the
+// object never had one.
+func setDeliveredCondition(conds *[]metav1.Condition, generation int64, outbox []v1alpha1.Delivery) {
+	if len(outbox) == 0 {
+		meta.RemoveStatusCondition(conds, v1alpha1.NotificationsDeliveredCondition)
+		return
+	}
+	if failing := notify.Failing(outbox); len(failing) > 0 {
+		f := failing[0]
+		setCondition(conds, generation, v1alpha1.NotificationsDeliveredCondition, metav1.ConditionFalse, v1alpha1.DeliveryFailingReason,
+			fmt.Sprintf("%d notification(s) not delivered; %s on %s failed %d times: %s", len(failing), f.Type, f.Channel, f.Attempts, f.LastError))
+		return
+	}
+	setCondition(conds, generation, v1alpha1.NotificationsDeliveredCondition, metav1.ConditionTrue, v1alpha1.DeliveredReason,
+		"notifications are delivered")
+}
+
+// deliverOutbox sends what is due in an object's outbox, then records the outcome with one status write
+// (with optimistic concurrency when locked). It asks to be woken for the next retry.
+func deliverOutbox(ctx context.Context, c client.Client, d *Deliverer, obj client.Object, kind string, org *v1alpha1.Organization,
+	outbox *[]v1alpha1.Delivery, conds *[]metav1.Condition, generation int64, locked bool) (ctrl.Result, error) {
+	due, next := notify.Due(*outbox, d.now())
+	if len(due) == 0 {
+		return ctrl.Result{RequeueAfter: next}, nil
+	}
+	before := obj.DeepCopyObject().(client.Object)
+	next = d.Deliver(ctx, obj, kind, org, *outbox)
+	setDeliveredCondition(conds, generation, *outbox)
+	patch := patchStatus
+	if locked {
+		patch = patchStatusLocked
+	}
+	return ctrl.Result{RequeueAfter: next}, patch(ctx, c, before, obj)
+}
