@@ -31,6 +31,7 @@ import (
 
 	"roster.dev/roster/api/v1alpha1"
 	"roster.dev/roster/internal/index"
+	"roster.dev/roster/internal/notify"
 	"roster.dev/roster/internal/roles"
 	"roster.dev/roster/internal/state"
 )
@@ -39,15 +40,18 @@ import (
 // owned by its Organization, and moves the roles of a disabled contact to its successor.
 type ContactReconciler struct {
 	client.Client
-	Recorder events.EventRecorder
+	Recorder  events.EventRecorder
+	Deliverer *Deliverer
 	// Reassign moves one assignment of a disabled contact to its successor.
 	Reassign func(ctx context.Context, ra *v1alpha1.RoleAssignment, successor *v1alpha1.Contact) error
 }
 
 // contactScope carries one reconcile's state between phases.
 type contactScope struct {
-	contact *v1alpha1.Contact
-	facts   contactFacts
+	contact    *v1alpha1.Contact
+	org        *v1alpha1.Organization
+	evaluation *roles.Evaluation
+	facts      contactFacts
 }
 
 // contactFacts is what a Contact's status is computed from.
@@ -78,8 +82,10 @@ func (r *ContactReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	result, err := runPhases(ctx, s, r.reconcileOrganization, r.reconcileEmail, r.reconcileReassignment)
 	if err == nil {
 		setContactStatus(contact, s.facts)
+		r.recordDisabled(ctx, s, before)
 	}
-	return finishReconcile(ctx, r.Client, before, contact, result, err)
+	return finishWithOutbox(ctx, r.Client, r.Deliverer, before, contact, "Contact", s.org, &contact.Status.Outbox,
+		&contact.Status.Conditions, contact.Generation, result, err)
 }
 
 // reconcileOrganization makes the contact owned by its organization and reads the roles it holds.
@@ -97,12 +103,15 @@ func (r *ContactReconciler) reconcileOrganization(ctx context.Context, s *contac
 	if err := ensureOwnedBy(ctx, r.Client, s.contact, org); err != nil {
 		return ctrl.Result{}, err
 	}
+	s.org = org
 	in, err := state.Load(ctx, r.Client, org)
 	if err != nil {
 		// An invalid catalogue is reported on the Organization; the contact holds nothing meanwhile.
 		return ctrl.Result{}, state.IgnoreInvalidCatalogue(err)
 	}
-	s.facts.held = roles.Evaluate(in).ContactRoles[s.contact.Name]
+	e := roles.Evaluate(in)
+	s.evaluation = &e
+	s.facts.held = e.ContactRoles[s.contact.Name]
 	return ctrl.Result{}, nil
 }
 
@@ -162,6 +171,26 @@ func (r *ContactReconciler) reconcileReassignment(ctx context.Context, s *contac
 			"role %s%s moves from disabled contact %s to %s", ra.Spec.Role, scopeSuffix(ra.Spec.Scope), c.Name, successor.Name)
 	}
 	return ctrl.Result{}, nil
+}
+
+// recordDisabled tells the primary and administrative contacts when a contact is disabled.
+func (r *ContactReconciler) recordDisabled(ctx context.Context, s *contactScope, before *v1alpha1.Contact) {
+	c := s.contact
+	if !c.Spec.Disabled || s.org == nil || readyReason(before.Status.Conditions) == v1alpha1.ContactDisabledReason ||
+		readyReason(c.Status.Conditions) != v1alpha1.ContactDisabledReason {
+		return
+	}
+	facts := map[string]string{}
+	if c.Spec.ReassignTo != nil {
+		facts["to"] = c.Spec.ReassignTo.Name
+	}
+	n := notify.Notification{
+		Key: fmt.Sprintf("%s/%s/%d", c.UID, notify.ContactDisabled, c.Generation), Type: notify.ContactDisabled,
+		Organization: s.org.Name, Facts: facts,
+		Object:     notify.ObjectRef{Kind: "Contact", Namespace: c.Namespace, Name: c.Name, UID: string(c.UID)},
+		Recipients: recipientsNamed(ctx, r.Client, c.Namespace, holdersOf(s.evaluation, roles.Primary, roles.Administrative)),
+	}
+	r.Deliverer.Record(c, &c.Status.Outbox, s.org, n, "contact "+c.Name+" disabled")
 }
 
 // ReassignDirectly points the assignment at the successor. It is the reassignment used until holder

@@ -339,7 +339,7 @@ func (r *ContactTransferReconciler) recordTokens(s *transferScope) {
 
 // deliver sends what is due in the outbox.
 func (r *ContactTransferReconciler) deliver(ctx context.Context, s *transferScope) (ctrl.Result, error) {
-	return deliverOutbox(ctx, r.Client, r.Deliverer, s.t, "ContactTransfer", s.org, &s.t.Status.Outbox, &s.t.Status.Conditions, s.t.Generation, true)
+	return deliverOutbox(ctx, r.Client, r.Deliverer, s.t, "ContactTransfer", s.org, &s.t.Status.Outbox, &s.t.Status.Conditions, s.t.Generation)
 }
 
 // moveRole, once every party approved, points the role's assignment at the new holder (creating one for a

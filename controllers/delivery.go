@@ -26,10 +26,13 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	kerrors "k8s.io/apimachinery/pkg/util/errors"
 	"k8s.io/client-go/tools/events"
+	"k8s.io/client-go/util/retry"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -37,6 +40,7 @@ import (
 	"roster.dev/roster/internal/approval"
 	"roster.dev/roster/internal/approvalweb"
 	"roster.dev/roster/internal/notify"
+	"roster.dev/roster/internal/roles"
 )
 
 // Channel names.
@@ -245,20 +249,116 @@ func setDeliveredCondition(conds *[]metav1.Condition, generation int64, outbox [
 		"notifications are delivered")
 }
 
-// deliverOutbox sends what is due in an object's outbox, then records the outcome with one status write
-// (with optimistic concurrency when locked). It asks to be woken for the next retry.
+// deliverOutbox sends what is due in an object's outbox, then records the outcome in the status with
+// optimistic concurrency. When another write came first, it reads the object again and records the same
+// outcome on the fresh copy: what was sent is never recorded as pending again, so it is never sent twice.
 func deliverOutbox(ctx context.Context, c client.Client, d *Deliverer, obj client.Object, kind string, org *v1alpha1.Organization,
-	outbox *[]v1alpha1.Delivery, conds *[]metav1.Condition, generation int64, locked bool) (ctrl.Result, error) {
+	outbox *[]v1alpha1.Delivery, conds *[]metav1.Condition, generation int64) (ctrl.Result, error) {
 	due, next := notify.Due(*outbox, d.now())
 	if len(due) == 0 {
 		return ctrl.Result{RequeueAfter: next}, nil
 	}
 	before := obj.DeepCopyObject().(client.Object)
 	next = d.Deliver(ctx, obj, kind, org, *outbox)
+	outcome := map[string]v1alpha1.Delivery{}
+	for _, i := range due {
+		outcome[(*outbox)[i].ID] = (*outbox)[i]
+	}
 	setDeliveredCondition(conds, generation, *outbox)
+	err := patchStatusLocked(ctx, c, before, obj)
+	if !apierrors.IsConflict(err) {
+		return ctrl.Result{RequeueAfter: next}, err
+	}
+	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		if err := d.APIReader.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
+			return err
+		}
+		before := obj.DeepCopyObject().(client.Object)
+		fresh, freshConds := outboxOf(obj)
+		for i := range *fresh {
+			if o, ok := outcome[(*fresh)[i].ID]; ok {
+				(*fresh)[i] = o
+			}
+		}
+		setDeliveredCondition(freshConds, obj.GetGeneration(), *fresh)
+		return patchStatusLocked(ctx, c, before, obj)
+	})
+	return ctrl.Result{RequeueAfter: next}, client.IgnoreNotFound(err)
+}
+
+// outboxOf returns the outbox and conditions of a Roster object.
+func outboxOf(obj client.Object) (*[]v1alpha1.Delivery, *[]metav1.Condition) {
+	switch o := obj.(type) {
+	case *v1alpha1.Organization:
+		return &o.Status.Outbox, &o.Status.Conditions
+	case *v1alpha1.Contact:
+		return &o.Status.Outbox, &o.Status.Conditions
+	case *v1alpha1.RoleAssignment:
+		return &o.Status.Outbox, &o.Status.Conditions
+	case *v1alpha1.ContactTransfer:
+		return &o.Status.Outbox, &o.Status.Conditions
+	}
+	panic(fmt.Sprintf("no outbox on %T", obj))
+}
+
+// finishWithOutbox patches the status once (even when the reconcile failed), then sends what is due in
+// the outbox.
+func finishWithOutbox(ctx context.Context, c client.Client, d *Deliverer, before, obj client.Object, kind string,
+	org *v1alpha1.Organization, outbox *[]v1alpha1.Delivery, conds *[]metav1.Condition, generation int64,
+	result ctrl.Result, err error) (ctrl.Result, error) {
+	setDeliveredCondition(conds, generation, *outbox)
+	// A write that adds to the outbox must not replace a newer outbox the cache has not shown yet.
 	patch := patchStatus
-	if locked {
+	if outboxChanged(before, obj) {
 		patch = patchStatusLocked
 	}
-	return ctrl.Result{RequeueAfter: next}, patch(ctx, c, before, obj)
+	if patchErr := patch(ctx, c, before, obj); patchErr != nil {
+		return result, kerrors.NewAggregate([]error{err, patchErr})
+	}
+	if err != nil {
+		return result, err
+	}
+	delivered, err := deliverOutbox(ctx, c, d, obj, kind, org, outbox, conds, generation)
+	return soonest(result, delivered), err
+}
+
+// holdersOf lists the enabled holders of the given roles, in any scope, each once.
+func holdersOf(e *roles.Evaluation, roleNames ...string) []string {
+	var out []string
+	if e == nil {
+		return nil
+	}
+	for _, row := range e.Rows {
+		if !slices.Contains(roleNames, row.Role) {
+			continue
+		}
+		for _, h := range row.Holders {
+			if !slices.Contains(out, h) {
+				out = append(out, h)
+			}
+		}
+	}
+	return out
+}
+
+// recipientsNamed addresses contacts of a namespace by name, skipping unknown and disabled ones.
+func recipientsNamed(ctx context.Context, c client.Reader, namespace string, names []string) []notify.Recipient {
+	var out []notify.Recipient
+	for _, name := range names {
+		contact := &v1alpha1.Contact{}
+		if c.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, contact) != nil {
+			continue
+		}
+		if r, ok := recipient(contact); ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// outboxChanged tells whether the reconcile recorded something in the outbox.
+func outboxChanged(before, obj client.Object) bool {
+	a, _ := outboxOf(before)
+	b, _ := outboxOf(obj)
+	return !equality.Semantic.DeepEqual(*a, *b)
 }

@@ -18,7 +18,14 @@ package controllers
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
 	"errors"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -29,6 +36,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"roster.dev/roster/api/v1alpha1"
+	"roster.dev/roster/internal/notify"
 	"roster.dev/roster/internal/roles"
 	"roster.dev/roster/internal/state"
 )
@@ -37,7 +45,8 @@ import (
 // each (role, scope), and whether every required role is held.
 type OrganizationReconciler struct {
 	client.Client
-	Recorder events.EventRecorder
+	Recorder  events.EventRecorder
+	Deliverer *Deliverer
 }
 
 // organizationScope carries one reconcile's state between phases.
@@ -46,6 +55,8 @@ type organizationScope struct {
 	evaluation *roles.Evaluation
 	// catalogueErr is set when spec.roles does not validate.
 	catalogueErr *state.InvalidCatalogueError
+	// noticeRead is set when the notice annotation was read, to be removed once recorded.
+	noticeRead bool
 }
 
 // +kubebuilder:rbac:groups=roster.dev,resources=organizations,verbs=get;list;watch;update;patch
@@ -67,11 +78,21 @@ func (r *OrganizationReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	result, err := runPhases(ctx, s, r.evaluateRoles)
 	if err == nil {
 		setOrganizationStatus(org, s.evaluation, s.catalogueErr)
+		r.recordVacancy(ctx, s, before)
+		r.recordNotice(ctx, s)
 		if s.catalogueErr != nil {
 			err = reconcile.TerminalError(s.catalogueErr)
 		}
 	}
-	return finishReconcile(ctx, r.Client, before, org, result, err)
+	result, err = finishWithOutbox(ctx, r.Client, r.Deliverer, before, org, "Organization", org, &org.Status.Outbox,
+		&org.Status.Conditions, org.Generation, result, err)
+	if err == nil && s.noticeRead {
+		// Recorded in the outbox: the request is done.
+		unread := org.DeepCopy()
+		delete(org.Annotations, v1alpha1.NoticeAnnotation)
+		err = patchObject(ctx, r.Client, unread, org)
+	}
+	return result, err
 }
 
 // evaluateRoles applies the role rules to the organization's contacts and assignments.
@@ -86,6 +107,65 @@ func (r *OrganizationReconciler) evaluateRoles(ctx context.Context, s *organizat
 	e := roles.Evaluate(in)
 	s.evaluation = &e
 	return ctrl.Result{}, nil
+}
+
+// recordVacancy tells the primary and administrative contacts when a required role becomes vacant (or
+// the set of vacant roles changes).
+func (r *OrganizationReconciler) recordVacancy(ctx context.Context, s *organizationScope, before *v1alpha1.Organization) {
+	org := s.org
+	now := meta.FindStatusCondition(org.Status.Conditions, v1alpha1.RolesSatisfiedCondition)
+	was := meta.FindStatusCondition(before.Status.Conditions, v1alpha1.RolesSatisfiedCondition)
+	if s.evaluation == nil || now == nil || now.Status != metav1.ConditionFalse || (was != nil && was.Message == now.Message) {
+		return
+	}
+	var vacant []string
+	for _, row := range s.evaluation.Vacant() {
+		vacant = append(vacant, row.Role+scopeSuffix(row.Scope))
+	}
+	n := notify.Notification{
+		Key: fmt.Sprintf("%s/%s/%s", org.UID, notify.RequiredRoleVacant, before.ResourceVersion), Type: notify.RequiredRoleVacant,
+		Organization: org.Name, Facts: map[string]string{"role": strings.Join(vacant, ", "), "organizationDisplayName": org.Spec.DisplayName},
+		Object:     notify.ObjectRef{Kind: "Organization", Namespace: org.Namespace, Name: org.Name, UID: string(org.UID)},
+		Recipients: recipientsNamed(ctx, r.Client, org.Namespace, holdersOf(s.evaluation, roles.Primary, roles.Administrative)),
+	}
+	r.Deliverer.Record(org, &org.Status.Outbox, org, n, now.Message)
+}
+
+// notice is what an external system asks the operator to send to a role's holders.
+type notice struct {
+	ID      string `json:"id"`
+	Role    string `json:"role"`
+	Subject string `json:"subject"`
+	Body    string `json:"body"`
+}
+
+// recordNotice records the notice the roster.dev/notice annotation asks for, to the role's holders.
+func (r *OrganizationReconciler) recordNotice(ctx context.Context, s *organizationScope) {
+	org := s.org
+	raw, ok := org.Annotations[v1alpha1.NoticeAnnotation]
+	if !ok || s.evaluation == nil {
+		return
+	}
+	s.noticeRead = true
+	var req notice
+	if err := json.Unmarshal([]byte(raw), &req); err != nil || req.ID == "" || req.Role == "" || req.Subject == "" {
+		r.Recorder.Eventf(org, nil, corev1.EventTypeWarning, "InvalidNotice", "Notify",
+			`annotation %s must be a JSON object with "id", "role", "subject" and "body"; nothing was sent`, v1alpha1.NoticeAnnotation)
+		return
+	}
+	holders := holdersOf(s.evaluation, req.Role)
+	if _, known := s.evaluation.Row(req.Role, ""); !known && len(holders) == 0 {
+		r.Recorder.Eventf(org, nil, corev1.EventTypeWarning, "InvalidNotice", "Notify",
+			"notice %s names role %q, which has no holder in this organization; nothing was sent", req.ID, req.Role)
+		return
+	}
+	n := notify.Notification{
+		Key: fmt.Sprintf("%s/%s/%s", org.UID, notify.Notice, req.ID), Type: notify.Notice, Organization: org.Name,
+		Facts:      map[string]string{"role": req.Role, "subject": req.Subject, "body": req.Body, "organizationDisplayName": org.Spec.DisplayName},
+		Object:     notify.ObjectRef{Kind: "Organization", Namespace: org.Namespace, Name: org.Name, UID: string(org.UID)},
+		Recipients: recipientsNamed(ctx, r.Client, org.Namespace, holders),
+	}
+	r.Deliverer.Record(org, &org.Status.Outbox, org, n, fmt.Sprintf("notice %s sent to the %d holder(s) of %s", req.ID, len(n.Recipients), req.Role))
 }
 
 // SetupWithManager watches Organizations, and the Contacts and RoleAssignments that name them.

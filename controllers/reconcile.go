@@ -21,7 +21,6 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	kerrors "k8s.io/apimachinery/pkg/util/errors"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -89,14 +88,6 @@ func differs(before, obj client.Object) (bool, error) {
 	return string(data) != "{}", err
 }
 
-// finishReconcile patches obj's status once and returns the reconcile's outcome with any patch error.
-func finishReconcile(ctx context.Context, c client.Client, before, obj client.Object, result ctrl.Result, err error) (ctrl.Result, error) {
-	if patchErr := patchStatus(ctx, c, before, obj); patchErr != nil {
-		return result, kerrors.NewAggregate([]error{err, patchErr})
-	}
-	return result, err
-}
-
 // setCondition sets a condition for the given generation; lastTransitionTime only moves when the status does.
 func setCondition(conds *[]metav1.Condition, generation int64, typ string, status metav1.ConditionStatus, reason, message string) {
 	meta.SetStatusCondition(conds, metav1.Condition{
@@ -117,4 +108,12 @@ func setReady(conds *[]metav1.Condition, generation int64, ready bool, stalled b
 	} else {
 		meta.RemoveStatusCondition(conds, v1alpha1.StalledCondition)
 	}
+}
+
+// readyReason is the reason of the Ready condition, "" when absent.
+func readyReason(conds []metav1.Condition) string {
+	if c := meta.FindStatusCondition(conds, v1alpha1.ReadyCondition); c != nil {
+		return c.Reason
+	}
+	return ""
 }

@@ -34,6 +34,7 @@ import (
 
 	"roster.dev/roster/api/v1alpha1"
 	"roster.dev/roster/internal/index"
+	"roster.dev/roster/internal/notify"
 	"roster.dev/roster/internal/roles"
 	"roster.dev/roster/internal/state"
 )
@@ -41,12 +42,14 @@ import (
 // RoleAssignmentReconciler reports whether a RoleAssignment is in effect and who holds the role through it.
 type RoleAssignmentReconciler struct {
 	client.Client
-	Recorder events.EventRecorder
+	Recorder  events.EventRecorder
+	Deliverer *Deliverer
 }
 
 // assignmentScope carries one reconcile's state between phases.
 type assignmentScope struct {
 	ra     *v1alpha1.RoleAssignment
+	org    *v1alpha1.Organization
 	result roles.AssignmentResult
 	change holderChange
 }
@@ -70,9 +73,10 @@ func (r *RoleAssignmentReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 	result, err := runPhases(ctx, s, r.evaluate, r.reconcileHolderChange)
 	if err == nil {
 		setAssignmentStatus(ra, s.result, s.change)
-		r.recordHolderChange(before, ra)
+		r.recordHolderChange(ctx, s, before)
 	}
-	return finishReconcile(ctx, r.Client, before, ra, result, err)
+	return finishWithOutbox(ctx, r.Client, r.Deliverer, before, ra, "RoleAssignment", s.org, &ra.Status.Outbox,
+		&ra.Status.Conditions, ra.Generation, result, err)
 }
 
 // evaluate makes the assignment owned by its organization and judges it with the role rules.
@@ -91,6 +95,7 @@ func (r *RoleAssignmentReconciler) evaluate(ctx context.Context, s *assignmentSc
 	if err := ensureOwnedBy(ctx, r.Client, ra, org); err != nil {
 		return ctrl.Result{}, err
 	}
+	s.org = org
 	in, err := state.Load(ctx, r.Client, org)
 	var invalid *state.InvalidCatalogueError
 	if errors.As(err, &invalid) {
@@ -198,18 +203,30 @@ func gatedTransfer(ra *v1alpha1.RoleAssignment, name, from, to string) *v1alpha1
 	}
 }
 
-// recordHolderChange tells, with an Event, when the role is granted to or revoked from a contact.
-func (r *RoleAssignmentReconciler) recordHolderChange(before, after *v1alpha1.RoleAssignment) {
-	was, is := before.Status.Holder, after.Status.Holder
+// recordHolderChange tells the contacts concerned when the role is granted to or revoked from them. The
+// key names the state it changed from (its resourceVersion), so a retry never tells twice.
+func (r *RoleAssignmentReconciler) recordHolderChange(ctx context.Context, s *assignmentScope, before *v1alpha1.RoleAssignment) {
+	ra := s.ra
+	was, is := before.Status.Holder, ra.Status.Holder
 	if was == is {
 		return
 	}
-	role := after.Spec.Role + scopeSuffix(after.Spec.Scope)
+	role := ra.Spec.Role + scopeSuffix(ra.Spec.Scope)
+	facts := map[string]string{"role": ra.Spec.Role, "scope": ra.Spec.Scope, "from": was, "to": is}
+	tell := func(typ notify.Type, contact, note string) {
+		n := notify.Notification{
+			Key: fmt.Sprintf("%s/%s/%s/%s", ra.UID, typ, contact, before.ResourceVersion), Type: typ,
+			Organization: ra.Spec.OrganizationRef.Name, Facts: facts,
+			Object:     notify.ObjectRef{Kind: "RoleAssignment", Namespace: ra.Namespace, Name: ra.Name, UID: string(ra.UID)},
+			Recipients: recipientsNamed(ctx, r.Client, ra.Namespace, []string{contact}),
+		}
+		r.Deliverer.Record(ra, &ra.Status.Outbox, s.org, n, note)
+	}
 	if was != "" {
-		r.Recorder.Eventf(after, nil, "Normal", "RoleRevoked", "Revoke", "role %s revoked from %s", role, was)
+		tell(notify.RoleRevoked, was, fmt.Sprintf("role %s revoked from %s", role, was))
 	}
 	if is != "" {
-		r.Recorder.Eventf(after, nil, "Normal", "RoleGranted", "Grant", "role %s granted to %s", role, is)
+		tell(notify.RoleGranted, is, fmt.Sprintf("role %s granted to %s", role, is))
 	}
 }
 

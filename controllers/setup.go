@@ -64,9 +64,10 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 	for _, r := range []interface {
 		SetupWithManager(ctrl.Manager, controller.Options) error
 	}{
-		&OrganizationReconciler{Client: c, Recorder: mgr.GetEventRecorder("organization-controller")},
-		&ContactReconciler{Client: c, Recorder: mgr.GetEventRecorder("contact-controller"), Reassign: ReassignDirectly(c)},
-		&RoleAssignmentReconciler{Client: c, Recorder: mgr.GetEventRecorder("roleassignment-controller")},
+		&OrganizationReconciler{Client: c, Recorder: mgr.GetEventRecorder("organization-controller"), Deliverer: deliverer},
+		&ContactReconciler{Client: c, Recorder: mgr.GetEventRecorder("contact-controller"), Reassign: ReassignDirectly(c),
+			Deliverer: deliverer},
+		&RoleAssignmentReconciler{Client: c, Recorder: mgr.GetEventRecorder("roleassignment-controller"), Deliverer: deliverer},
 		&ContactTransferReconciler{Client: c, APIReader: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorder("contacttransfer-controller"),
 			Keys: o.Keys, Deliverer: deliverer},
 	} {
