@@ -249,11 +249,18 @@ func setDeliveredCondition(conds *[]metav1.Condition, generation int64, outbox [
 		"notifications are delivered")
 }
 
-// deliverOutbox sends what is due in an object's outbox, then records the outcome in the status with
-// optimistic concurrency. When another write came first, it reads the object again and records the same
+// deliverOutbox sends what is due in an object's outbox (as the apiserver has it: obj is read again, so
+// it must hold no unsaved change), then records the outcome in the status with optimistic concurrency. When another write came first, it reads the object again and records the same
 // outcome on the fresh copy: what was sent is never recorded as pending again, so it is never sent twice.
 func deliverOutbox(ctx context.Context, c client.Client, d *Deliverer, obj client.Object, kind string, org *v1alpha1.Organization,
 	outbox *[]v1alpha1.Delivery, conds *[]metav1.Condition, generation int64) (ctrl.Result, error) {
+	if due, next := notify.Due(*outbox, d.now()); len(due) == 0 {
+		return ctrl.Result{RequeueAfter: next}, nil
+	}
+	// The cache may not show yet that an earlier reconcile sent these: ask the apiserver before sending.
+	if err := d.APIReader.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
 	due, next := notify.Due(*outbox, d.now())
 	if len(due) == 0 {
 		return ctrl.Result{RequeueAfter: next}, nil

@@ -17,14 +17,10 @@ limitations under the License.
 package notify
 
 import (
-	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/base64"
 	"fmt"
-	"io"
-	"mime"
-	"mime/multipart"
 	"net/mail"
 	"strings"
 	"testing"
@@ -33,6 +29,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"roster.dev/roster/api/v1alpha1"
+	"roster.dev/roster/internal/notify/smtptest"
 )
 
 const (
@@ -67,73 +64,36 @@ func transferNotification() Notification {
 	}
 }
 
-// parsedEmail is a received message, decoded.
-type parsedEmail struct {
-	received
-	Header      mail.Header
-	Subject     string
-	ContentType string
-	Text, HTML  string
+// smtpConfig returns the client configuration that reaches srv.
+func smtpConfig(srv *smtptest.Server) SMTPConfig {
+	o := srv.Options()
+	return SMTPConfig{
+		Host:      srv.Host(),
+		Port:      srv.Port(),
+		From:      "Roster <roster@example.com>",
+		TLS:       o.TLS,
+		Username:  o.Username,
+		Password:  o.Password,
+		Timeout:   5 * time.Second,
+		TLSConfig: srv.TLSConfig(),
+	}
 }
 
-func parseEmail(t testing.TB, r received) parsedEmail {
+// byRecipient indexes received messages by their single envelope recipient.
+func byRecipient(t testing.TB, msgs []smtptest.Message) map[string]smtptest.Message {
 	t.Helper()
-	m, err := mail.ReadMessage(bytes.NewReader(r.Data))
-	if err != nil {
-		t.Fatalf("parsing message: %v", err)
-	}
-	var dec mime.WordDecoder
-	subject, err := dec.DecodeHeader(m.Header.Get("Subject"))
-	if err != nil {
-		t.Fatalf("decoding subject: %v", err)
-	}
-	p := parsedEmail{received: r, Header: m.Header, Subject: subject}
-	mediaType, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
-	if err != nil {
-		t.Fatalf("content type: %v", err)
-	}
-	p.ContentType = mediaType
-	if !strings.HasPrefix(mediaType, "multipart/") {
-		t.Fatalf("content type %q is not multipart", mediaType)
-	}
-	mr := multipart.NewReader(m.Body, params["boundary"])
-	for {
-		part, err := mr.NextPart()
-		if err == io.EOF {
-			break
+	out := map[string]smtptest.Message{}
+	for _, m := range msgs {
+		if len(m.To) != 1 {
+			t.Fatalf("message for %v: want exactly one recipient", m.To)
 		}
-		if err != nil {
-			t.Fatalf("reading part: %v", err)
+		if _, dup := out[m.To[0]]; dup {
+			t.Fatalf("two messages for %s", m.To[0])
 		}
-		body, err := io.ReadAll(part) // quoted-printable is decoded by the reader
-		if err != nil {
-			t.Fatalf("reading part: %v", err)
+		if m.ParseError != nil {
+			t.Fatalf("message for %s: %v", m.To[0], m.ParseError)
 		}
-		partType, _, _ := mime.ParseMediaType(part.Header.Get("Content-Type"))
-		switch partType {
-		case "text/plain":
-			p.Text = string(body)
-		case "text/html":
-			p.HTML = string(body)
-		default:
-			t.Fatalf("unexpected part %q", partType)
-		}
-	}
-	return p
-}
-
-// byRecipient indexes parsed messages by their single envelope recipient.
-func byRecipient(t testing.TB, msgs []received) map[string]parsedEmail {
-	t.Helper()
-	out := map[string]parsedEmail{}
-	for _, r := range msgs {
-		if len(r.To) != 1 {
-			t.Fatalf("message for %v: want exactly one recipient", r.To)
-		}
-		if _, dup := out[r.To[0]]; dup {
-			t.Fatalf("two messages for %s", r.To[0])
-		}
-		out[r.To[0]] = parseEmail(t, r)
+		out[m.To[0]] = m
 	}
 	return out
 }
@@ -142,14 +102,14 @@ func TestEmailTLSModes(t *testing.T) {
 	for _, mode := range []v1alpha1.SMTPTLSMode{v1alpha1.SMTPTLSStartTLS, v1alpha1.SMTPTLSImplicit, v1alpha1.SMTPTLSNone} {
 		t.Run(string(mode), func(t *testing.T) {
 			g := NewWithT(t)
-			srv := startSMTPServer(t, smtpServerOptions{mode: mode, username: testUser, password: testPassword})
+			srv := smtptest.Start(t, smtptest.Options{TLS: mode, Username: testUser, Password: testPassword})
 			n := transferNotification()
 
-			g.Expect(NewEmailNotifier(srv.config()).Notify(context.Background(), n)).To(Succeed())
+			g.Expect(NewEmailNotifier(smtpConfig(srv)).Notify(context.Background(), n)).To(Succeed())
 
-			msgs := srv.received()
+			msgs := srv.Messages()
 			g.Expect(msgs).To(HaveLen(3), "one message per recipient with an email")
-			g.Expect(srv.connections()).To(Equal(1), "all recipients over one connection")
+			g.Expect(srv.Connections()).To(Equal(1), "all recipients over one connection")
 			got := byRecipient(t, msgs)
 			g.Expect(got).To(HaveKey("alice@example.com"))
 			g.Expect(got).To(HaveKey("bob@example.com"))
@@ -179,6 +139,7 @@ func TestEmailTLSModes(t *testing.T) {
 			g.Expect(alice.Header.Get("Message-ID")).To(Equal("<6f1c2d3e-uid=2FTransferRequested=2F1.alice@roster.dev>"))
 			g.Expect(bob.Header.Get("Message-ID")).To(Equal("<" + MessageID(n.Key, "bob") + ">"))
 			g.Expect(carol.Header.Get("Message-ID")).To(Equal("<" + MessageID(n.Key, "carol") + ">"))
+			g.Expect(carol.MessageID).To(Equal(MessageID(n.Key, "carol")))
 			for _, m := range got {
 				id, err := mail.ParseAddress(strings.Trim(m.Header.Get("Message-ID"), "<>"))
 				g.Expect(err).NotTo(HaveOccurred(), "Message-ID is a valid addr-spec")
@@ -207,7 +168,7 @@ func TestEmailTLSModes(t *testing.T) {
 				g.Expect(part).To(ContainSubstring("roster.dev/approve=" + bobToken))
 			}
 			for _, check := range []struct {
-				m      parsedEmail
+				m      smtptest.Message
 				absent []string
 			}{
 				{alice, []string{bobToken}},
@@ -226,15 +187,15 @@ func TestEmailTLSModes(t *testing.T) {
 
 func TestEmailMessageIDIsStableAcrossRetries(t *testing.T) {
 	g := NewWithT(t)
-	srv := startSMTPServer(t, smtpServerOptions{mode: v1alpha1.SMTPTLSStartTLS})
-	e := NewEmailNotifier(srv.config())
+	srv := smtptest.Start(t, smtptest.Options{TLS: v1alpha1.SMTPTLSStartTLS})
+	e := NewEmailNotifier(smtpConfig(srv))
 	n := transferNotification()
 
 	g.Expect(e.Notify(context.Background(), n)).To(Succeed())
-	first := byRecipient(t, srv.received())
-	srv.reset()
+	first := byRecipient(t, srv.Messages())
+	srv.Reset()
 	g.Expect(e.Notify(context.Background(), n)).To(Succeed())
-	second := byRecipient(t, srv.received())
+	second := byRecipient(t, srv.Messages())
 
 	g.Expect(second).To(HaveLen(len(first)))
 	for addr, m := range first {
@@ -243,36 +204,36 @@ func TestEmailMessageIDIsStableAcrossRetries(t *testing.T) {
 
 	other := n
 	other.Key = "6f1c2d3e-uid/TransferRequested/2"
-	srv.reset()
+	srv.Reset()
 	g.Expect(e.Notify(context.Background(), other)).To(Succeed())
-	third := byRecipient(t, srv.received())
+	third := byRecipient(t, srv.Messages())
 	g.Expect(third["bob@example.com"].Header.Get("Message-ID")).NotTo(Equal(first["bob@example.com"].Header.Get("Message-ID")))
 }
 
 func TestEmailStartTLSIsMandatory(t *testing.T) {
 	g := NewWithT(t)
-	srv := startSMTPServer(t, smtpServerOptions{mode: v1alpha1.SMTPTLSStartTLS, noTLS: true})
+	srv := smtptest.Start(t, smtptest.Options{TLS: v1alpha1.SMTPTLSStartTLS, NoStartTLS: true})
 
-	err := NewEmailNotifier(srv.config()).Notify(context.Background(), transferNotification())
+	err := NewEmailNotifier(smtpConfig(srv)).Notify(context.Background(), transferNotification())
 
 	g.Expect(err).To(MatchError(ContainSubstring("STARTTLS")))
-	g.Expect(err.Error()).To(ContainSubstring(fmt.Sprintf("127.0.0.1:%d", srv.port)))
-	g.Expect(srv.received()).To(BeEmpty())
+	g.Expect(err.Error()).To(ContainSubstring(fmt.Sprintf("127.0.0.1:%d", srv.Port())))
+	g.Expect(srv.Messages()).To(BeEmpty())
 }
 
 func TestEmailRejectsUntrustedCertificate(t *testing.T) {
 	for _, mode := range []v1alpha1.SMTPTLSMode{v1alpha1.SMTPTLSStartTLS, v1alpha1.SMTPTLSImplicit} {
 		t.Run(string(mode), func(t *testing.T) {
 			g := NewWithT(t)
-			srv := startSMTPServer(t, smtpServerOptions{mode: mode, username: testUser, password: testPassword})
-			cfg := srv.config()
+			srv := smtptest.Start(t, smtptest.Options{TLS: mode, Username: testUser, Password: testPassword})
+			cfg := smtpConfig(srv)
 			cfg.TLSConfig = nil // the system roots do not trust the test certificate
 
 			err := NewEmailNotifier(cfg).Notify(context.Background(), transferNotification())
 
 			g.Expect(err).To(MatchError(ContainSubstring("certificate")))
 			g.Expect(err.Error()).NotTo(ContainSubstring(testPassword))
-			g.Expect(srv.received()).To(BeEmpty())
+			g.Expect(srv.Messages()).To(BeEmpty())
 		})
 	}
 }
@@ -281,15 +242,15 @@ func TestEmailWrongPassword(t *testing.T) {
 	for _, mode := range []v1alpha1.SMTPTLSMode{v1alpha1.SMTPTLSStartTLS, v1alpha1.SMTPTLSImplicit, v1alpha1.SMTPTLSNone} {
 		t.Run(string(mode), func(t *testing.T) {
 			g := NewWithT(t)
-			srv := startSMTPServer(t, smtpServerOptions{mode: mode, username: testUser, password: testPassword})
-			cfg := srv.config()
+			srv := smtptest.Start(t, smtptest.Options{TLS: mode, Username: testUser, Password: testPassword})
+			cfg := smtpConfig(srv)
 			cfg.Password = "wrong-" + testPassword
 
 			err := NewEmailNotifier(cfg).Notify(context.Background(), transferNotification())
 
 			g.Expect(err).To(HaveOccurred())
 			msg := err.Error()
-			g.Expect(msg).To(ContainSubstring(fmt.Sprintf("127.0.0.1:%d", srv.port)))
+			g.Expect(msg).To(ContainSubstring(fmt.Sprintf("127.0.0.1:%d", srv.Port())))
 			g.Expect(msg).To(ContainSubstring("AUTH"))
 			for _, secret := range []string{
 				cfg.Password, testPassword,
@@ -298,36 +259,36 @@ func TestEmailWrongPassword(t *testing.T) {
 			} {
 				g.Expect(msg).NotTo(ContainSubstring(secret))
 			}
-			g.Expect(srv.received()).To(BeEmpty())
+			g.Expect(srv.Messages()).To(BeEmpty())
 		})
 	}
 }
 
 func TestEmailNoTLSKeepsCredentialsOffTheNetwork(t *testing.T) {
 	g := NewWithT(t)
-	// 127.0.0.2 is a loopback address, but not one the library recognises as localhost: it stands for a
+	// 127.0.0.2 is a loopback address, but not one the library recognises as localHost: it stands for a
 	// relay on the network, where a password must not travel in clear text.
-	srv := startSMTPServer(t, smtpServerOptions{mode: v1alpha1.SMTPTLSNone, username: testUser, password: testPassword, host: "127.0.0.2"})
+	srv := smtptest.Start(t, smtptest.Options{TLS: v1alpha1.SMTPTLSNone, Username: testUser, Password: testPassword, Host: "127.0.0.2"})
 
-	err := NewEmailNotifier(srv.config()).Notify(context.Background(), transferNotification())
+	err := NewEmailNotifier(smtpConfig(srv)).Notify(context.Background(), transferNotification())
 
 	g.Expect(err).To(MatchError(ContainSubstring("unencrypted connection")))
 	g.Expect(err.Error()).NotTo(ContainSubstring(testPassword))
-	g.Expect(srv.received()).To(BeEmpty())
+	g.Expect(srv.Messages()).To(BeEmpty())
 
 	// Without credentials, None sends in clear text to any host.
-	cfg := srv.config()
+	cfg := smtpConfig(srv)
 	cfg.Username, cfg.Password = "", ""
-	srv2 := startSMTPServer(t, smtpServerOptions{mode: v1alpha1.SMTPTLSNone, host: "127.0.0.2"})
-	cfg.Port = srv2.port
+	srv2 := smtptest.Start(t, smtptest.Options{TLS: v1alpha1.SMTPTLSNone, Host: "127.0.0.2"})
+	cfg.Port = srv2.Port()
 	g.Expect(NewEmailNotifier(cfg).Notify(context.Background(), transferNotification())).To(Succeed())
-	g.Expect(srv2.received()).To(HaveLen(3))
+	g.Expect(srv2.Messages()).To(HaveLen(3))
 }
 
 func TestEmailServerDown(t *testing.T) {
 	g := NewWithT(t)
 	cfg := SMTPConfig{
-		Host: "127.0.0.1", Port: closedPort(t), From: "roster@example.com", TLS: v1alpha1.SMTPTLSStartTLS,
+		Host: "127.0.0.1", Port: smtptest.ClosedPort(t), From: "roster@example.com", TLS: v1alpha1.SMTPTLSStartTLS,
 		Username: testUser, Password: testPassword, Timeout: 2 * time.Second,
 	}
 
@@ -339,7 +300,7 @@ func TestEmailServerDown(t *testing.T) {
 
 func TestEmailWithoutRecipientsSendsNothing(t *testing.T) {
 	g := NewWithT(t)
-	cfg := SMTPConfig{Host: "127.0.0.1", Port: closedPort(t), From: "roster@example.com"}
+	cfg := SMTPConfig{Host: "127.0.0.1", Port: smtptest.ClosedPort(t), From: "roster@example.com"}
 	n := transferNotification()
 	n.Recipients = []Recipient{{Contact: "dave"}}
 
@@ -348,22 +309,22 @@ func TestEmailWithoutRecipientsSendsNothing(t *testing.T) {
 
 func TestEmailCancelledContext(t *testing.T) {
 	g := NewWithT(t)
-	srv := startSMTPServer(t, smtpServerOptions{mode: v1alpha1.SMTPTLSStartTLS})
+	srv := smtptest.Start(t, smtptest.Options{TLS: v1alpha1.SMTPTLSStartTLS})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 
-	err := NewEmailNotifier(srv.config()).Notify(ctx, transferNotification())
+	err := NewEmailNotifier(smtpConfig(srv)).Notify(ctx, transferNotification())
 
 	g.Expect(err).To(MatchError(context.Canceled))
-	g.Expect(srv.received()).To(BeEmpty())
+	g.Expect(srv.Messages()).To(BeEmpty())
 }
 
 func TestEmailContextEndsASend(t *testing.T) {
 	g := NewWithT(t)
 	stall := make(chan struct{})
-	srv := startSMTPServer(t, smtpServerOptions{mode: v1alpha1.SMTPTLSStartTLS, stall: stall})
+	srv := smtptest.Start(t, smtptest.Options{TLS: v1alpha1.SMTPTLSStartTLS, StallData: stall})
 	t.Cleanup(func() { close(stall) }) // runs before the server's cleanup
-	cfg := srv.config()
+	cfg := smtpConfig(srv)
 	cfg.Timeout = 30 * time.Second
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
@@ -377,13 +338,13 @@ func TestEmailContextEndsASend(t *testing.T) {
 
 func TestEmailUnknownTLSMode(t *testing.T) {
 	g := NewWithT(t)
-	srv := startSMTPServer(t, smtpServerOptions{mode: v1alpha1.SMTPTLSNone})
-	cfg := srv.config()
+	srv := smtptest.Start(t, smtptest.Options{TLS: v1alpha1.SMTPTLSNone})
+	cfg := smtpConfig(srv)
 	cfg.TLS = "Sometimes"
 
 	g.Expect(NewEmailNotifier(cfg).Notify(context.Background(), transferNotification())).
 		To(MatchError(ContainSubstring(`unknown TLS mode "Sometimes"`)))
-	g.Expect(srv.received()).To(BeEmpty())
+	g.Expect(srv.Messages()).To(BeEmpty())
 }
 
 func TestMessageID(t *testing.T) {
@@ -421,8 +382,8 @@ func TestRedact(t *testing.T) {
 
 func BenchmarkEmail1000(b *testing.B) {
 	const count = 1000
-	srv := startSMTPServer(b, smtpServerOptions{mode: v1alpha1.SMTPTLSStartTLS, username: testUser, password: testPassword})
-	cfg := srv.config()
+	srv := smtptest.Start(b, smtptest.Options{TLS: v1alpha1.SMTPTLSStartTLS, Username: testUser, Password: testPassword})
+	cfg := smtpConfig(srv)
 	// Resume TLS sessions, as a long-running operator with one tls.Config would.
 	cfg.TLSConfig.ClientSessionCache = tls.NewLRUClientSessionCache(16)
 	e := NewEmailNotifier(cfg)
@@ -433,7 +394,7 @@ func BenchmarkEmail1000(b *testing.B) {
 	round := 0
 	for b.Loop() {
 		round++
-		srv.reset()
+		srv.Reset()
 		start := time.Now()
 		for i := range count {
 			n := Notification{
@@ -455,12 +416,11 @@ func BenchmarkEmail1000(b *testing.B) {
 		elapsed += time.Since(start)
 
 		seen := map[string]bool{}
-		for _, r := range srv.received() {
-			m, err := mail.ReadMessage(bytes.NewReader(r.Data))
-			if err != nil {
-				b.Fatal(err)
+		for _, m := range srv.Messages() {
+			if m.ParseError != nil {
+				b.Fatal(m.ParseError)
 			}
-			id := m.Header.Get("Message-ID")
+			id := m.MessageID
 			if seen[id] {
 				duplicates++
 			}
