@@ -35,6 +35,7 @@ import (
 	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	"roster.dev/roster/api/v1alpha1"
 	"roster.dev/roster/internal/notify"
@@ -136,6 +137,9 @@ var _ = Describe("Notifications", func() {
 		Expect(bob.Text).NotTo(Or(ContainSubstring(aliceToken), ContainSubstring(frankToken)), "the outgoing holder is only told")
 
 		Eventually(condition(t, v1alpha1.NotificationsDeliveredCondition)).Should(haveStatus(metav1.ConditionTrue, v1alpha1.DeliveredReason))
+		Expect(metricValue("roster_notifications_sent_total", map[string]string{"channel": "email", "type": "TransferRequested"})).
+			To(BeNumerically(">=", 1))
+		Expect(metricValue("roster_notification_delivery_seconds", map[string]string{"channel": "email"})).To(BeNumerically(">=", 1))
 		Consistently(func() int { return len(mailTo(smtp, "frank@acme.example", notify.TransferRequested)) }).Should(Equal(1))
 	})
 
@@ -255,3 +259,29 @@ var _ = Describe("Notifications", func() {
 		Eventually(func() map[string]string { return fetch(org).Annotations }).ShouldNot(HaveKey(v1alpha1.NoticeAnnotation))
 	})
 })
+
+// metricValue sums a counter, or counts a histogram's observations, over the series matching labels.
+func metricValue(name string, labels map[string]string) float64 {
+	families, err := metrics.Registry.Gather()
+	Expect(err).NotTo(HaveOccurred())
+	total := 0.0
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+	series:
+		for _, m := range f.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if want, ok := labels[l.GetName()]; ok && want != l.GetValue() {
+					continue series
+				}
+			}
+			if h := m.GetHistogram(); h != nil {
+				total += float64(h.GetSampleCount())
+			} else {
+				total += m.GetCounter().GetValue()
+			}
+		}
+	}
+	return total
+}
