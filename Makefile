@@ -73,7 +73,8 @@ run: manifests generate control-plane ## Run the operator: against a local contr
 	else \
 		echo "Using the cluster of $${KUBECONFIG:-$$HOME/.kube/config} (webhooks are not served from a laptop; use make deploy for them)"; \
 		kubectl apply --server-side -k config/crd && \
-		go run . --enable-webhooks=false; \
+		kubectl create namespace roster-system --dry-run=client -o yaml | kubectl apply -f - && \
+		go run . --enable-webhooks=false --token-key-secret=roster-system/roster-token-key; \
 	fi
 
 .PHONY: clean-local

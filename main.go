@@ -133,13 +133,12 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	if err := controllers.Setup(ctx, mgr, controllers.Options{
-		MaxConcurrentReconciles: o.maxConcurrentRecon, Keys: keys, ApprovalBaseURL: o.approvalBaseURL,
-	}); err != nil {
+	ctrlOpts := controllers.Options{MaxConcurrentReconciles: o.maxConcurrentRecon, Keys: keys, ApprovalBaseURL: o.approvalBaseURL}
+	if err := controllers.Setup(ctx, mgr, ctrlOpts); err != nil {
 		return err
 	}
 	if o.approvalAddr != "0" {
-		decider := &controllers.TransferDecider{Client: mgr.GetClient(), Reader: mgr.GetAPIReader()}
+		decider := &controllers.TransferDecider{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Deliverer: controllers.NewDeliverer(mgr, ctrlOpts)}
 		page := approvalweb.NewHandler(decider, ctrl.Log.WithName("approval-page"))
 		if err := mgr.Add(approvalweb.NewServer(o.approvalAddr, page)); err != nil {
 			return err

@@ -189,6 +189,9 @@ var _ = Describe("ContactTransfer approval", func() {
 		Expect(resp.StatusCode).To(Equal(http.StatusOK))
 		Eventually(decisionOf(t, "alice")).Should(And(HaveField("Decision", v1alpha1.DecisionApproved),
 			HaveField("Via", v1alpha1.DecisionViaLink)))
+		// The other parties are told, as for a decision by annotation.
+		Eventually(func() []notify.Notification { return sent.about(ns, t.Name, notify.TransferApproved) }).Should(ContainElement(
+			HaveField("Recipients", ContainElement(HaveField("Contact", "frank")))))
 
 		// The link is single-use.
 		resp, err = http.Get(link)

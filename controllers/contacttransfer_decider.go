@@ -29,6 +29,8 @@ import (
 	"roster.dev/roster/api/v1alpha1"
 	"roster.dev/roster/internal/approval"
 	"roster.dev/roster/internal/approvalweb"
+	"roster.dev/roster/internal/roles"
+	"roster.dev/roster/internal/state"
 )
 
 // TransferDecider records the decisions made on the approval page. It writes the transfer's status with
@@ -38,7 +40,9 @@ type TransferDecider struct {
 	// Client writes status; Reader reads the apiserver directly (the page must see the latest state).
 	Client client.Client
 	Reader client.Reader
-	Now    func() time.Time
+	// Deliverer records the "approved" notification with the decision, in the same write.
+	Deliverer *Deliverer
+	Now       func() time.Time
 }
 
 var _ approvalweb.Decider = &TransferDecider{}
@@ -73,6 +77,9 @@ func (d *TransferDecider) Decide(ctx context.Context, namespace, name, token str
 		if ok {
 			view = d.view(ctx, t, party)
 			view.Decision = decision
+			if decision == v1alpha1.DecisionApproved {
+				d.recordApproval(ctx, t, party)
+			}
 		}
 		return true
 	})
@@ -152,4 +159,23 @@ func (d *TransferDecider) now() time.Time {
 		return d.Now()
 	}
 	return time.Now()
+}
+
+// recordApproval records, with the decision, the notification that tells the other parties.
+func (d *TransferDecider) recordApproval(ctx context.Context, t *v1alpha1.ContactTransfer, party string) {
+	if d.Deliverer == nil {
+		return
+	}
+	org := &v1alpha1.Organization{}
+	if d.Reader.Get(ctx, client.ObjectKey{Namespace: t.Namespace, Name: t.Spec.OrganizationRef.Name}, org) != nil {
+		return
+	}
+	in, err := state.Load(ctx, d.Client, org)
+	if err != nil {
+		return
+	}
+	role, _ := in.Catalogue.Get(t.Spec.Role)
+	n, others, note := approvedBy(t, org, approval.PartiesFor(t, role, roles.Evaluate(in)), party, v1alpha1.DecisionViaLink, d.now())
+	n.Recipients = recipientsNamed(ctx, d.Reader, t.Namespace, others)
+	d.Deliverer.Record(t, &t.Status.Outbox, org, n, note)
 }

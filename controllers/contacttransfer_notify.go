@@ -21,10 +21,12 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"roster.dev/roster/api/v1alpha1"
+	"roster.dev/roster/internal/approval"
 	"roster.dev/roster/internal/index"
 	"roster.dev/roster/internal/notify"
 )
@@ -39,9 +41,9 @@ func (r *ContactTransferReconciler) announce(s *transferScope, before *v1alpha1.
 		if a.Decision != v1alpha1.DecisionApproved || decisionOf(before, a.Contact) == v1alpha1.DecisionApproved {
 			continue
 		}
-		others := slices.DeleteFunc(slices.Clone(everyone), func(c string) bool { return c == a.Contact })
-		r.tell(s, notify.TransferApproved, fmt.Sprintf("%s/approved/%s", t.UID, a.Contact), others,
-			"%s approved (via %s)", a.Contact, a.Via)
+		n, others, note := approvedBy(t, s.org, s.parties, a.Contact, a.Via, s.facts.now.Time)
+		n.Recipients = r.recipients(s, others)
+		r.Deliverer.Record(t, &t.Status.Outbox, s.org, n, note)
 	}
 	ended := func(typ string) bool {
 		return conditionTrue(t.Status.Conditions, typ) && !conditionTrue(before.Status.Conditions, typ)
@@ -69,21 +71,34 @@ func (r *ContactTransferReconciler) tell(s *transferScope, typ notify.Type, key 
 
 // notification is the common part of a transfer's notifications: the facts, never a token.
 func (r *ContactTransferReconciler) notification(s *transferScope, typ notify.Type, key string) notify.Notification {
-	t := s.t
+	return transferNotification(s.t, s.org, typ, key, s.facts.now.Time)
+}
+
+// transferNotification describes a transfer for its notifications.
+func transferNotification(t *v1alpha1.ContactTransfer, org *v1alpha1.Organization, typ notify.Type, key string, now time.Time) notify.Notification {
 	facts := map[string]string{
 		"transfer": t.Name, "role": t.Spec.Role, "scope": t.Spec.Scope, "from": fromName(t), "to": t.Spec.To.Name,
 		"requestedBy": t.Spec.RequestedBy.Name, "reason": t.Spec.Reason,
 	}
 	if t.Status.ExpiresAt != nil {
-		facts["expiresAt"] = t.Status.ExpiresAt.UTC().Format("2006-01-02 15:04 MST")
+		facts["expiresAt"] = t.Status.ExpiresAt.UTC().Format(time.RFC3339)
 	}
-	if s.org != nil {
-		facts["organizationDisplayName"] = s.org.Spec.DisplayName
+	if org != nil {
+		facts["organizationDisplayName"] = org.Spec.DisplayName
 	}
 	return notify.Notification{
-		Key: key, Type: typ, Organization: t.Spec.OrganizationRef.Name, Facts: facts, OccurredAt: s.facts.now.Time,
+		Key: key, Type: typ, Organization: t.Spec.OrganizationRef.Name, Facts: facts, OccurredAt: now,
 		Object: notify.ObjectRef{Kind: "ContactTransfer", Namespace: t.Namespace, Name: t.Name, UID: string(t.UID)},
 	}
+}
+
+// approvedBy is the notification that a party approved, for the other parties.
+func approvedBy(t *v1alpha1.ContactTransfer, org *v1alpha1.Organization, parties approval.Parties, party string,
+	via v1alpha1.DecisionChannel, now time.Time) (notify.Notification, []string, string) {
+	n := transferNotification(t, org, notify.TransferApproved, fmt.Sprintf("%s/approved/%s", t.UID, party), now)
+	n.Facts["approvedBy"] = party
+	others := slices.DeleteFunc(append(slices.Clone(parties.Approvers), parties.Informed...), func(c string) bool { return c == party })
+	return n, others, fmt.Sprintf("%s approved (via %s)", party, via)
 }
 
 // recipients turns contact names into recipients, skipping unknown and disabled contacts.

@@ -57,8 +57,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 	if o.Keys == nil {
 		return errors.New("controllers.Setup: Options.Keys is required")
 	}
-	deliverer := &Deliverer{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Keys: o.Keys,
-		ApprovalBaseURL: o.ApprovalBaseURL, Notifier: o.Notifier, Recorder: mgr.GetEventRecorder("roster-notifications")}
+	deliverer := NewDeliverer(mgr, o)
 	opts := controller.Options{MaxConcurrentReconciles: o.MaxConcurrentReconciles}
 	c := mgr.GetClient()
 	for _, r := range []interface {
@@ -76,6 +75,12 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 		}
 	}
 	return nil
+}
+
+// NewDeliverer builds the notification deliverer the controllers and the approval page share.
+func NewDeliverer(mgr ctrl.Manager, o Options) *Deliverer {
+	return &Deliverer{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Keys: o.Keys,
+		ApprovalBaseURL: o.ApprovalBaseURL, Notifier: o.Notifier, Recorder: mgr.GetEventRecorder("roster-notifications")}
 }
 
 // olderObject orders objects as the rules settle races: oldest creationTimestamp first, then name.

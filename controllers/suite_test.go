@@ -135,11 +135,11 @@ func startManager() {
 	ctx, cancel := context.WithCancel(context.Background())
 	keys, err := approval.LoadOrCreateKey(ctx, k8sClient, types.NamespacedName{Namespace: "roster-system", Name: "roster-token-key"})
 	Expect(err).NotTo(HaveOccurred())
-	Expect(controllers.Setup(ctx, mgr, controllers.Options{
-		MaxConcurrentReconciles: 2, Keys: keys, Notifier: sent, ApprovalBaseURL: approvalPage.URL,
-	})).To(Succeed())
+	opts := controllers.Options{MaxConcurrentReconciles: 2, Keys: keys, Notifier: sent, ApprovalBaseURL: approvalPage.URL}
+	Expect(controllers.Setup(ctx, mgr, opts)).To(Succeed())
 	Expect(webhooks.Setup(mgr)).To(Succeed())
-	decider := &controllers.TransferDecider{Client: mgr.GetClient(), Reader: mgr.GetAPIReader()}
+	decider := &controllers.TransferDecider{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(),
+		Deliverer: controllers.NewDeliverer(mgr, opts)}
 	pageHandler.Store(approvalweb.NewHandler(decider, ctrl.Log.WithName("approval-page")))
 	done := make(chan struct{})
 	go func() {
