@@ -92,6 +92,12 @@ func setTransferStatus(t *v1alpha1.ContactTransfer, f transferFacts) {
 	conds := &t.Status.Conditions
 	t.Status.ObservedGeneration = gen
 	isTrue := func(typ string) bool { return conditionTrue(*conds, typ) }
+	defer func() {
+		t.Status.Awaiting = ""
+		if !transferSettled(t) && f.invalid == "" {
+			t.Status.Awaiting = strings.Join(pendingParties(t), ",")
+		}
+	}()
 	once := func(typ, reason, msg string) {
 		if !isTrue(typ) {
 			setCondition(conds, gen, typ, metav1.ConditionTrue, reason, msg)

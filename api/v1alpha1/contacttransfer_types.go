@@ -141,6 +141,11 @@ type ContactTransferStatus struct {
 	// +kubebuilder:validation:MaxItems=4
 	Approvals []PartyApproval `json:"approvals,omitempty"`
 
+	// awaiting lists, comma-separated, the parties whose decision is awaited (the PENDING column).
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Awaiting string `json:"awaiting,omitempty"`
+
 	// round numbers the current set of tokens: 1 for the first, one more for each resend. Tokens of an
 	// earlier round no longer work.
 	// +optional
@@ -181,7 +186,7 @@ type ContactTransferStatus struct {
 // +kubebuilder:printcolumn:name="From",type=string,JSONPath=`.spec.from.name`
 // +kubebuilder:printcolumn:name="To",type=string,JSONPath=`.spec.to.name`
 // +kubebuilder:printcolumn:name="Approved",type=string,JSONPath=`.status.conditions[?(@.type=="Approved")].status`
-// +kubebuilder:printcolumn:name="Pending",type=string,JSONPath=`.status.approvals[?(@.decision=="Pending")].contact`
+// +kubebuilder:printcolumn:name="Pending",type=string,JSONPath=`.status.awaiting`
 // +kubebuilder:printcolumn:name="Status",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`
 // +kubebuilder:printcolumn:name="Expires",type=date,JSONPath=`.status.expiresAt`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
