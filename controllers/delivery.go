@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -110,6 +111,13 @@ func (d *Deliverer) Record(obj client.Object, outbox *[]v1alpha1.Delivery, org *
 	}
 	if n.OccurredAt.IsZero() {
 		n.OccurredAt = d.now()
+	}
+	if org != nil && org.Spec.DisplayName != "" && n.Facts["organizationDisplayName"] == "" {
+		n.Facts = maps.Clone(n.Facts)
+		if n.Facts == nil {
+			n.Facts = map[string]string{}
+		}
+		n.Facts["organizationDisplayName"] = org.Spec.DisplayName
 	}
 	notify.Record(outbox, n, d.Channels(org), d.now())
 }
