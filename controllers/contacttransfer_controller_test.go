@@ -259,6 +259,18 @@ var _ = Describe("ContactTransfer approval", func() {
 		Eventually(decisionOf(t, "frank")).Should(HaveField("Decision", v1alpha1.DecisionApproved))
 	})
 
+	It("cancels a pending transfer that is deleted, and tells the parties", func() {
+		setup()
+		t := transfer(ns, "changed-mind", "billing", "", "bob", "frank", "alice")
+		create(t)
+		tokenOf(t, "alice", 1)
+		Expect(k8sClient.Delete(ctx, t)).To(Succeed())
+		Eventually(func() error { return k8sClient.Get(ctx, client.ObjectKeyFromObject(t), t) }).Should(MatchError(ContainSubstring("not found")))
+		Expect(sent.about(ns, t.Name, notify.TransferCancelled)).To(ContainElement(
+			HaveField("Recipients", ContainElements(HaveField("Contact", "alice"), HaveField("Contact", "frank"), HaveField("Contact", "bob")))))
+		Consistently(holderOf(billing)).Should(Equal("bob"))
+	})
+
 	It("refuses a holder handing away a role it does not hold, and an Overdue billing contact", func() {
 		setup()
 		expectRefused(k8sClient.Create(ctx, transfer(ns, "grab", "technical", "site-lisbon", "erin", "frank", "dave")),
