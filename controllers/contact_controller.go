@@ -21,6 +21,7 @@ import (
 	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -42,8 +43,9 @@ type ContactReconciler struct {
 	client.Client
 	Recorder  events.EventRecorder
 	Deliverer *Deliverer
-	// Reassign moves one assignment of a disabled contact to its successor.
-	Reassign func(ctx context.Context, ra *v1alpha1.RoleAssignment, successor *v1alpha1.Contact) error
+	// Reassign starts moving one assignment of a disabled contact to its successor; it reports whether it
+	// started something (false when the move is already under way).
+	Reassign func(ctx context.Context, ra *v1alpha1.RoleAssignment, successor *v1alpha1.Contact) (bool, error)
 }
 
 // contactScope carries one reconcile's state between phases.
@@ -164,11 +166,15 @@ func (r *ContactReconciler) reconcileReassignment(ctx context.Context, s *contac
 		if ra.Spec.ContactRef.Name != c.Name || !ra.DeletionTimestamp.IsZero() {
 			continue
 		}
-		if err := r.Reassign(ctx, ra, successor); err != nil {
+		started, err := r.Reassign(ctx, ra, successor)
+		if err != nil {
 			return ctrl.Result{}, fmt.Errorf("reassigning %s to %s: %w", ra.Name, successor.Name, err)
 		}
+		if !started {
+			continue
+		}
 		r.Recorder.Eventf(c, ra, "Normal", "RoleReassigned", "Reassign",
-			"role %s%s moves from disabled contact %s to %s", ra.Spec.Role, scopeSuffix(ra.Spec.Scope), c.Name, successor.Name)
+			"role %s%s moves from disabled contact %s to %s once it accepts", ra.Spec.Role, scopeSuffix(ra.Spec.Scope), c.Name, successor.Name)
 	}
 	return ctrl.Result{}, nil
 }
@@ -193,13 +199,28 @@ func (r *ContactReconciler) recordDisabled(ctx context.Context, s *contactScope,
 	r.Deliverer.Record(c, &c.Status.Outbox, s.org, n, "contact "+c.Name+" disabled")
 }
 
-// ReassignDirectly points the assignment at the successor. It is the reassignment used until holder
-// changes go through ContactTransfers.
-func ReassignDirectly(c client.Client) func(ctx context.Context, ra *v1alpha1.RoleAssignment, successor *v1alpha1.Contact) error {
-	return func(ctx context.Context, ra *v1alpha1.RoleAssignment, successor *v1alpha1.Contact) error {
-		before := ra.DeepCopy()
-		ra.Spec.ContactRef.Name = successor.Name
-		return patchObject(ctx, c, before, ra)
+// ReassignThroughTransfer opens, for an assignment of a disabled contact, the ContactTransfer that moves
+// the role to the successor: the successor asks and, for a role whose changes need approval, accepts
+// with its token; the transfer then points the assignment at it.
+func ReassignThroughTransfer(c client.Client) func(ctx context.Context, ra *v1alpha1.RoleAssignment, successor *v1alpha1.Contact) (bool, error) {
+	return func(ctx context.Context, ra *v1alpha1.RoleAssignment, successor *v1alpha1.Contact) (bool, error) {
+		t := &v1alpha1.ContactTransfer{
+			ObjectMeta: metav1.ObjectMeta{Namespace: ra.Namespace, Name: boundedName(ra.Name, "reassign", successor.Name),
+				Labels: map[string]string{v1alpha1.PurposeLabel: v1alpha1.ReassignmentPurpose}},
+			Spec: v1alpha1.ContactTransferSpec{
+				OrganizationRef: ra.Spec.OrganizationRef, Role: ra.Spec.Role, Scope: ra.Spec.Scope,
+				To: v1alpha1.LocalObjectReference{Name: successor.Name}, RequestedBy: v1alpha1.LocalObjectReference{Name: successor.Name},
+				Reason: fmt.Sprintf("contact %s is disabled and names %s as successor", ra.Spec.ContactRef.Name, successor.Name),
+			},
+		}
+		if err := controllerutil.SetControllerReference(ra, t, c.Scheme()); err != nil {
+			return false, err
+		}
+		err := c.Create(ctx, t)
+		if apierrors.IsAlreadyExists(err) {
+			return false, nil
+		}
+		return err == nil, err
 	}
 }
 

@@ -125,7 +125,8 @@ func (r *RoleAssignmentReconciler) reconcileHolderChange(ctx context.Context, s 
 	}
 	for i := range owned.Items {
 		t := &owned.Items[i]
-		if !metav1.IsControlledBy(t, ra) || t.Name == want || !t.DeletionTimestamp.IsZero() || transferSettled(t) ||
+		if !metav1.IsControlledBy(t, ra) || t.Labels[v1alpha1.PurposeLabel] != v1alpha1.HolderChangePurpose ||
+			t.Name == want || !t.DeletionTimestamp.IsZero() || transferSettled(t) ||
 			meta.IsStatusConditionTrue(t.Status.Conditions, v1alpha1.ApprovedCondition) {
 			continue
 		}
@@ -181,7 +182,8 @@ func gatedTransferName(assignment, from, to string) string {
 func gatedTransfer(ra *v1alpha1.RoleAssignment, name, from, to string) *v1alpha1.ContactTransfer {
 	if from == "" {
 		return &v1alpha1.ContactTransfer{
-			ObjectMeta: metav1.ObjectMeta{Namespace: ra.Namespace, Name: name},
+			ObjectMeta: metav1.ObjectMeta{Namespace: ra.Namespace, Name: name,
+				Labels: map[string]string{v1alpha1.PurposeLabel: v1alpha1.HolderChangePurpose}},
 			Spec: v1alpha1.ContactTransferSpec{
 				OrganizationRef: ra.Spec.OrganizationRef, Role: ra.Spec.Role, Scope: ra.Spec.Scope,
 				To: v1alpha1.LocalObjectReference{Name: to}, RequestedBy: v1alpha1.LocalObjectReference{Name: to},
@@ -190,7 +192,8 @@ func gatedTransfer(ra *v1alpha1.RoleAssignment, name, from, to string) *v1alpha1
 		}
 	}
 	return &v1alpha1.ContactTransfer{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ra.Namespace, Name: name},
+		ObjectMeta: metav1.ObjectMeta{Namespace: ra.Namespace, Name: name,
+			Labels: map[string]string{v1alpha1.PurposeLabel: v1alpha1.HolderChangePurpose}},
 		Spec: v1alpha1.ContactTransferSpec{
 			OrganizationRef: ra.Spec.OrganizationRef,
 			Role:            ra.Spec.Role,

@@ -100,34 +100,54 @@ var _ = Describe("RoleAssignment and Contact status", func() {
 		Consistently(operatorWrites.Load).Should(Equal(writes))
 	})
 
-	It("moves the roles of a disabled contact to its successor", func() {
+	It("moves the roles of a disabled contact to its successor through a ContactTransfer the successor accepts", func() {
 		ns := newNamespace()
 		create(organization(ns, "acme"), contact(ns, "acme", "alice"), contact(ns, "acme", "bob"), contact(ns, "acme", "carol"),
 			assignment(ns, "acme", "acme-primary", "primary", "", "alice"),
-			assignment(ns, "acme", "acme-billing", "billing", "", "bob"))
+			assignment(ns, "acme", "acme-billing", "billing", "", "bob"),
+			assignment(ns, "acme", "acme-renewal", "renewal", "", "bob"))
 		bob := contact(ns, "acme", "bob")
 		Eventually(func(g Gomega) []v1alpha1.HeldRole {
 			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(bob), bob)).To(Succeed())
 			return bob.Status.Roles
-		}).Should(ConsistOf(v1alpha1.HeldRole{Role: "billing"}))
+		}).Should(ConsistOf(v1alpha1.HeldRole{Role: "billing"}, v1alpha1.HeldRole{Role: "renewal"}))
 
 		bob.Spec.Disabled = true
 		bob.Spec.ReassignTo = &v1alpha1.LocalObjectReference{Name: "carol"}
 		Expect(k8sClient.Update(ctx, bob)).To(Succeed())
 
+		// renewal needs no approval: it moves at once.
+		renewal := assignment(ns, "acme", "acme-renewal", "", "", "")
+		Eventually(holderOf(renewal)).Should(Equal("carol"))
+		Expect(renewal.Spec.ContactRef.Name).To(Equal("carol"))
+
+		// billing waits for carol to accept with her token; bob, disabled, is asked nothing.
 		billing := assignment(ns, "acme", "acme-billing", "", "", "")
-		Eventually(func(g Gomega) string {
-			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(billing), billing)).To(Succeed())
-			return billing.Status.Holder
-		}).Should(Equal("carol"))
+		var t *v1alpha1.ContactTransfer
+		Eventually(func(g Gomega) {
+			var list v1alpha1.ContactTransferList
+			g.Expect(k8sClient.List(ctx, &list, client.InNamespace(ns))).To(Succeed())
+			for i := range list.Items {
+				if list.Items[i].Spec.Role == "billing" {
+					t = &list.Items[i]
+				}
+			}
+			g.Expect(t).NotTo(BeNil())
+		}).Should(Succeed())
+		Expect(t.Spec.To.Name).To(Equal("carol"))
+		Expect(holderOf(billing)(Default)).To(BeEmpty(), "a disabled contact holds nothing")
+		annotate(t, v1alpha1.ApproveAnnotation, tokenOf(t, "carol", 1))
+		Eventually(holderOf(billing)).Should(Equal("carol"))
 		Expect(billing.Spec.ContactRef.Name).To(Equal("carol"))
+		Expect(decisionOf(t, "bob")(Default).Contact).To(BeEmpty())
+
 		Eventually(condition(bob, v1alpha1.ReadyCondition)).Should(haveStatus(metav1.ConditionTrue, v1alpha1.ContactDisabledReason))
 		Expect(bob.Status.Roles).To(BeEmpty())
 		carol := contact(ns, "acme", "carol")
 		Eventually(func(g Gomega) []v1alpha1.HeldRole {
 			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(carol), carol)).To(Succeed())
 			return carol.Status.Roles
-		}).Should(ConsistOf(v1alpha1.HeldRole{Role: "billing"}))
+		}).Should(ConsistOf(v1alpha1.HeldRole{Role: "billing"}, v1alpha1.HeldRole{Role: "renewal"}))
 	})
 
 	It("stops the assignments of a disabled contact without a successor", func() {

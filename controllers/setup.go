@@ -64,7 +64,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 		SetupWithManager(ctrl.Manager, controller.Options) error
 	}{
 		&OrganizationReconciler{Client: c, Recorder: mgr.GetEventRecorder("organization-controller"), Deliverer: deliverer},
-		&ContactReconciler{Client: c, Recorder: mgr.GetEventRecorder("contact-controller"), Reassign: ReassignDirectly(c),
+		&ContactReconciler{Client: c, Recorder: mgr.GetEventRecorder("contact-controller"), Reassign: ReassignThroughTransfer(c),
 			Deliverer: deliverer},
 		&RoleAssignmentReconciler{Client: c, Recorder: mgr.GetEventRecorder("roleassignment-controller"), Deliverer: deliverer},
 		&ContactTransferReconciler{Client: c, APIReader: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorder("contacttransfer-controller"),

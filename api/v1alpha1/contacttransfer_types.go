@@ -247,6 +247,14 @@ const (
 	AccountOverdueReason = "AccountOverdue"
 )
 
+// PurposeLabel marks the ContactTransfers the operator opens itself: HolderChangePurpose for a change of
+// a RoleAssignment's spec.contactRef, ReassignmentPurpose for a disabled contact's successor.
+const (
+	PurposeLabel        = "roster.dev/purpose"
+	HolderChangePurpose = "holder-change"
+	ReassignmentPurpose = "reassignment"
+)
+
 // TransferFinalizer lets the operator tell the parties when a pending transfer is deleted (cancelled).
 const TransferFinalizer = "roster.dev/transfer"
 

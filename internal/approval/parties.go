@@ -50,6 +50,26 @@ func IsSelfNomination(t *v1alpha1.ContactTransfer, role roles.Role) bool {
 	return role.SelfNomination && t.Spec.From == nil && t.Spec.RequestedBy.Name == t.Spec.To.Name
 }
 
+// IsReassignment reports whether t hands a disabled contact's role to the successor it names in
+// spec.reassignTo ("disable and reassign"): the successor asks, and is the only party whose consent is
+// needed; the disabled contact is told nothing.
+func IsReassignment(t *v1alpha1.ContactTransfer, in roles.Input) bool {
+	if t.Spec.From != nil || t.Spec.RequestedBy.Name != t.Spec.To.Name {
+		return false
+	}
+	for _, c := range in.Contacts {
+		if !c.Spec.Disabled || c.Spec.ReassignTo == nil || c.Spec.ReassignTo.Name != t.Spec.To.Name {
+			continue
+		}
+		for _, ra := range in.Assignments {
+			if ra.Spec.Role == t.Spec.Role && ra.Spec.Scope == t.Spec.Scope && ra.Spec.ContactRef.Name == c.Name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // PartiesFor returns the parties of t given its role and who holds what: a self-nomination is approved
 // by the primary contact, and the nominee is told the outcome; any other transfer has PartiesOf(t).
 func PartiesFor(t *v1alpha1.ContactTransfer, role roles.Role, e roles.Evaluation) Parties {

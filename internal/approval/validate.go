@@ -39,7 +39,8 @@ const maxListed = 20
 // role in that scope now, and when omitted the role has room for another holder; spec.to and
 // spec.requestedBy are existing, enabled contacts of the organization, and spec.to does not hold the
 // role in that scope yet; spec.requestedBy is spec.from (the current holder naming its successor) or
-// holds one of the role's initiator roles in any scope; for a role that requires good standing, spec.from
+// holds one of the role's initiator roles in any scope (or asks for itself a self-nomination role, or is
+// the successor a disabled contact names in spec.reassignTo); for a role that requires good standing, spec.from
 // and spec.to are in good standing (CheckStanding).
 func Validate(t *v1alpha1.ContactTransfer, in roles.Input) field.ErrorList {
 	spec := field.NewPath("spec")
@@ -137,7 +138,8 @@ func Validate(t *v1alpha1.ContactTransfer, in roles.Input) field.ErrorList {
 	req := t.Spec.RequestedBy.Name
 	if e := checkMember(reqPath, req, "the contact who asks for the change", org, contacts); e != nil {
 		errs = append(errs, e)
-	} else if roleOK && req != from && !IsSelfNomination(t, role) && !holdsAny(ev.ContactRoles[req], role.Initiators) {
+	} else if roleOK && req != from && !IsSelfNomination(t, role) && !IsReassignment(t, in) &&
+		!holdsAny(ev.ContactRoles[req], role.Initiators) {
 		errs = append(errs, field.Forbidden(reqPath, fmt.Sprintf(
 			"contact %q may not request a change of role %q: only %s may", req, role.Name, whoMayRequest(role))))
 	}
