@@ -94,7 +94,7 @@ func setTransferStatus(t *v1alpha1.ContactTransfer, f transferFacts) {
 	isTrue := func(typ string) bool { return conditionTrue(*conds, typ) }
 	defer func() {
 		t.Status.Awaiting = ""
-		if !transferSettled(t) && f.invalid == "" {
+		if !transferSettled(t) {
 			t.Status.Awaiting = strings.Join(pendingParties(t), ",")
 		}
 	}()
@@ -121,7 +121,7 @@ func setTransferStatus(t *v1alpha1.ContactTransfer, f transferFacts) {
 		msg := "expired before every party approved; nothing moves: create a new ContactTransfer to try again"
 		once(v1alpha1.ExpiredCondition, v1alpha1.ExpiredReason, msg)
 		setReady(conds, gen, false, true, v1alpha1.ExpiredReason, msg)
-	case len(pendingParties(t)) > 0:
+	case len(pendingParties(t)) > 0 && !isTrue(v1alpha1.ApprovedCondition):
 		setCondition(conds, gen, v1alpha1.ApprovedCondition, metav1.ConditionFalse, v1alpha1.AwaitingApprovalReason,
 			"waiting for "+strings.Join(pendingParties(t), ", "))
 		setReady(conds, gen, false, false, v1alpha1.AwaitingApprovalReason, "waiting for "+strings.Join(pendingParties(t), ", ")+

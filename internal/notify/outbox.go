@@ -117,8 +117,8 @@ func Failing(outbox []v1alpha1.Delivery) []v1alpha1.Delivery {
 	return out
 }
 
-// prune keeps the outbox bounded: the oldest sent deliveries beyond keepSent go, then, if it is still
-// too long, the oldest of all.
+// prune keeps the outbox bounded: the oldest sent deliveries beyond keepSent go; if it is still too
+// long, sent deliveries go first, then the oldest pending ones.
 func prune(outbox *[]v1alpha1.Delivery) {
 	var sent []int
 	for i, d := range *outbox {
@@ -141,8 +141,16 @@ func prune(outbox *[]v1alpha1.Delivery) {
 			kept = append(kept, d)
 		}
 	}
-	if len(kept) > MaxOutbox {
-		kept = kept[len(kept)-MaxOutbox:]
+	// Still too long: sent deliveries go first, then the oldest pending ones.
+	for len(kept) > MaxOutbox {
+		victim := 0
+		for i, d := range kept {
+			if d.State == v1alpha1.DeliverySent {
+				victim = i
+				break
+			}
+		}
+		kept = append(kept[:victim], kept[victim+1:]...)
 	}
 	*outbox = kept
 }
