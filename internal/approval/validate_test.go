@@ -374,3 +374,19 @@ func TestCheckStanding(t *testing.T) {
 		})
 	}
 }
+
+func TestReassignment(t *testing.T) {
+	g := NewWithT(t)
+	in := acme()
+	handOver := xfer(roles.Shipping, "", "", "judy", "judy")
+	g.Expect(IsReassignment(handOver, in)).To(BeFalse(), "ivan names no successor yet")
+	g.Expect(Validate(handOver, in)).To(ContainElement(HaveField("Field", "spec.requestedBy.name")))
+
+	withContact("ivan", func(c *v1alpha1.Contact) { c.Spec.ReassignTo = &v1alpha1.LocalObjectReference{Name: "judy"} })(&in)
+	g.Expect(IsReassignment(handOver, in)).To(BeTrue())
+	g.Expect(Validate(handOver, in)).To(BeEmpty(), "the successor a disabled contact names may take its roles")
+	g.Expect(PartiesOf(handOver).Approvers).To(Equal([]string{"judy"}))
+
+	other := xfer(roles.Billing, "", "", "judy", "judy")
+	g.Expect(IsReassignment(other, in)).To(BeFalse(), "only the roles the disabled contact held")
+}
