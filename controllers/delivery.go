@@ -129,6 +129,10 @@ func (d *Deliverer) Deliver(ctx context.Context, obj client.Object, kind string,
 	for _, i := range due {
 		del := &outbox[i]
 		err := d.send(ctx, obj, kind, org, *del)
+		if errors.Is(err, errChannelGone) {
+			notify.MarkDropped(del, err.Error(), d.now())
+			continue
+		}
 		if err == nil {
 			notify.MarkSent(del, d.now())
 			notify.ObserveSent(del.Channel, del.Type, d.now().Sub(del.RecordedAt.Time).Seconds())
@@ -224,8 +228,11 @@ func (d *Deliverer) channel(ctx context.Context, org *v1alpha1.Organization, nam
 			return notify.NewWebhookNotifier(notify.WebhookConfig{Name: w.Name, URL: w.URL, Key: data["key"], Timeout: 10 * time.Second}), nil
 		}
 	}
-	return nil, fmt.Errorf("channel %s is no longer configured on organization %s", name, org.Name)
+	return nil, fmt.Errorf("%w: %s is no longer configured on organization %s", errChannelGone, name, org.Name)
 }
+
+// errChannelGone is the error of a delivery whose channel was removed from the Organization.
+var errChannelGone = errors.New("channel removed")
 
 // secretData reads a Secret of the organization's namespace.
 func (d *Deliverer) secretData(ctx context.Context, namespace, name, field string) (map[string][]byte, error) {

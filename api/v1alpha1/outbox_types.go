@@ -21,7 +21,7 @@ import (
 )
 
 // DeliveryState is where a notification's delivery on one channel stands.
-// +kubebuilder:validation:Enum=Pending;Sent
+// +kubebuilder:validation:Enum=Pending;Sent;Dropped
 type DeliveryState string
 
 const (
@@ -29,6 +29,9 @@ const (
 	DeliveryPending DeliveryState = "Pending"
 	// DeliverySent means the channel accepted the notification.
 	DeliverySent DeliveryState = "Sent"
+	// DeliveryDropped means the channel was removed from the Organization before the notification could
+	// be sent; it will not be sent.
+	DeliveryDropped DeliveryState = "Dropped"
 )
 
 // Delivery is one notification on one channel, recorded before it is sent and marked sent after, so that
@@ -49,7 +52,7 @@ type Delivery struct {
 	// +kubebuilder:validation:MaxLength=80
 	Channel string `json:"channel"`
 
-	// recipients are the names of the Contacts told.
+	// recipients are the names of the Contacts told (a larger audience is split over several deliveries).
 	// +optional
 	// +listType=atomic
 	// +kubebuilder:validation:MaxItems=64
@@ -61,7 +64,7 @@ type Delivery struct {
 	// +kubebuilder:validation:MaxProperties=16
 	Facts map[string]string `json:"facts,omitempty"`
 
-	// state is Pending until the channel accepted it, then Sent.
+	// state is Pending until the channel accepted it, then Sent; Dropped when its channel was removed.
 	// +required
 	State DeliveryState `json:"state"`
 
@@ -82,7 +85,7 @@ type Delivery struct {
 	// +optional
 	NextAttemptAt *metav1.Time `json:"nextAttemptAt,omitempty"`
 
-	// sentAt is when the channel accepted it.
+	// sentAt is when the channel accepted it (or when it was dropped).
 	// +optional
 	SentAt *metav1.Time `json:"sentAt,omitempty"`
 }

@@ -20,6 +20,7 @@ import (
 	"math/rand/v2"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -41,6 +42,8 @@ const (
 	maxRetry   = 10 * time.Minute
 	// maxFacts bounds the facts a delivery records.
 	maxFacts = 16
+	// maxRecipients bounds the recipients of one delivery; a larger audience is split into parts.
+	maxRecipients = 50
 )
 
 // Record adds one Pending delivery of n per channel, unless the outbox already holds it: the same cause
@@ -50,17 +53,43 @@ func Record(outbox *[]v1alpha1.Delivery, n Notification, channels []string, now 
 	for _, r := range n.Recipients {
 		recipients = append(recipients, r.Contact)
 	}
-	for _, ch := range channels {
-		id := n.Key + "/" + ch
-		if slices.ContainsFunc(*outbox, func(d v1alpha1.Delivery) bool { return d.ID == id }) {
-			continue
+	for part, chunk := range chunks(recipients, maxRecipients) {
+		key := n.Key
+		if part > 0 {
+			key += "#" + strconv.Itoa(part)
 		}
-		*outbox = append(*outbox, v1alpha1.Delivery{
-			ID: id, Type: string(n.Type), Channel: ch, Recipients: recipients, Facts: boundedFacts(n.Facts),
-			State: v1alpha1.DeliveryPending, RecordedAt: metav1.NewTime(now),
-		})
+		for _, ch := range channels {
+			id := key + "/" + ch
+			if slices.ContainsFunc(*outbox, func(d v1alpha1.Delivery) bool { return d.ID == id }) {
+				continue
+			}
+			*outbox = append(*outbox, v1alpha1.Delivery{
+				ID: id, Type: string(n.Type), Channel: ch, Recipients: chunk, Facts: boundedFacts(n.Facts),
+				State: v1alpha1.DeliveryPending, RecordedAt: metav1.NewTime(now),
+			})
+		}
 	}
 	prune(outbox)
+}
+
+// chunks splits names into parts of at most size; no names make one empty part (a notification for the
+// webhooks only, such as a vacancy nobody can be told about by email).
+func chunks(names []string, size int) [][]string {
+	if len(names) == 0 {
+		return [][]string{nil}
+	}
+	var out [][]string
+	for len(names) > size {
+		out = append(out, names[:size:size])
+		names = names[size:]
+	}
+	return append(out, names)
+}
+
+// MarkDropped records that a delivery will never be sent: its channel was removed.
+func MarkDropped(d *v1alpha1.Delivery, reason string, now time.Time) {
+	t := metav1.NewTime(now)
+	d.State, d.SentAt, d.NextAttemptAt, d.LastError = v1alpha1.DeliveryDropped, &t, nil, truncate(reason, 1024)
 }
 
 // KeyOf returns the notification key of a delivery (its id without the channel).
@@ -122,7 +151,7 @@ func Failing(outbox []v1alpha1.Delivery) []v1alpha1.Delivery {
 func prune(outbox *[]v1alpha1.Delivery) {
 	var sent []int
 	for i, d := range *outbox {
-		if d.State == v1alpha1.DeliverySent {
+		if d.State != v1alpha1.DeliveryPending {
 			sent = append(sent, i)
 		}
 	}
@@ -145,7 +174,7 @@ func prune(outbox *[]v1alpha1.Delivery) {
 	for len(kept) > MaxOutbox {
 		victim := 0
 		for i, d := range kept {
-			if d.State == v1alpha1.DeliverySent {
+			if d.State != v1alpha1.DeliveryPending {
 				victim = i
 				break
 			}

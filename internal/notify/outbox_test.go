@@ -446,3 +446,33 @@ func TestOutboxPruneDropsSentBeforePending(t *testing.T) {
 	}
 	g.Expect(pending).To(Equal(50), "every unsent delivery is kept while sent ones can go")
 }
+
+func TestOutboxRecordSplitsALargeAudience(t *testing.T) {
+	g := NewWithT(t)
+	n := Notification{Key: "org/Notice/cve", Type: Notice}
+	for i := range 70 {
+		n.Recipients = append(n.Recipients, Recipient{Contact: fmt.Sprintf("c%02d", i)})
+	}
+	var outbox []v1alpha1.Delivery
+	Record(&outbox, n, []string{"email", "webhook/audit"}, time.Now())
+	g.Expect(outbox).To(HaveLen(4))
+	g.Expect(outbox[0].ID).To(Equal("org/Notice/cve/email"))
+	g.Expect(outbox[0].Recipients).To(HaveLen(50))
+	g.Expect(outbox[2].ID).To(Equal("org/Notice/cve#1/email"))
+	g.Expect(outbox[2].Recipients).To(HaveLen(20))
+	g.Expect(KeyOf(outbox[2])).To(Equal("org/Notice/cve#1"), "each part has its own idempotency key")
+	Record(&outbox, n, []string{"email", "webhook/audit"}, time.Now())
+	g.Expect(outbox).To(HaveLen(4), "the same cause records nothing new")
+}
+
+func TestMarkDropped(t *testing.T) {
+	g := NewWithT(t)
+	var outbox []v1alpha1.Delivery
+	Record(&outbox, Notification{Key: "k", Type: RoleGranted, Recipients: []Recipient{{Contact: "a"}}}, []string{"webhook/gone"}, time.Now())
+	MarkDropped(&outbox[0], "channel removed", time.Now())
+	due, next := Due(outbox, time.Now())
+	g.Expect(due).To(BeEmpty())
+	g.Expect(next).To(BeZero())
+	g.Expect(Failing(outbox)).To(BeEmpty())
+	g.Expect(outbox[0].State).To(Equal(v1alpha1.DeliveryDropped))
+}
