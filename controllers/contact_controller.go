@@ -243,5 +243,9 @@ func ensureOwnedBy(ctx context.Context, c client.Client, obj client.Object, org 
 	if err := controllerutil.SetOwnerReference(org, obj, c.Scheme()); err != nil {
 		return err
 	}
-	return patchObject(ctx, c, before, obj)
+	if changed, err := differs(before, obj); err != nil || !changed {
+		return err
+	}
+	// The whole list is written: do not drop an owner someone else added meanwhile.
+	return c.Patch(ctx, obj, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
 }

@@ -48,7 +48,8 @@ import (
 // records decisions made by annotation, expires and locks, and moves the role once every party approved.
 type ContactTransferReconciler struct {
 	client.Client
-	// APIReader reads the apiserver directly, where the cache may lag behind the operator's own writes.
+	// APIReader reads the token Secrets straight from the apiserver, so that the operator does not cache
+	// every Secret of the cluster.
 	APIReader client.Reader
 	Recorder  events.EventRecorder
 	// Keys derives the parties' tokens.
@@ -91,9 +92,8 @@ func (r *ContactTransferReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		return r.finalize(ctx, t)
 	}
 	if controllerutil.AddFinalizer(t, v1alpha1.TransferFinalizer) {
-		if err := r.Update(ctx, t); err != nil {
-			return ctrl.Result{}, err
-		}
+		// The update brings the transfer back with its finalizer.
+		return ctrl.Result{}, r.Update(ctx, t)
 	}
 	s := &transferScope{t: t, before: t.DeepCopy(), facts: transferFacts{now: metav1.NewTime(r.now())}}
 	if transferSettled(t) {
@@ -156,14 +156,14 @@ func (r *ContactTransferReconciler) load(ctx context.Context, s *transferScope) 
 		return ctrl.Result{}, err
 	}
 	if s.org == nil {
-		s.facts.invalid = fmt.Sprintf("spec.organizationRef: organization %q does not exist", t.Spec.OrganizationRef.Name)
+		s.facts.waiting = fmt.Sprintf("spec.organizationRef: organization %q does not exist: create it", t.Spec.OrganizationRef.Name)
 		return ctrl.Result{}, nil
 	}
 	org := s.org
 	in, err := state.Load(ctx, r.Client, org)
 	var badCatalogue *state.InvalidCatalogueError
 	if errors.As(err, &badCatalogue) {
-		s.facts.invalid = fmt.Sprintf("organization %q has an invalid role catalogue: fix its spec.roles", org.Name)
+		s.facts.waiting = fmt.Sprintf("organization %q has an invalid role catalogue: fix its spec.roles", org.Name)
 		return ctrl.Result{}, nil
 	}
 	if err != nil {
@@ -183,14 +183,16 @@ func (r *ContactTransferReconciler) load(ctx context.Context, s *transferScope) 
 	if !s.role.NeedsApproval() && !approval.IsSelfNomination(t, s.role) {
 		approvers = nil
 	}
-	ensureApprovals(t, approvers)
+	if !conditionTrue(t.Status.Conditions, v1alpha1.ApprovedCondition) {
+		ensureApprovals(t, approvers)
+	}
 	return ctrl.Result{}, nil
 }
 
 // validate checks the request against the rules while it waits for approvals; once approved, only the
 // standing of the contacts is checked again, at completion.
 func (r *ContactTransferReconciler) validate(_ context.Context, s *transferScope) (ctrl.Result, error) {
-	if s.facts.invalid != "" || conditionTrue(s.t.Status.Conditions, v1alpha1.ApprovedCondition) {
+	if s.facts.invalid != "" || s.facts.waiting != "" || conditionTrue(s.t.Status.Conditions, v1alpha1.ApprovedCondition) {
 		return ctrl.Result{}, nil
 	}
 	if errs := approval.Validate(s.t, s.in); len(errs) > 0 {
@@ -202,7 +204,7 @@ func (r *ContactTransferReconciler) validate(_ context.Context, s *transferScope
 // expire sets expiresAt and notices when it passed; it asks to be woken then.
 func (r *ContactTransferReconciler) expire(_ context.Context, s *transferScope) (ctrl.Result, error) {
 	t := s.t
-	if s.org == nil || s.facts.invalid != "" {
+	if s.org == nil || s.facts.invalid != "" || s.facts.waiting != "" {
 		return ctrl.Result{}, nil
 	}
 	if t.Status.ExpiresAt == nil {
@@ -220,7 +222,7 @@ func (r *ContactTransferReconciler) expire(_ context.Context, s *transferScope) 
 // readDecisions applies the approve and refuse annotations, and notes a resend request.
 func (r *ContactTransferReconciler) readDecisions(ctx context.Context, s *transferScope) (ctrl.Result, error) {
 	t := s.t
-	if s.facts.invalid != "" || s.facts.expired {
+	if s.facts.invalid != "" || s.facts.waiting != "" || s.facts.expired {
 		return ctrl.Result{}, nil
 	}
 	if t.Status.Round == 0 {
@@ -247,6 +249,9 @@ func (r *ContactTransferReconciler) readDecisions(ctx context.Context, s *transf
 			}
 			s.hashes = hashes
 		}
+		if usedToken(t, r.Keys, token) {
+			continue // a replay, for instance after a restart before the annotation was removed
+		}
 		if party, ok := applyDecision(t, s.hashes, token, d.decision, v1alpha1.DecisionViaAnnotation, s.facts.now); ok {
 			delete(s.hashes, party)
 		}
@@ -260,7 +265,7 @@ func (r *ContactTransferReconciler) readDecisions(ctx context.Context, s *transf
 // tokenHashes reads the stored hashes of the current round.
 func (r *ContactTransferReconciler) tokenHashes(ctx context.Context, t *v1alpha1.ContactTransfer) (map[string]string, error) {
 	secret := &corev1.Secret{}
-	err := r.Get(ctx, client.ObjectKey{Namespace: t.Namespace, Name: approval.TokenSecretName(t.Name)}, secret)
+	err := r.APIReader.Get(ctx, client.ObjectKey{Namespace: t.Namespace, Name: approval.TokenSecretName(t.Name)}, secret)
 	if apierrors.IsNotFound(err) {
 		return map[string]string{}, nil
 	}
@@ -284,7 +289,7 @@ func (r *ContactTransferReconciler) syncTokens(ctx context.Context, s *transferS
 	}
 	want := approval.TokenSecret(t, t.Status.Round, hashes)
 	have := &corev1.Secret{}
-	err := r.Get(ctx, client.ObjectKeyFromObject(want), have)
+	err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(want), have)
 	if apierrors.IsNotFound(err) {
 		if len(hashes) == 0 {
 			return ctrl.Result{}, nil

@@ -223,7 +223,7 @@ var _ = Describe("ContactTransfer approval", func() {
 		Eventually(func() []notify.Notification { return sent.about(ns, t.Name, notify.TransferExpired) }).Should(HaveLen(1))
 	})
 
-	It("locks the transfer after maxAttempts wrong tokens, and refuses a replayed token", func() {
+	It("refuses a replayed token, and locks the transfer after maxAttempts wrong tokens", func() {
 		setup(func(o *v1alpha1.Organization) { o.Spec.Approval.MaxAttempts = ptr(int32(2)) })
 		t := transfer(ns, "guessed", "billing", "", "bob", "frank", "alice")
 		create(t)
@@ -232,11 +232,16 @@ var _ = Describe("ContactTransfer approval", func() {
 		Eventually(decisionOf(t, "alice")).Should(HaveField("Decision", v1alpha1.DecisionApproved))
 		Eventually(func() map[string]string { return fetch(t).Annotations }).ShouldNot(HaveKey(v1alpha1.ApproveAnnotation))
 
-		annotate(t, v1alpha1.ApproveAnnotation, token) // replay of a used token
-		Eventually(func() int32 { return fetch(t).Status.FailedAttempts }).Should(BeEquivalentTo(1))
-		Expect(fetched(t, v1alpha1.RefusedCondition)).To(BeNil())
+		// A used token changes nothing: alice's refusal with it is not recorded, nor counted as a guess.
+		annotate(t, v1alpha1.RefuseAnnotation, token)
+		Eventually(func() map[string]string { return fetch(t).Annotations }).ShouldNot(HaveKey(v1alpha1.RefuseAnnotation))
+		Expect(decisionOf(t, "alice")(Default).Decision).To(Equal(v1alpha1.DecisionApproved))
+		Expect(t.Status.FailedAttempts).To(BeZero())
 
 		annotate(t, v1alpha1.ApproveAnnotation, "not-a-token-at-all")
+		Eventually(func() int32 { return fetch(t).Status.FailedAttempts }).Should(BeEquivalentTo(1))
+		Expect(fetched(t, v1alpha1.RefusedCondition)).To(BeNil())
+		annotate(t, v1alpha1.ApproveAnnotation, "still-not-a-token")
 		Eventually(condition(t, v1alpha1.RefusedCondition)).Should(haveStatus(metav1.ConditionTrue, v1alpha1.LockedReason))
 		Expect(holderOf(billing)(Default)).To(Equal("bob"))
 		Eventually(func() []notify.Notification { return sent.about(ns, t.Name, notify.TransferLocked) }).Should(HaveLen(1))

@@ -56,6 +56,9 @@ func (d *TransferDecider) View(ctx context.Context, namespace, name, token strin
 			view = d.view(ctx, t, party)
 			return false
 		}
+		if d.replay(t, token) {
+			return false // the link of a party that already decided: not a guess
+		}
 		t.Status.FailedAttempts++
 		return true
 	})
@@ -72,6 +75,9 @@ func (d *TransferDecider) View(ctx context.Context, namespace, name, token strin
 func (d *TransferDecider) Decide(ctx context.Context, namespace, name, token string, decision v1alpha1.Decision) (approvalweb.View, error) {
 	var view approvalweb.View
 	err := d.withTransfer(ctx, namespace, name, func(t *v1alpha1.ContactTransfer, hashes map[string]string) bool {
+		if d.replay(t, token) {
+			return false
+		}
 		party, ok := applyDecision(t, hashes, token, decision, v1alpha1.DecisionViaLink, metav1.NewTime(d.now()))
 		view = approvalweb.View{}
 		if ok {
@@ -105,7 +111,7 @@ func (d *TransferDecider) withTransfer(ctx context.Context, namespace, name stri
 			return err
 		}
 		if transferSettled(t) || !t.DeletionTimestamp.IsZero() ||
-			(t.Status.ExpiresAt != nil && !d.now().Before(t.Status.ExpiresAt.Time)) {
+			(t.Status.ExpiresAt != nil && !d.now().Before(t.Status.ExpiresAt.Time)) || d.lockedOut(ctx, t) {
 			return approvalweb.ErrInvalidToken
 		}
 		secret := &corev1.Secret{}
@@ -124,6 +130,21 @@ func (d *TransferDecider) withTransfer(ctx context.Context, namespace, name stri
 		}
 		return d.Client.Status().Update(ctx, t)
 	})
+}
+
+// replay reports whether token is the token of a party that already decided.
+func (d *TransferDecider) replay(t *v1alpha1.ContactTransfer, token string) bool {
+	return d.Deliverer != nil && d.Deliverer.Keys != nil && usedToken(t, d.Deliverer.Keys, token)
+}
+
+// lockedOut reports whether the transfer saw approval.maxAttempts wrong tokens: the page takes no more,
+// even before the controller marks it locked.
+func (d *TransferDecider) lockedOut(ctx context.Context, t *v1alpha1.ContactTransfer) bool {
+	org := &v1alpha1.Organization{}
+	if d.Reader.Get(ctx, client.ObjectKey{Namespace: t.Namespace, Name: t.Spec.OrganizationRef.Name}, org) != nil {
+		return false
+	}
+	return org.Spec.Approval.MaxAttempts != nil && t.Status.FailedAttempts >= *org.Spec.Approval.MaxAttempts
 }
 
 // view is what the page shows the party.

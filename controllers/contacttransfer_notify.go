@@ -32,8 +32,8 @@ import (
 )
 
 // announce tells the people concerned about what changed in a transfer since before: a party's approval
-// (to the other parties), and the end of the transfer (to every party and the outgoing holder). Each goes
-// out as an Event on the transfer and through the Notifier.
+// (to the other parties), and the end of the transfer (to every party and the outgoing holder). Each is an
+// Event on the transfer and a delivery per channel in its outbox.
 func (r *ContactTransferReconciler) announce(s *transferScope, before *v1alpha1.ContactTransfer) {
 	t := s.t
 	everyone := append(slices.Clone(s.parties.Approvers), s.parties.Informed...)

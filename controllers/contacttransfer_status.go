@@ -17,7 +17,9 @@ limitations under the License.
 package controllers
 
 import (
+	"crypto/subtle"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,6 +33,9 @@ import (
 type transferFacts struct {
 	// invalid says why the request breaks a rule; it ends the transfer.
 	invalid string
+	// waiting says what the transfer waits for before it can be judged (its organization, a valid
+	// catalogue); it does not end it.
+	waiting string
 	// expired is set once the transfer outlived its tokenTTL without being approved.
 	expired bool
 	// maxAttempts is the organization's approval.maxAttempts.
@@ -42,7 +47,8 @@ type transferFacts struct {
 	now   metav1.Time
 }
 
-// ensureApprovals gives every approver a row, Pending until it decides; other rows are dropped.
+// ensureApprovals gives every approver a row, Pending until it decides. A decided row stays for the audit
+// trail even when its contact is no longer an approver; a pending one goes.
 func ensureApprovals(t *v1alpha1.ContactTransfer, approvers []string) {
 	rows := make([]v1alpha1.PartyApproval, 0, len(approvers))
 	for _, p := range approvers {
@@ -54,7 +60,24 @@ func ensureApprovals(t *v1alpha1.ContactTransfer, approvers []string) {
 		}
 		rows = append(rows, row)
 	}
+	for _, existing := range t.Status.Approvals {
+		if existing.Decision != v1alpha1.DecisionPending && !slices.Contains(approvers, existing.Contact) {
+			rows = append(rows, existing)
+		}
+	}
 	t.Status.Approvals = rows
+}
+
+// usedToken reports whether token is the token of a party that already decided in the current round: a
+// replay, refused without counting as a wrong attempt.
+func usedToken(t *v1alpha1.ContactTransfer, keys *approval.Keyring, token string) bool {
+	for _, a := range t.Status.Approvals {
+		if a.Decision != v1alpha1.DecisionPending &&
+			subtle.ConstantTimeCompare([]byte(keys.Token(t.UID, t.Status.Round, a.Contact)), []byte(token)) == 1 {
+			return true
+		}
+	}
+	return false
 }
 
 // pendingParties lists the approvers that have not decided.
@@ -108,7 +131,9 @@ func setTransferStatus(t *v1alpha1.ContactTransfer, f transferFacts) {
 	case isTrue(v1alpha1.CompletedCondition) || isTrue(v1alpha1.RefusedCondition) || isTrue(v1alpha1.ExpiredCondition):
 		// Settled: nothing changes any more.
 	case f.invalid != "":
-		setReady(conds, gen, false, true, v1alpha1.InvalidTransferReason, f.invalid)
+		setReady(conds, gen, false, true, v1alpha1.InvalidTransferReason, f.invalid+": nothing moves; create a new ContactTransfer")
+	case f.waiting != "":
+		setReady(conds, gen, false, false, v1alpha1.AwaitingApprovalReason, f.waiting)
 	case refusedBy(t) != "":
 		msg := refusedBy(t) + " refused the transfer; nothing moves"
 		once(v1alpha1.RefusedCondition, v1alpha1.RefusedReason, msg)

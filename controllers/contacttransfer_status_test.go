@@ -573,10 +573,10 @@ func TestEnsureApprovals(t *testing.T) {
 			want:      []v1alpha1.PartyApproval{approvedRow("alice"), pendingRow("frank")},
 		},
 		{
-			name:      "rows of contacts that are no longer approvers are dropped",
+			name:      "pending rows of contacts that are no longer approvers go, decided ones stay for the audit trail",
 			existing:  []v1alpha1.PartyApproval{refusedRow("mallory"), approvedRow("frank"), pendingRow("bob")},
 			approvers: []string{"alice", "frank"},
-			want:      []v1alpha1.PartyApproval{pendingRow("alice"), approvedRow("frank")},
+			want:      []v1alpha1.PartyApproval{pendingRow("alice"), approvedRow("frank"), refusedRow("mallory")},
 		},
 		{
 			name:      "rows follow the approvers' order",
@@ -585,10 +585,10 @@ func TestEnsureApprovals(t *testing.T) {
 			want:      []v1alpha1.PartyApproval{approvedRow("alice"), refusedRow("frank")},
 		},
 		{
-			name:      "no approvers leaves no rows",
-			existing:  []v1alpha1.PartyApproval{approvedRow("alice")},
+			name:      "no approvers leaves only decided rows",
+			existing:  []v1alpha1.PartyApproval{approvedRow("alice"), pendingRow("bob")},
 			approvers: nil,
-			want:      []v1alpha1.PartyApproval{},
+			want:      []v1alpha1.PartyApproval{approvedRow("alice")},
 		},
 	}
 	for _, tt := range tests {

@@ -98,12 +98,18 @@ func (d *Deliverer) Channels(org *v1alpha1.Organization) []string {
 	return out
 }
 
-// Record emits n as an Event on obj and records it in the outbox for each channel of org. Disabled
-// contacts are dropped from the recipients.
+// Record emits n as an Event on obj and records it in the outbox for each channel of org, once per cause:
+// a notification whose key the outbox already holds is not told again.
 func (d *Deliverer) Record(obj client.Object, outbox *[]v1alpha1.Delivery, org *v1alpha1.Organization, n notify.Notification, note string) {
 	eventType := corev1.EventTypeNormal
 	if n.Type == notify.RequiredRoleVacant {
 		eventType = corev1.EventTypeWarning
+	}
+	if slices.ContainsFunc(*outbox, func(del v1alpha1.Delivery) bool {
+		key := notify.KeyOf(del)
+		return key == n.Key || strings.HasPrefix(key, n.Key+"#")
+	}) {
+		return // told already (a retry of the same cause)
 	}
 	d.Recorder.Eventf(obj, nil, eventType, string(n.Type), "Notify", note)
 	if len(n.Recipients) == 0 && n.Type != notify.RequiredRoleVacant {
@@ -122,10 +128,9 @@ func (d *Deliverer) Record(obj client.Object, outbox *[]v1alpha1.Delivery, org *
 	notify.Record(outbox, n, d.Channels(org), d.now())
 }
 
-// Deliver sends the due deliveries of obj's outbox and marks each sent, or failed with a retry time. It
-// returns how long until the next retry (0 when none waits).
-func (d *Deliverer) Deliver(ctx context.Context, obj client.Object, kind string, org *v1alpha1.Organization, outbox []v1alpha1.Delivery) time.Duration {
-	due, _ := notify.Due(outbox, d.now())
+// Deliver sends the given due deliveries of obj's outbox and marks each sent, or failed with a retry time.
+// It returns how long until the next retry (0 when none waits).
+func (d *Deliverer) Deliver(ctx context.Context, obj client.Object, kind string, org *v1alpha1.Organization, outbox []v1alpha1.Delivery, due []int) time.Duration {
 	for _, i := range due {
 		del := &outbox[i]
 		err := d.send(ctx, obj, kind, org, *del)
@@ -265,8 +270,9 @@ func setDeliveredCondition(conds *[]metav1.Condition, generation int64, outbox [
 }
 
 // deliverOutbox sends what is due in an object's outbox (as the apiserver has it: obj is read again, so
-// it must hold no unsaved change), then records the outcome in the status with optimistic concurrency. When another write came first, it reads the object again and records the same
-// outcome on the fresh copy: what was sent is never recorded as pending again, so it is never sent twice.
+// it must hold no unsaved change), then records the outcome in the status with optimistic concurrency.
+// When another write came first, it reads the object again and records the same outcome on the fresh
+// copy: what was sent is never recorded as pending again, so it is never sent twice.
 func deliverOutbox(ctx context.Context, c client.Client, d *Deliverer, obj client.Object, kind string, org *v1alpha1.Organization,
 	outbox *[]v1alpha1.Delivery, conds *[]metav1.Condition, generation int64) (ctrl.Result, error) {
 	if due, next := notify.Due(*outbox, d.now()); len(due) == 0 {
@@ -281,7 +287,7 @@ func deliverOutbox(ctx context.Context, c client.Client, d *Deliverer, obj clien
 		return ctrl.Result{RequeueAfter: next}, nil
 	}
 	before := obj.DeepCopyObject().(client.Object)
-	next = d.Deliver(ctx, obj, kind, org, *outbox)
+	next = d.Deliver(ctx, obj, kind, org, *outbox, due)
 	outcome := map[string]v1alpha1.Delivery{}
 	for _, i := range due {
 		outcome[(*outbox)[i].ID] = (*outbox)[i]

@@ -80,7 +80,10 @@ func (m mapper) listRequests(ctx context.Context, list client.ObjectList, namesp
 		}
 	case *v1alpha1.ContactTransferList:
 		for i := range l.Items {
-			reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&l.Items[i])})
+			// A settled transfer no longer depends on its neighbours.
+			if !transferSettled(&l.Items[i]) {
+				reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&l.Items[i])})
+			}
 		}
 	}
 	return reqs

@@ -83,6 +83,3 @@ func PartiesFor(t *v1alpha1.ContactTransfer, role roles.Role, e roles.Evaluation
 	p.Informed = []string{t.Spec.To.Name}
 	return p
 }
-
-// IsApprover reports whether contact must approve.
-func (p Parties) IsApprover(contact string) bool { return slices.Contains(p.Approvers, contact) }

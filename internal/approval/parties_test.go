@@ -68,10 +68,10 @@ func TestPartiesOf(t *testing.T) {
 			g.Expect(p.Approvers).To(Equal(tt.wantApprove))
 			g.Expect(p.Informed).To(Equal(tt.wantInformed))
 			for _, a := range tt.wantApprove {
-				g.Expect(p.IsApprover(a)).To(BeTrue())
+				g.Expect(p.Approvers).To(ContainElement(a))
 			}
 			for _, i := range tt.wantInformed {
-				g.Expect(p.IsApprover(i)).To(BeFalse())
+				g.Expect(p.Approvers).NotTo(ContainElement(i))
 			}
 		})
 	}

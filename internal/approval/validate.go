@@ -144,6 +144,13 @@ func Validate(t *v1alpha1.ContactTransfer, in roles.Input) field.ErrorList {
 			"contact %q may not request a change of role %q: only %s may", req, role.Name, whoMayRequest(role))))
 	}
 
+	if roleOK && IsSelfNomination(t, role) {
+		if row, ok := ev.Row(roles.Primary, ""); !ok || len(row.Holders) == 0 {
+			errs = append(errs, field.Forbidden(reqPath, fmt.Sprintf(
+				"role %q is given by self-nomination, which the primary contact approves, and organization %s has none: assign a primary contact first",
+				role.Name, org.Name)))
+		}
+	}
 	if roleOK {
 		errs = append(errs, CheckStanding(t, role, contacts)...)
 	}

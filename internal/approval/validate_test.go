@@ -390,3 +390,22 @@ func TestReassignment(t *testing.T) {
 	other := xfer(roles.Billing, "", "", "judy", "judy")
 	g.Expect(IsReassignment(other, in)).To(BeFalse(), "only the roles the disabled contact held")
 }
+
+func TestSelfNominationNeedsAPrimary(t *testing.T) {
+	g := NewWithT(t)
+	in := acme()
+	cat, errs := roles.NewCatalogue([]v1alpha1.RoleDefinition{{Name: "site-user", SelfNomination: ptrTo(true)}})
+	g.Expect(errs).To(BeEmpty())
+	in.Catalogue = cat
+	nomination := xfer("site-user", "", "", "judy", "judy")
+	g.Expect(Validate(nomination, in)).To(BeEmpty())
+	var withoutPrimary []v1alpha1.RoleAssignment
+	for _, ra := range in.Assignments {
+		if ra.Spec.Role != roles.Primary {
+			withoutPrimary = append(withoutPrimary, ra)
+		}
+	}
+	in.Assignments = withoutPrimary
+	g.Expect(Validate(nomination, in)).To(ContainElement(And(HaveField("Field", "spec.requestedBy.name"),
+		HaveField("Detail", ContainSubstring("assign a primary contact first")))))
+}

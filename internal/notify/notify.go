@@ -15,7 +15,8 @@ limitations under the License.
 */
 
 // Package notify is the notification model: what happened, to whom it is told, and the key that makes its
-// delivery idempotent. Channels (Kubernetes Events, email, webhooks) implement Notifier.
+// delivery idempotent. The email and webhook channels implement Notifier; the controllers record an Event
+// for every notification and keep each one in an outbox until it is delivered.
 package notify
 
 import (
@@ -92,9 +93,3 @@ type Notifier interface {
 	// Notify delivers n. An error means it was not (fully) delivered and may be retried with the same n.
 	Notify(ctx context.Context, n Notification) error
 }
-
-// NotifierFunc adapts a function to Notifier.
-type NotifierFunc func(ctx context.Context, n Notification) error
-
-// Notify calls f.
-func (f NotifierFunc) Notify(ctx context.Context, n Notification) error { return f(ctx, n) }
