@@ -74,6 +74,7 @@ func (d *TransferDecider) View(ctx context.Context, namespace, name, token strin
 // Decide records the party's decision, made through its link.
 func (d *TransferDecider) Decide(ctx context.Context, namespace, name, token string, decision v1alpha1.Decision) (approvalweb.View, error) {
 	var view approvalweb.View
+	var recordErr error // the decision is not written without its notification: the page asks to retry
 	err := d.withTransfer(ctx, namespace, name, func(t *v1alpha1.ContactTransfer, hashes map[string]string) bool {
 		if d.replay(t, token) {
 			return false
@@ -84,11 +85,17 @@ func (d *TransferDecider) Decide(ctx context.Context, namespace, name, token str
 			view = d.view(ctx, t, party)
 			view.Decision = decision
 			if decision == v1alpha1.DecisionApproved {
-				d.recordApproval(ctx, t, party)
+				if err := d.recordApproval(ctx, t, party); err != nil {
+					recordErr = err
+					return false
+				}
 			}
 		}
 		return true
 	})
+	if err == nil {
+		err = recordErr
+	}
 	if err != nil {
 		return view, err
 	}
@@ -183,20 +190,21 @@ func (d *TransferDecider) now() time.Time {
 }
 
 // recordApproval records, with the decision, the notification that tells the other parties.
-func (d *TransferDecider) recordApproval(ctx context.Context, t *v1alpha1.ContactTransfer, party string) {
+func (d *TransferDecider) recordApproval(ctx context.Context, t *v1alpha1.ContactTransfer, party string) error {
 	if d.Deliverer == nil {
-		return
+		return nil
 	}
 	org := &v1alpha1.Organization{}
-	if d.Reader.Get(ctx, client.ObjectKey{Namespace: t.Namespace, Name: t.Spec.OrganizationRef.Name}, org) != nil {
-		return
+	if err := d.Reader.Get(ctx, client.ObjectKey{Namespace: t.Namespace, Name: t.Spec.OrganizationRef.Name}, org); err != nil {
+		return err
 	}
 	in, err := state.Load(ctx, d.Client, org)
 	if err != nil {
-		return
+		return err
 	}
 	role, _ := in.Catalogue.Get(t.Spec.Role)
 	n, others, note := approvedBy(t, org, approval.PartiesFor(t, role, roles.Evaluate(in)), party, v1alpha1.DecisionViaLink, d.now())
 	n.Recipients = recipientsNamed(ctx, d.Reader, t.Namespace, others)
 	d.Deliverer.Record(t, &t.Status.Outbox, org, n, note)
+	return nil
 }

@@ -18,6 +18,7 @@ package controllers
 
 import (
 	"context"
+	"slices"
 
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -109,7 +110,7 @@ func (m mapper) assignmentsOfContact(ctx context.Context, obj client.Object) []r
 func (m mapper) contactsWithSameEmail(ctx context.Context, obj client.Object) []reconcile.Request {
 	c := obj.(*v1alpha1.Contact)
 	key := index.EmailKey(c.Spec.OrganizationRef.Name, c.Spec.Email)
-	return m.listRequests(ctx, &v1alpha1.ContactList{}, c.Namespace, index.ByEmail, key)
+	return others(c, m.listRequests(ctx, &v1alpha1.ContactList{}, c.Namespace, index.ByEmail, key))
 }
 
 // competingAssignments maps a RoleAssignment to the assignments of the same (organization, role, scope),
@@ -117,7 +118,12 @@ func (m mapper) contactsWithSameEmail(ctx context.Context, obj client.Object) []
 func (m mapper) competingAssignments(ctx context.Context, obj client.Object) []reconcile.Request {
 	ra := obj.(*v1alpha1.RoleAssignment)
 	key := index.RoleScopeKey(ra.Spec.OrganizationRef.Name, ra.Spec.Role, ra.Spec.Scope)
-	return m.listRequests(ctx, &v1alpha1.RoleAssignmentList{}, ra.Namespace, index.ByRoleScope, key)
+	return others(ra, m.listRequests(ctx, &v1alpha1.RoleAssignmentList{}, ra.Namespace, index.ByRoleScope, key))
+}
+
+// others drops obj itself from requests: its own changes reach it through For, with its predicates.
+func others(obj client.Object, reqs []reconcile.Request) []reconcile.Request {
+	return slices.DeleteFunc(reqs, func(r reconcile.Request) bool { return r.NamespacedName == client.ObjectKeyFromObject(obj) })
 }
 
 // generationOrAnnotationsChanged skips the status-only updates a controller makes to its own objects.
