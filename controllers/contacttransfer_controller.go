@@ -97,15 +97,12 @@ func (r *ContactTransferReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	}
 	s := &transferScope{t: t, before: t.DeepCopy(), facts: transferFacts{now: metav1.NewTime(r.now())}}
 	if transferSettled(t) {
-		// Settled: only the outbox may still have something to send.
+		// Settled: only the outbox may still have something to send. The token Secret went when it
+		// settled; one left by a crash just then goes with the transfer, and no token works meanwhile.
 		if err := r.loadOrganization(ctx, s); err != nil {
 			return ctrl.Result{}, err
 		}
-		res, err := r.deliver(ctx, s)
-		if err != nil {
-			return res, err
-		}
-		return res, r.deleteTokens(ctx, t)
+		return r.deliver(ctx, s)
 	}
 
 	result, err := runPhases(ctx, s, r.load, r.validate, r.expire, r.readDecisions)
@@ -466,7 +463,7 @@ func (r *ContactTransferReconciler) finalize(ctx context.Context, t *v1alpha1.Co
 	return ctrl.Result{}, r.Update(ctx, t)
 }
 
-// deleteTokens removes the token Secret of a settled transfer: no token works any more.
+// deleteTokens removes the token Secret of a transfer that just settled: no token works any more.
 func (r *ContactTransferReconciler) deleteTokens(ctx context.Context, t *v1alpha1.ContactTransfer) error {
 	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: t.Namespace, Name: approval.TokenSecretName(t.Name)}}
 	return client.IgnoreNotFound(r.Delete(ctx, secret))

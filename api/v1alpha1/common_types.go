@@ -43,14 +43,10 @@ const (
 	ReadyCondition = "Ready"
 	// StalledCondition is True when the object cannot make progress until someone changes it.
 	StalledCondition = "Stalled"
-	// ReconcilingCondition is True while the operator is still working towards Ready.
-	ReconcilingCondition = "Reconciling"
 )
 
 // Reasons shared by the Roster kinds.
 const (
-	// ReconcilingReason is used while the operator has not finished evaluating the object.
-	ReconcilingReason = "Reconciling"
 	// ReconciledReason means the object is in effect.
 	ReconciledReason = "Reconciled"
 	// OrganizationNotFoundReason means the referenced Organization does not exist.
