@@ -138,8 +138,9 @@ func run(o options) error {
 		return err
 	}
 	if o.approvalAddr != "0" {
-		decider := &controllers.TransferDecider{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Deliverer: controllers.NewDeliverer(mgr, ctrlOpts)}
-		page := approvalweb.NewHandler(decider, ctrl.Log.WithName("approval-page"))
+		backend := &approvalweb.Backend{Reader: mgr.GetClient(), Client: mgr.GetClient(), Keys: keys,
+			Announcer: &controllers.ApprovalAnnouncer{Client: mgr.GetClient(), Deliverer: controllers.NewDeliverer(mgr, ctrlOpts)}}
+		page := approvalweb.NewHandler(backend, ctrl.Log.WithName("approval-page"))
 		if err := mgr.Add(approvalweb.NewServer(o.approvalAddr, page)); err != nil {
 			return err
 		}

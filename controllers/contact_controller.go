@@ -31,6 +31,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 
 	"roster.dev/roster/api/v1alpha1"
+	"roster.dev/roster/internal/conditions"
 	"roster.dev/roster/internal/index"
 	"roster.dev/roster/internal/notify"
 	"roster.dev/roster/internal/roles"
@@ -45,13 +46,16 @@ type ContactReconciler struct {
 	Deliverer *Deliverer
 	// Reassign starts moving one assignment of a disabled contact to its successor; it reports whether it
 	// started something (false when the move is already under way).
-	Reassign func(ctx context.Context, ra *v1alpha1.RoleAssignment, successor *v1alpha1.Contact) (bool, error)
+	// from is the disabled holder, which keeps a role whose changes need approval until the move; "" for
+	// other roles, which it no longer holds.
+	Reassign func(ctx context.Context, ra *v1alpha1.RoleAssignment, successor *v1alpha1.Contact, from string) (bool, error)
 }
 
 // contactScope carries one reconcile's state between phases.
 type contactScope struct {
 	contact    *v1alpha1.Contact
 	org        *v1alpha1.Organization
+	catalogue  *roles.Catalogue
 	evaluation *roles.Evaluation
 	facts      contactFacts
 }
@@ -112,7 +116,7 @@ func (r *ContactReconciler) reconcileOrganization(ctx context.Context, s *contac
 		return ctrl.Result{}, state.IgnoreInvalidCatalogue(err)
 	}
 	e := roles.Evaluate(in)
-	s.evaluation = &e
+	s.evaluation, s.catalogue = &e, in.Catalogue
 	s.facts.held = e.ContactRoles[s.contact.Name]
 	return ctrl.Result{}, nil
 }
@@ -139,7 +143,7 @@ func (r *ContactReconciler) reconcileEmail(ctx context.Context, s *contactScope)
 // reconcileReassignment moves each assignment of a disabled contact to spec.reassignTo.
 func (r *ContactReconciler) reconcileReassignment(ctx context.Context, s *contactScope) (ctrl.Result, error) {
 	c := s.contact
-	if !c.Spec.Disabled || c.Spec.ReassignTo == nil || s.facts.organizationMissing {
+	if !c.Spec.Disabled || c.Spec.ReassignTo == nil || s.facts.organizationMissing || s.catalogue == nil {
 		return ctrl.Result{}, nil
 	}
 	successor := &v1alpha1.Contact{}
@@ -166,7 +170,11 @@ func (r *ContactReconciler) reconcileReassignment(ctx context.Context, s *contac
 		if ra.Spec.ContactRef.Name != c.Name || !ra.DeletionTimestamp.IsZero() {
 			continue
 		}
-		started, err := r.Reassign(ctx, ra, successor)
+		from := ""
+		if role, ok := s.catalogue.Get(ra.Spec.Role); ok && role.NeedsApproval() && ra.Status.Holder == c.Name {
+			from = c.Name
+		}
+		started, err := r.Reassign(ctx, ra, successor, from)
 		if err != nil {
 			return ctrl.Result{}, fmt.Errorf("reassigning %s to %s: %w", ra.Name, successor.Name, err)
 		}
@@ -182,8 +190,8 @@ func (r *ContactReconciler) reconcileReassignment(ctx context.Context, s *contac
 // recordDisabled tells the primary and administrative contacts when a contact is disabled.
 func (r *ContactReconciler) recordDisabled(ctx context.Context, s *contactScope, before *v1alpha1.Contact) {
 	c := s.contact
-	if !c.Spec.Disabled || s.org == nil || readyReason(before.Status.Conditions) == v1alpha1.ContactDisabledReason ||
-		readyReason(c.Status.Conditions) != v1alpha1.ContactDisabledReason {
+	if !c.Spec.Disabled || s.org == nil || conditions.ReadyReason(before.Status.Conditions) == v1alpha1.ContactDisabledReason ||
+		conditions.ReadyReason(c.Status.Conditions) != v1alpha1.ContactDisabledReason {
 		return
 	}
 	facts := map[string]string{}
@@ -200,18 +208,22 @@ func (r *ContactReconciler) recordDisabled(ctx context.Context, s *contactScope,
 }
 
 // ReassignThroughTransfer opens, for an assignment of a disabled contact, the ContactTransfer that moves
-// the role to the successor: the successor asks and, for a role whose changes need approval, accepts
-// with its token; the transfer then points the assignment at it.
-func ReassignThroughTransfer(c client.Client) func(ctx context.Context, ra *v1alpha1.RoleAssignment, successor *v1alpha1.Contact) (bool, error) {
-	return func(ctx context.Context, ra *v1alpha1.RoleAssignment, successor *v1alpha1.Contact) (bool, error) {
+// the role to the successor. For a role whose changes need approval the disabled contact keeps the role
+// meanwhile (it is spec.from), and the successor and one initiator (the disabled contact itself, or
+// another holder of the role's initiators) approve; the transfer then points the assignment at it.
+func ReassignThroughTransfer(c client.Client) func(ctx context.Context, ra *v1alpha1.RoleAssignment, successor *v1alpha1.Contact, from string) (bool, error) {
+	return func(ctx context.Context, ra *v1alpha1.RoleAssignment, successor *v1alpha1.Contact, from string) (bool, error) {
 		t := &v1alpha1.ContactTransfer{
 			ObjectMeta: metav1.ObjectMeta{Namespace: ra.Namespace, Name: boundedName(ra.Name, "reassign", successor.Name),
 				Labels: map[string]string{v1alpha1.PurposeLabel: v1alpha1.ReassignmentPurpose}},
 			Spec: v1alpha1.ContactTransferSpec{
 				OrganizationRef: ra.Spec.OrganizationRef, Role: ra.Spec.Role, Scope: ra.Spec.Scope,
-				To: v1alpha1.LocalObjectReference{Name: successor.Name}, RequestedBy: v1alpha1.LocalObjectReference{Name: successor.Name},
+				To:     v1alpha1.LocalObjectReference{Name: successor.Name},
 				Reason: fmt.Sprintf("contact %s is disabled and names %s as successor", ra.Spec.ContactRef.Name, successor.Name),
 			},
+		}
+		if from != "" {
+			t.Spec.From = &v1alpha1.LocalObjectReference{Name: from}
 		}
 		if err := controllerutil.SetControllerReference(ra, t, c.Scheme()); err != nil {
 			return false, err

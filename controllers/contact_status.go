@@ -21,6 +21,7 @@ import (
 	"strings"
 
 	"roster.dev/roster/api/v1alpha1"
+	"roster.dev/roster/internal/conditions"
 )
 
 // setContactStatus computes a Contact's status from what the reconcile found.
@@ -33,17 +34,17 @@ func setContactStatus(c *v1alpha1.Contact, f contactFacts) {
 	switch {
 	case f.organizationMissing:
 		c.Status.Roles, c.Status.RolesSummary = nil, ""
-		setReady(conds, gen, false, false, v1alpha1.OrganizationNotFoundReason,
+		conditions.SetReady(conds, gen, false, false, v1alpha1.OrganizationNotFoundReason,
 			fmt.Sprintf("spec.organizationRef: organization %q does not exist: create it or fix the reference", c.Spec.OrganizationRef.Name))
 	case f.duplicateOf != "":
-		setReady(conds, gen, false, true, v1alpha1.DuplicateEmailReason,
+		conditions.SetReady(conds, gen, false, true, v1alpha1.DuplicateEmailReason,
 			fmt.Sprintf("spec.email: contact %q of the same organization already uses %s: use another address or delete one of them", f.duplicateOf, c.Spec.Email))
 	case f.successorProblem != "":
-		setReady(conds, gen, false, true, v1alpha1.SuccessorUnavailableReason, f.successorProblem)
+		conditions.SetReady(conds, gen, false, true, v1alpha1.SuccessorUnavailableReason, f.successorProblem)
 	case c.Spec.Disabled:
-		setReady(conds, gen, true, false, v1alpha1.ContactDisabledReason, "disabled: holds no active role and gets no notifications")
+		conditions.SetReady(conds, gen, true, false, v1alpha1.ContactDisabledReason, "disabled: holds no active role and gets no notifications")
 	default:
-		setReady(conds, gen, true, false, v1alpha1.ReconciledReason, fmt.Sprintf("holds %d role(s)", len(f.held)))
+		conditions.SetReady(conds, gen, true, false, v1alpha1.ReconciledReason, fmt.Sprintf("holds %d role(s)", len(f.held)))
 	}
 }
 

@@ -37,6 +37,7 @@ import (
 
 	"roster.dev/roster/api/v1alpha1"
 	"roster.dev/roster/internal/approval"
+	"roster.dev/roster/internal/conditions"
 	"roster.dev/roster/internal/index"
 	"roster.dev/roster/internal/notify"
 	"roster.dev/roster/internal/roles"
@@ -44,15 +45,13 @@ import (
 )
 
 // ContactTransferReconciler drives a ContactTransfer through its two-party approval: it validates the
-// request, gives each party a personal token (only hashes are stored, in a Secret the transfer owns),
-// records decisions made by annotation, expires and locks, and moves the role once every party approved.
+// request, sends each party its personal secrets (derived again when checked, never stored), records
+// decisions made by annotation or override, expires and locks, and, once approved, binds the one
+// RoleAssignment the approval is for and moves the role.
 type ContactTransferReconciler struct {
 	client.Client
-	// APIReader reads the token Secrets straight from the apiserver, so that the operator does not cache
-	// every Secret of the cluster.
-	APIReader client.Reader
-	Recorder  events.EventRecorder
-	// Keys derives the parties' tokens.
+	Recorder events.EventRecorder
+	// Keys derives the parties' secrets.
 	Keys *approval.Keyring
 	// Deliverer records and sends the notifications.
 	Deliverer *Deliverer
@@ -69,20 +68,19 @@ type transferScope struct {
 	role     roles.Role
 	contacts map[string]*v1alpha1.Contact
 	parties  approval.Parties
-	hashes   map[string]string
-	facts    transferFacts
-	// consumed are the decision annotations read this time, removed once the status is written.
+	facts    approval.Facts
+	// consumed are the annotations read this time, removed once the status is written.
 	consumed []string
-	resend   bool
+	// move is the assignment whose spec.contactRef is pointed at the new holder once the binding is written.
+	move *v1alpha1.RoleAssignment
 }
 
 // +kubebuilder:rbac:groups=roster.dev,resources=contacttransfers,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=roster.dev,resources=contacttransfers/status,verbs=get;update;patch
 // +kubebuilder:rbac:groups=roster.dev,resources=roleassignments,verbs=create
-// +kubebuilder:rbac:groups="",resources=secrets,verbs=get;list;watch;create;update;patch;delete
 
-// Reconcile runs the transfer's phases, patches its status once, then does what must follow the status:
-// the token Secret, the consumed annotations, the messages, and the move of the role.
+// Reconcile runs the transfer's phases and patches its status once, then removes the annotations it
+// consumed, points the bound assignment at the new holder and sends what is due.
 func (r *ContactTransferReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	t := &v1alpha1.ContactTransfer{}
 	if err := r.Get(ctx, req.NamespacedName, t); err != nil {
@@ -95,36 +93,32 @@ func (r *ContactTransferReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		// The update brings the transfer back with its finalizer.
 		return ctrl.Result{}, r.Update(ctx, t)
 	}
-	s := &transferScope{t: t, before: t.DeepCopy(), facts: transferFacts{now: metav1.NewTime(r.now())}}
-	if transferSettled(t) {
-		// Settled: only the outbox may still have something to send. The token Secret went when it
-		// settled; one left by a crash just then goes with the transfer, and no token works meanwhile.
+	s := &transferScope{t: t, before: t.DeepCopy(), facts: approval.Facts{Now: metav1.NewTime(r.now())}}
+	if approval.Settled(t) {
+		// Settled: only the outbox may still have something to send.
 		if err := r.loadOrganization(ctx, s); err != nil {
 			return ctrl.Result{}, err
 		}
 		return r.deliver(ctx, s)
 	}
 
-	result, err := runPhases(ctx, s, r.load, r.validate, r.expire, r.readDecisions)
+	result, err := runPhases(ctx, s, r.load, r.validate, r.expire, r.readDecisions, r.bind)
 	if err != nil {
 		return result, err
 	}
-	setTransferStatus(t, s.facts)
+	approval.SetStatus(t, s.facts)
 	r.announce(s, s.before)
 	r.recordTokens(s)
 	setDeliveredCondition(&t.Status.Conditions, t.Generation, t.Status.Outbox)
 	if err := patchStatusLocked(ctx, r.Client, s.before, t); err != nil {
 		return result, err
 	}
-	for _, after := range []phase[*transferScope]{r.syncTokens, r.removeConsumedAnnotations, r.deliver, r.moveRole} {
+	for _, after := range []phase[*transferScope]{r.removeConsumedAnnotations, r.moveRole, r.deliver} {
 		res, err := after(ctx, s)
 		if err != nil {
 			return result, err
 		}
 		result = soonest(result, res)
-	}
-	if transferSettled(t) {
-		return result, r.deleteTokens(ctx, t)
 	}
 	return result, nil
 }
@@ -153,14 +147,14 @@ func (r *ContactTransferReconciler) load(ctx context.Context, s *transferScope) 
 		return ctrl.Result{}, err
 	}
 	if s.org == nil {
-		s.facts.waiting = fmt.Sprintf("spec.organizationRef: organization %q does not exist: create it", t.Spec.OrganizationRef.Name)
+		s.facts.Waiting = fmt.Sprintf("spec.organizationRef: organization %q does not exist: create it", t.Spec.OrganizationRef.Name)
 		return ctrl.Result{}, nil
 	}
 	org := s.org
 	in, err := state.Load(ctx, r.Client, org)
 	var badCatalogue *state.InvalidCatalogueError
 	if errors.As(err, &badCatalogue) {
-		s.facts.waiting = fmt.Sprintf("organization %q has an invalid role catalogue: fix its spec.roles", org.Name)
+		s.facts.Waiting = fmt.Sprintf("organization %q has an invalid role catalogue: fix its spec.roles", org.Name)
 		return ctrl.Result{}, nil
 	}
 	if err != nil {
@@ -173,27 +167,26 @@ func (r *ContactTransferReconciler) load(ctx context.Context, s *transferScope) 
 		s.contacts[in.Contacts[i].Name] = &in.Contacts[i]
 	}
 	if org.Spec.Approval.MaxAttempts != nil {
-		s.facts.maxAttempts = *org.Spec.Approval.MaxAttempts
+		s.facts.MaxAttempts = *org.Spec.Approval.MaxAttempts
 	}
 	s.parties = approval.PartiesFor(t, s.role, roles.Evaluate(in))
-	approvers := s.parties.Approvers
-	if !s.role.NeedsApproval() && !approval.IsSelfNomination(t, s.role) {
-		approvers = nil
+	if !s.role.Gated(approval.From(t)) {
+		s.parties = approval.Parties{Informed: s.parties.Everyone()}
 	}
-	if !conditionTrue(t.Status.Conditions, v1alpha1.ApprovedCondition) {
-		ensureApprovals(t, approvers)
+	if approval.Open(t) {
+		approval.EnsureRows(t, s.parties)
 	}
 	return ctrl.Result{}, nil
 }
 
 // validate checks the request against the rules while it waits for approvals; once approved, only the
-// standing of the contacts is checked again, at completion.
+// standing of the contacts is checked again, when the role moves.
 func (r *ContactTransferReconciler) validate(_ context.Context, s *transferScope) (ctrl.Result, error) {
-	if s.facts.invalid != "" || s.facts.waiting != "" || conditionTrue(s.t.Status.Conditions, v1alpha1.ApprovedCondition) {
+	if s.facts.Invalid != "" || s.facts.Waiting != "" || !approval.Open(s.t) {
 		return ctrl.Result{}, nil
 	}
 	if errs := approval.Validate(s.t, s.in); len(errs) > 0 {
-		s.facts.invalid = errs.ToAggregate().Error()
+		s.facts.Invalid = errs.ToAggregate().Error()
 	}
 	return ctrl.Result{}, nil
 }
@@ -201,113 +194,159 @@ func (r *ContactTransferReconciler) validate(_ context.Context, s *transferScope
 // expire sets expiresAt and notices when it passed; it asks to be woken then.
 func (r *ContactTransferReconciler) expire(_ context.Context, s *transferScope) (ctrl.Result, error) {
 	t := s.t
-	if s.org == nil || s.facts.invalid != "" || s.facts.waiting != "" {
+	if s.org == nil || s.facts.Invalid != "" || s.facts.Waiting != "" {
 		return ctrl.Result{}, nil
 	}
 	if t.Status.ExpiresAt == nil {
-		at := expiry(t.CreationTimestamp, s.org)
+		at := approval.Expiry(t.CreationTimestamp, s.org)
 		t.Status.ExpiresAt = &at
 	}
-	left := t.Status.ExpiresAt.Sub(s.facts.now.Time)
+	left := t.Status.ExpiresAt.Sub(s.facts.Now.Time)
 	if left <= 0 {
-		s.facts.expired = true
+		s.facts.Expired = true
 		return ctrl.Result{}, nil
 	}
 	return ctrl.Result{RequeueAfter: left}, nil
 }
 
-// readDecisions applies the approve and refuse annotations, and notes a resend request.
-func (r *ContactTransferReconciler) readDecisions(ctx context.Context, s *transferScope) (ctrl.Result, error) {
+// readDecisions applies the approve, refuse and override annotations, and notes a resend request.
+func (r *ContactTransferReconciler) readDecisions(_ context.Context, s *transferScope) (ctrl.Result, error) {
 	t := s.t
-	if s.facts.invalid != "" || s.facts.waiting != "" || s.facts.expired {
+	if s.facts.Invalid != "" || s.facts.Waiting != "" || s.facts.Expired {
 		return ctrl.Result{}, nil
 	}
 	if t.Status.Round == 0 {
 		t.Status.Round = 1
 	}
-	if _, ok := t.Annotations[v1alpha1.ResendAnnotation]; ok {
-		s.resend = true
-		s.consumed = append(s.consumed, v1alpha1.ResendAnnotation)
-	}
-	decisions := []struct {
+	codes := []struct {
 		annotation string
+		purpose    approval.Purpose
 		decision   v1alpha1.Decision
-	}{{v1alpha1.ApproveAnnotation, v1alpha1.DecisionApproved}, {v1alpha1.RefuseAnnotation, v1alpha1.DecisionRefused}}
-	for _, d := range decisions {
-		token, ok := t.Annotations[d.annotation]
+	}{
+		{v1alpha1.ApproveAnnotation, approval.PurposeApprove, v1alpha1.DecisionApproved},
+		{v1alpha1.RefuseAnnotation, approval.PurposeRefuse, v1alpha1.DecisionRefused},
+	}
+	for _, c := range codes {
+		code, ok := t.Annotations[c.annotation]
 		if !ok {
 			continue
 		}
-		s.consumed = append(s.consumed, d.annotation)
-		if s.hashes == nil {
-			hashes, err := r.tokenHashes(ctx, t)
-			if err != nil {
-				return ctrl.Result{}, err
-			}
-			s.hashes = hashes
-		}
-		if usedToken(t, r.Keys, token) {
-			continue // a replay, for instance after a restart before the annotation was removed
-		}
-		if party, ok := applyDecision(t, s.hashes, token, d.decision, v1alpha1.DecisionViaAnnotation, s.facts.now); ok {
-			delete(s.hashes, party)
+		s.consumed = append(s.consumed, c.annotation)
+		if party, outcome := approval.Decide(r.Keys, t, strings.TrimSpace(code), c.purpose, c.decision,
+			v1alpha1.DecisionViaAnnotation, s.facts.Now); outcome == approval.Wrong {
+			r.Recorder.Eventf(t, nil, corev1.EventTypeWarning, "WrongCode", "Decide",
+				"%s holds no awaited party's %s code (%d wrong attempts)", c.annotation, c.purpose, t.Status.FailedAttempts)
+		} else if outcome == approval.Replay {
+			r.Recorder.Eventf(t, nil, corev1.EventTypeNormal, "CodeAlreadyUsed", "Decide",
+				"%s holds a code already used or of an earlier round%s: nothing changes", c.annotation, partyNote(party))
 		}
 	}
-	if s.resend && len(pendingParties(t)) > 0 {
-		t.Status.Round++
+	if value, ok := t.Annotations[v1alpha1.OverrideAnnotation]; ok {
+		s.consumed = append(s.consumed, v1alpha1.OverrideAnnotation, v1alpha1.OverrideByAnnotation)
+		r.override(s, value, t.Annotations[v1alpha1.OverrideByAnnotation])
+	}
+	if _, ok := t.Annotations[v1alpha1.ResendAnnotation]; ok {
+		s.consumed = append(s.consumed, v1alpha1.ResendAnnotation)
+		if approval.Open(t) && len(approval.Pending(t)) > 0 {
+			t.Status.Round++
+		}
 	}
 	return ctrl.Result{}, nil
 }
 
-// tokenHashes reads the stored hashes of the current round.
-func (r *ContactTransferReconciler) tokenHashes(ctx context.Context, t *v1alpha1.ContactTransfer) (map[string]string, error) {
-	secret := &corev1.Secret{}
-	err := r.APIReader.Get(ctx, client.ObjectKey{Namespace: t.Namespace, Name: approval.TokenSecretName(t.Name)}, secret)
-	if apierrors.IsNotFound(err) {
-		return map[string]string{}, nil
+// override records a break-glass decision. Admission lets only users granted the verb approve write the
+// annotation, and stamps their name; an annotation without that stamp was not admitted by this operator's
+// webhook and is ignored.
+func (r *ContactTransferReconciler) override(s *transferScope, value, user string) {
+	t := s.t
+	if user == "" {
+		r.Recorder.Eventf(t, nil, corev1.EventTypeWarning, "OverrideIgnored", "Override",
+			"%s was not stamped with its author by the admission webhook: ignored", v1alpha1.OverrideAnnotation)
+		return
 	}
+	if party, d, err := approval.ParseOverride(value); err == nil {
+		if row := approval.DecisionOf(t, party); row == d && slices.ContainsFunc(t.Status.Approvals, func(a v1alpha1.PartyApproval) bool {
+			return a.Contact == party && a.Via == v1alpha1.DecisionViaOverride && a.User == user
+		}) {
+			return // already recorded: a retry before the annotation was removed
+		}
+	}
+	party, err := approval.Override(t, value, user, s.facts.Now)
 	if err != nil {
-		return nil, err
+		r.Recorder.Eventf(t, nil, corev1.EventTypeWarning, "OverrideIgnored", "Override", "%s", err.Error())
+		return
 	}
-	round, hashes := approval.ReadTokenSecret(secret)
-	if round != t.Status.Round {
-		return map[string]string{}, nil
-	}
-	return hashes, nil
+	r.Recorder.Eventf(t, nil, corev1.EventTypeWarning, "DecisionOverridden", "Override",
+		"%s recorded the decision %s for %s without its token (break-glass)", user, approval.DecisionOf(t, party), party)
 }
 
-// syncTokens makes the token Secret hold the hashes of the pending parties' tokens of the current round,
-// and nothing else: a decided party's token and every token of an earlier round stop working.
-func (r *ContactTransferReconciler) syncTokens(ctx context.Context, s *transferScope) (ctrl.Result, error) {
+func partyNote(party string) string {
+	if party == "" {
+		return ""
+	}
+	return " (" + party + ")"
+}
+
+// bind, once the transfer is approved, checks the standing of the contacts again and binds the one
+// assignment whose holder changes: the one that opened the transfer, the one the outgoing holder holds
+// the role through, or a new one for a vacant role. The approval counts for that object only.
+func (r *ContactTransferReconciler) bind(ctx context.Context, s *transferScope) (ctrl.Result, error) {
 	t := s.t
-	hashes := make(map[string]string)
-	for _, p := range pendingParties(t) {
-		hashes[p] = approval.Hash(r.Keys.Token(t.UID, t.Status.Round, p))
-	}
-	want := approval.TokenSecret(t, t.Status.Round, hashes)
-	have := &corev1.Secret{}
-	err := r.APIReader.Get(ctx, client.ObjectKeyFromObject(want), have)
-	if apierrors.IsNotFound(err) {
-		if len(hashes) == 0 {
-			return ctrl.Result{}, nil
-		}
-		err := r.Create(ctx, want)
-		if apierrors.HasStatusCause(err, corev1.NamespaceTerminatingCause) {
-			return ctrl.Result{}, nil // the namespace and the transfer are going away
-		}
-		return ctrl.Result{}, err
-	}
-	if err != nil {
-		return ctrl.Result{}, err
-	}
-	if equalData(have.Data, want.Data) {
+	if !conditions.IsTrue(t.Status.Conditions, v1alpha1.ApprovedCondition) || approval.Settled(t) || s.facts.Waiting != "" {
 		return ctrl.Result{}, nil
 	}
-	have.Data = want.Data
-	return ctrl.Result{}, r.Update(ctx, have)
+	if errs := approval.CheckStanding(t, s.role, s.contacts); len(errs) > 0 {
+		s.facts.Overdue = errs.ToAggregate().Error()
+		return ctrl.Result{}, nil
+	}
+	var ra *v1alpha1.RoleAssignment
+	if b := t.Status.Assignment; b != nil {
+		ra = &v1alpha1.RoleAssignment{}
+		err := r.Get(ctx, client.ObjectKey{Namespace: t.Namespace, Name: b.Name}, ra)
+		if client.IgnoreNotFound(err) != nil {
+			return ctrl.Result{}, err
+		}
+		if err != nil || string(ra.UID) != b.UID || !ra.DeletionTimestamp.IsZero() {
+			s.facts.Gone = fmt.Sprintf("RoleAssignment %s, which this approved transfer was changing, was deleted: the approval counts for no other assignment; create a new ContactTransfer", b.Name)
+			return ctrl.Result{}, nil
+		}
+	} else {
+		found, err := r.assignmentToMove(ctx, t)
+		if err != nil {
+			return ctrl.Result{}, err
+		}
+		if found == nil {
+			found = newAssignmentFor(t)
+			if err := controllerutil.SetOwnerReference(s.org, found, r.Scheme()); err != nil {
+				return ctrl.Result{}, err
+			}
+			if err := r.Create(ctx, found); err != nil {
+				return ctrl.Result{}, err
+			}
+		}
+		ra = found
+		t.Status.Assignment = &v1alpha1.AssignmentBinding{Name: ra.Name, UID: string(ra.UID)}
+	}
+	s.move = ra
+	s.facts.Moved = ra.Status.Holder == t.Spec.To.Name
+	return ctrl.Result{}, nil
 }
 
-// removeConsumedAnnotations drops the decision and resend annotations once their effect is recorded.
+// moveRole points the bound assignment at the new holder, once the binding is written: the assignment
+// then takes it in one status write, so that the role never has two holders, nor none.
+func (r *ContactTransferReconciler) moveRole(ctx context.Context, s *transferScope) (ctrl.Result, error) {
+	ra := s.move
+	if ra == nil || s.facts.Moved || ra.Spec.ContactRef.Name == s.t.Spec.To.Name {
+		return ctrl.Result{}, nil
+	}
+	before := ra.DeepCopy()
+	ra.Spec.ContactRef.Name = s.t.Spec.To.Name
+	return ctrl.Result{}, r.Patch(ctx, ra, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+}
+
+// removeConsumedAnnotations drops the annotations whose effect is recorded. The patch carries the
+// resourceVersion that was read, so that a code annotated meanwhile is not deleted unread: the write
+// fails and the transfer is read again.
 func (r *ContactTransferReconciler) removeConsumedAnnotations(ctx context.Context, s *transferScope) (ctrl.Result, error) {
 	if len(s.consumed) == 0 {
 		return ctrl.Result{}, nil
@@ -316,15 +355,19 @@ func (r *ContactTransferReconciler) removeConsumedAnnotations(ctx context.Contex
 	for _, a := range s.consumed {
 		delete(s.t.Annotations, a)
 	}
-	return ctrl.Result{}, patchObject(ctx, r.Client, before, s.t)
+	if changed, err := differs(before, s.t); err != nil || !changed {
+		return ctrl.Result{}, err
+	}
+	return ctrl.Result{}, r.Patch(ctx, s.t, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
 }
 
-// recordTokens records, once per round, the message that brings each pending party its token. The tokens
-// themselves are derived again when the message is sent: only the round and the parties are recorded.
+// recordTokens records, once per round, the message that brings each awaited party its secrets. The
+// secrets themselves are derived again when the message is sent: only the round and the parties are
+// recorded.
 func (r *ContactTransferReconciler) recordTokens(s *transferScope) {
 	t := s.t
-	pending := pendingParties(t)
-	if t.Status.NotifiedRound >= t.Status.Round || len(pending) == 0 || transferSettled(t) {
+	pending := approval.Pending(t)
+	if t.Status.NotifiedRound >= t.Status.Round || len(pending) == 0 || !approval.Open(t) {
 		return
 	}
 	n := r.notification(s, notify.TransferRequested, fmt.Sprintf("%s/round-%d", t.UID, t.Status.Round))
@@ -334,7 +377,7 @@ func (r *ContactTransferReconciler) recordTokens(s *transferScope) {
 	if t.Status.Round == 1 {
 		recipients = append(slices.Clone(pending), s.parties.Informed...)
 	}
-	n.Recipients = r.recipients(s, recipients)
+	n.Recipients = r.recipients(s, recipients, pending)
 	r.Deliverer.Record(t, &t.Status.Outbox, s.org, n, fmt.Sprintf("tokens (round %d) sent to %s", t.Status.Round, joinNames(pending)))
 	t.Status.NotifiedRound = t.Status.Round
 }
@@ -344,52 +387,9 @@ func (r *ContactTransferReconciler) deliver(ctx context.Context, s *transferScop
 	return deliverOutbox(ctx, r.Client, r.Deliverer, s.t, "ContactTransfer", s.org, &s.t.Status.Outbox, &s.t.Status.Conditions, s.t.Generation)
 }
 
-// moveRole, once every party approved, points the role's assignment at the new holder (creating one for a
-// vacant role), then waits for the assignment to show it: that one status write moves the role, so it
-// never has two holders, nor none.
-func (r *ContactTransferReconciler) moveRole(ctx context.Context, s *transferScope) (ctrl.Result, error) {
-	t := s.t
-	if !conditionTrue(t.Status.Conditions, v1alpha1.ApprovedCondition) || conditionTrue(t.Status.Conditions, v1alpha1.CompletedCondition) {
-		return ctrl.Result{}, nil
-	}
-	overdue := ""
-	if errs := approval.CheckStanding(t, s.role, s.contacts); len(errs) > 0 {
-		overdue = errs.ToAggregate().Error()
-	}
-	ra, err := r.assignmentToMove(ctx, t)
-	if err != nil {
-		return ctrl.Result{}, err
-	}
-	moved := ra != nil && ra.Status.Holder == t.Spec.To.Name
-	if overdue == "" && !moved {
-		if ra == nil {
-			ra = newAssignmentFor(t)
-			if err := controllerutil.SetOwnerReference(s.org, ra, r.Scheme()); err != nil {
-				return ctrl.Result{}, err
-			}
-			if err := r.Create(ctx, ra); err != nil {
-				return ctrl.Result{}, err
-			}
-		} else if ra.Spec.ContactRef.Name != t.Spec.To.Name {
-			before := ra.DeepCopy()
-			ra.Spec.ContactRef.Name = t.Spec.To.Name
-			if err := patchObject(ctx, r.Client, before, ra); err != nil {
-				return ctrl.Result{}, err
-			}
-		}
-	}
-	before := t.DeepCopy()
-	s.facts.overdue, s.facts.moved = overdue, moved
-	setTransferStatus(t, s.facts)
-	r.announce(s, before)
-	if err := patchStatusLocked(ctx, r.Client, before, t); err != nil {
-		return ctrl.Result{}, err
-	}
-	return r.deliver(ctx, s)
-}
-
 // assignmentToMove finds the assignment whose holder the transfer changes: the one that opened it, or the
-// one held by spec.from. It returns nil for a vacant role.
+// one held by spec.from, or, for a vacant role, one already naming spec.to that holds nothing yet. It
+// returns nil when there is none.
 func (r *ContactTransferReconciler) assignmentToMove(ctx context.Context, t *v1alpha1.ContactTransfer) (*v1alpha1.RoleAssignment, error) {
 	var list v1alpha1.RoleAssignmentList
 	if err := r.List(ctx, &list, client.InNamespace(t.Namespace),
@@ -397,18 +397,18 @@ func (r *ContactTransferReconciler) assignmentToMove(ctx context.Context, t *v1a
 		return nil, err
 	}
 	owner := metav1.GetControllerOf(t)
-	from := ""
-	if t.Spec.From != nil {
-		from = t.Spec.From.Name
-	}
+	from := approval.From(t)
 	for i := range list.Items {
 		ra := &list.Items[i]
+		if !ra.DeletionTimestamp.IsZero() {
+			continue
+		}
 		switch {
 		case owner != nil && owner.UID == ra.UID:
 			return ra, nil
 		case owner == nil && from != "" && ra.Status.Holder == from:
 			return ra, nil
-		case owner == nil && ra.Spec.ContactRef.Name == t.Spec.To.Name:
+		case owner == nil && from == "" && ra.Status.Holder == "" && ra.Spec.ContactRef.Name == t.Spec.To.Name:
 			return ra, nil
 		}
 	}
@@ -431,20 +431,26 @@ func (r *ContactTransferReconciler) finalize(ctx context.Context, t *v1alpha1.Co
 	if !controllerutil.ContainsFinalizer(t, v1alpha1.TransferFinalizer) {
 		return ctrl.Result{}, nil
 	}
-	s := &transferScope{t: t, parties: approval.PartiesOf(t), facts: transferFacts{now: metav1.NewTime(r.now())}}
+	s := &transferScope{t: t, facts: approval.Facts{Now: metav1.NewTime(r.now())}}
+	for _, a := range t.Status.Approvals {
+		s.parties.Initiators = append(s.parties.Initiators, a.Contact)
+	}
+	if from := approval.From(t); from != "" && approval.DecisionOf(t, from) == v1alpha1.DecisionPending && !slices.Contains(s.parties.Initiators, from) {
+		s.parties.Informed = []string{from}
+	}
 	org := &v1alpha1.Organization{}
 	if err := r.Get(ctx, client.ObjectKey{Namespace: t.Namespace, Name: t.Spec.OrganizationRef.Name}, org); err == nil {
 		s.org = org
 	} else if !apierrors.IsNotFound(err) {
 		return ctrl.Result{}, err
 	}
-	if !transferSettled(t) && s.org != nil {
+	if !approval.Settled(t) && s.org != nil {
 		if err := r.loadContacts(ctx, s); err != nil {
 			return ctrl.Result{}, err
 		}
 		before := t.DeepCopy()
 		n := r.notification(s, notify.TransferCancelled, string(t.UID)+"/cancelled")
-		n.Recipients = r.recipients(s, append(slices.Clone(s.parties.Approvers), s.parties.Informed...))
+		n.Recipients = r.recipients(s, s.parties.Everyone(), nil)
 		if !slices.ContainsFunc(t.Status.Outbox, func(d v1alpha1.Delivery) bool { return notify.KeyOf(d) == n.Key }) {
 			r.Deliverer.Record(t, &t.Status.Outbox, s.org, n, "deleted before it completed: nothing moves")
 		}
@@ -463,12 +469,6 @@ func (r *ContactTransferReconciler) finalize(ctx context.Context, t *v1alpha1.Co
 	return ctrl.Result{}, r.Update(ctx, t)
 }
 
-// deleteTokens removes the token Secret of a transfer that just settled: no token works any more.
-func (r *ContactTransferReconciler) deleteTokens(ctx context.Context, t *v1alpha1.ContactTransfer) error {
-	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: t.Namespace, Name: approval.TokenSecretName(t.Name)}}
-	return client.IgnoreNotFound(r.Delete(ctx, secret))
-}
-
 // SetupWithManager watches ContactTransfers, and the assignments, contacts and organizations they depend on.
 func (r *ContactTransferReconciler) SetupWithManager(mgr ctrl.Manager, opts controller.Options) error {
 	m := mapper{c: mgr.GetClient()}
@@ -480,16 +480,4 @@ func (r *ContactTransferReconciler) SetupWithManager(mgr ctrl.Manager, opts cont
 		WithOptions(opts).
 		Named("contacttransfer").
 		Complete(r)
-}
-
-func equalData(a, b map[string][]byte) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || string(w) != string(v) {
-			return false
-		}
-	}
-	return true
 }

@@ -27,6 +27,7 @@ import (
 
 	"roster.dev/roster/api/v1alpha1"
 	"roster.dev/roster/internal/approval"
+	"roster.dev/roster/internal/conditions"
 )
 
 // xferGen is the generation of the transfers these tests build.
@@ -730,10 +731,10 @@ func TestTransferApprovedStaysTrue(t *testing.T) {
 	tr := &v1alpha1.ContactTransfer{Spec: v1alpha1.ContactTransferSpec{Role: "billing", To: v1alpha1.LocalObjectReference{Name: "frank"}}}
 	tr.Status.Approvals = []v1alpha1.PartyApproval{{Contact: "alice", Decision: v1alpha1.DecisionApproved}}
 	setTransferStatus(tr, transferFacts{})
-	g.Expect(conditionTrue(tr.Status.Conditions, v1alpha1.ApprovedCondition)).To(BeTrue())
+	g.Expect(conditions.IsTrue(tr.Status.Conditions, v1alpha1.ApprovedCondition)).To(BeTrue())
 	// A pending row appearing later (a new approver) does not take the approval back.
 	tr.Status.Approvals = append(tr.Status.Approvals, v1alpha1.PartyApproval{Contact: "zoe", Decision: v1alpha1.DecisionPending})
 	setTransferStatus(tr, transferFacts{expired: true})
-	g.Expect(conditionTrue(tr.Status.Conditions, v1alpha1.ApprovedCondition)).To(BeTrue())
-	g.Expect(conditionTrue(tr.Status.Conditions, v1alpha1.ExpiredCondition)).To(BeFalse())
+	g.Expect(conditions.IsTrue(tr.Status.Conditions, v1alpha1.ApprovedCondition)).To(BeTrue())
+	g.Expect(conditions.IsTrue(tr.Status.Conditions, v1alpha1.ExpiredCondition)).To(BeFalse())
 }

@@ -39,7 +39,7 @@ import (
 
 	"roster.dev/roster/api/v1alpha1"
 	"roster.dev/roster/internal/approval"
-	"roster.dev/roster/internal/approvalweb"
+	"roster.dev/roster/internal/conditions"
 	"roster.dev/roster/internal/notify"
 	"roster.dev/roster/internal/roles"
 )
@@ -188,13 +188,17 @@ func (d *Deliverer) rebuild(ctx context.Context, obj client.Object, kind string,
 			}
 			return n, err
 		}
-		r, ok := recipient(c)
+		party := n.Type == notify.TransferRequested && round > 0 && slices.Contains(approvers, name)
+		r, ok := recipientOf(c, party)
 		if !ok {
 			continue
 		}
-		if n.Type == notify.TransferRequested && round > 0 && slices.Contains(approvers, name) {
-			r.Token = d.Keys.Token(obj.GetUID(), int32(round), name)
-			r.Link = approvalweb.Link(d.ApprovalBaseURL, obj.GetNamespace(), obj.GetName(), r.Token)
+		if party {
+			uid := obj.GetUID()
+			r.Token = d.Keys.Token(uid, int32(round), name, approval.PurposeLink)
+			r.Link = approval.Link(d.ApprovalBaseURL, uid, r.Token)
+			r.ApproveCode = d.Keys.Token(uid, int32(round), name, approval.PurposeApprove)
+			r.RefuseCode = d.Keys.Token(uid, int32(round), name, approval.PurposeRefuse)
 		}
 		n.Recipients = append(n.Recipients, r)
 	}
@@ -261,11 +265,11 @@ func setDeliveredCondition(conds *[]metav1.Condition, generation int64, outbox [
 	}
 	if failing := notify.Failing(outbox); len(failing) > 0 {
 		f := failing[0]
-		setCondition(conds, generation, v1alpha1.NotificationsDeliveredCondition, metav1.ConditionFalse, v1alpha1.DeliveryFailingReason,
+		conditions.Set(conds, generation, v1alpha1.NotificationsDeliveredCondition, metav1.ConditionFalse, v1alpha1.DeliveryFailingReason,
 			fmt.Sprintf("%d notification(s) not delivered; %s on %s failed %d times: %s", len(failing), f.Type, f.Channel, f.Attempts, f.LastError))
 		return
 	}
-	setCondition(conds, generation, v1alpha1.NotificationsDeliveredCondition, metav1.ConditionTrue, v1alpha1.DeliveredReason,
+	conditions.Set(conds, generation, v1alpha1.NotificationsDeliveredCondition, metav1.ConditionTrue, v1alpha1.DeliveredReason,
 		"notifications are delivered")
 }
 

@@ -23,6 +23,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"roster.dev/roster/api/v1alpha1"
+	"roster.dev/roster/internal/conditions"
 	"roster.dev/roster/internal/roles"
 	"roster.dev/roster/internal/state"
 )
@@ -33,17 +34,17 @@ func setOrganizationStatus(org *v1alpha1.Organization, e *roles.Evaluation, cata
 	gen := org.Generation
 	if catalogueErr != nil {
 		msg := catalogueErr.Error() + ": fix spec.roles"
-		setCondition(&org.Status.Conditions, gen, v1alpha1.RolesSatisfiedCondition, metav1.ConditionUnknown, v1alpha1.InvalidCatalogueReason, msg)
-		setReady(&org.Status.Conditions, gen, false, true, v1alpha1.InvalidCatalogueReason, msg)
+		conditions.Set(&org.Status.Conditions, gen, v1alpha1.RolesSatisfiedCondition, metav1.ConditionUnknown, v1alpha1.InvalidCatalogueReason, msg)
+		conditions.SetReady(&org.Status.Conditions, gen, false, true, v1alpha1.InvalidCatalogueReason, msg)
 		org.Status.ObservedGeneration = gen
 		return
 	}
 	org.Status.Roles = roleRows(e.Rows)
 	setRolesSatisfiedCondition(org, e.Vacant())
 	if vacant := e.Vacant(); len(vacant) > 0 {
-		setReady(&org.Status.Conditions, gen, false, false, v1alpha1.RequiredRoleVacantReason, vacancyMessage(vacant))
+		conditions.SetReady(&org.Status.Conditions, gen, false, false, v1alpha1.RequiredRoleVacantReason, vacancyMessage(vacant))
 	} else {
-		setReady(&org.Status.Conditions, gen, true, false, v1alpha1.ReconciledReason, "every required role is held")
+		conditions.SetReady(&org.Status.Conditions, gen, true, false, v1alpha1.ReconciledReason, "every required role is held")
 	}
 	org.Status.ObservedGeneration = gen
 }
@@ -51,11 +52,11 @@ func setOrganizationStatus(org *v1alpha1.Organization, e *roles.Evaluation, cata
 // setRolesSatisfiedCondition is False while a required role lacks holders, naming each vacant (role, scope).
 func setRolesSatisfiedCondition(org *v1alpha1.Organization, vacant []roles.Row) {
 	if len(vacant) == 0 {
-		setCondition(&org.Status.Conditions, org.Generation, v1alpha1.RolesSatisfiedCondition, metav1.ConditionTrue,
+		conditions.Set(&org.Status.Conditions, org.Generation, v1alpha1.RolesSatisfiedCondition, metav1.ConditionTrue,
 			v1alpha1.RolesSatisfiedReason, "every required role is held")
 		return
 	}
-	setCondition(&org.Status.Conditions, org.Generation, v1alpha1.RolesSatisfiedCondition, metav1.ConditionFalse,
+	conditions.Set(&org.Status.Conditions, org.Generation, v1alpha1.RolesSatisfiedCondition, metav1.ConditionFalse,
 		v1alpha1.RequiredRoleVacantReason, vacancyMessage(vacant))
 }
 

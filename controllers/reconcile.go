@@ -19,12 +19,8 @@ package controllers
 import (
 	"context"
 
-	"k8s.io/apimachinery/pkg/api/meta"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-
-	"roster.dev/roster/api/v1alpha1"
 )
 
 // phase is one step of a Reconcile. Phases run in order; the first error stops the list.
@@ -86,34 +82,4 @@ func patchIfChanged(ctx context.Context, before, obj client.Object, write func(c
 func differs(before, obj client.Object) (bool, error) {
 	data, err := client.MergeFrom(before).Data(obj)
 	return string(data) != "{}", err
-}
-
-// setCondition sets a condition for the given generation; lastTransitionTime only moves when the status does.
-func setCondition(conds *[]metav1.Condition, generation int64, typ string, status metav1.ConditionStatus, reason, message string) {
-	meta.SetStatusCondition(conds, metav1.Condition{
-		Type: typ, Status: status, Reason: reason, Message: message, ObservedGeneration: generation,
-	})
-}
-
-// setReady sets Ready and keeps Stalled in step: Stalled is present (True) only when stalled is set,
-// as kstatus expects of an abnormal-true condition.
-func setReady(conds *[]metav1.Condition, generation int64, ready bool, stalled bool, reason, message string) {
-	status := metav1.ConditionFalse
-	if ready {
-		status = metav1.ConditionTrue
-	}
-	setCondition(conds, generation, v1alpha1.ReadyCondition, status, reason, message)
-	if stalled {
-		setCondition(conds, generation, v1alpha1.StalledCondition, metav1.ConditionTrue, reason, message)
-	} else {
-		meta.RemoveStatusCondition(conds, v1alpha1.StalledCondition)
-	}
-}
-
-// readyReason is the reason of the Ready condition, "" when absent.
-func readyReason(conds []metav1.Condition) string {
-	if c := meta.FindStatusCondition(conds, v1alpha1.ReadyCondition); c != nil {
-		return c.Reason
-	}
-	return ""
 }

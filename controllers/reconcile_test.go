@@ -28,6 +28,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 
 	"roster.dev/roster/api/v1alpha1"
+	"roster.dev/roster/internal/conditions"
 )
 
 // wantCondition is what a test expects of one condition; LastTransitionTime is only required to be set.
@@ -115,7 +116,7 @@ func TestSetReady(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			g := NewWithT(t)
 			conds := append([]metav1.Condition(nil), tt.initial...)
-			setReady(&conds, 4, tt.ready, tt.stalled, tt.reason, tt.message)
+			conditions.SetReady(&conds, 4, tt.ready, tt.stalled, tt.reason, tt.message)
 			expectConditions(g, conds, tt.want...)
 		})
 	}

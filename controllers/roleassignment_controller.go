@@ -33,6 +33,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 
 	"roster.dev/roster/api/v1alpha1"
+	"roster.dev/roster/internal/approval"
+	"roster.dev/roster/internal/conditions"
 	"roster.dev/roster/internal/index"
 	"roster.dev/roster/internal/notify"
 	"roster.dev/roster/internal/roles"
@@ -110,12 +112,14 @@ func (r *RoleAssignmentReconciler) evaluate(ctx context.Context, s *assignmentSc
 	return ctrl.Result{}, nil
 }
 
-// reconcileHolderChange opens the ContactTransfer that a change of spec.contactRef needs when the role's
-// changes need approval, and cancels the ones a later change made obsolete.
+// reconcileHolderChange opens the ContactTransfer that a new holder of a gated role needs (a changed
+// spec.contactRef, a new assignment for a vacant place, a reassignment), and cancels the ones a later
+// change made obsolete. It opens none while an approved transfer to the same contact is binding this
+// assignment.
 func (r *RoleAssignmentReconciler) reconcileHolderChange(ctx context.Context, s *assignmentScope) (ctrl.Result, error) {
 	ra := s.ra
-	var owned v1alpha1.ContactTransferList
-	if err := r.List(ctx, &owned, client.InNamespace(ra.Namespace),
+	var related v1alpha1.ContactTransferList
+	if err := r.List(ctx, &related, client.InNamespace(ra.Namespace),
 		client.MatchingFields{index.ByRoleScope: index.RoleScopeKey(ra.Spec.OrganizationRef.Name, ra.Spec.Role, ra.Spec.Scope)}); err != nil {
 		return ctrl.Result{}, err
 	}
@@ -123,10 +127,19 @@ func (r *RoleAssignmentReconciler) reconcileHolderChange(ctx context.Context, s 
 	if s.result.Pending != "" {
 		want = gatedTransferName(ra.Name, s.result.Holder, s.result.Pending)
 	}
-	for i := range owned.Items {
-		t := &owned.Items[i]
+	for i := range related.Items {
+		t := &related.Items[i]
+		if want != "" && t.Spec.To.Name == s.result.Pending && !approval.Settled(t) && t.DeletionTimestamp.IsZero() &&
+			conditions.IsTrue(t.Status.Conditions, v1alpha1.ApprovedCondition) &&
+			(t.Status.Assignment == nil || t.Status.Assignment.UID == string(ra.UID)) {
+			s.change.transfer = t.Name // an approved transfer is moving the role here
+			return ctrl.Result{}, nil
+		}
+	}
+	for i := range related.Items {
+		t := &related.Items[i]
 		if !metav1.IsControlledBy(t, ra) || t.Labels[v1alpha1.PurposeLabel] != v1alpha1.HolderChangePurpose ||
-			t.Name == want || !t.DeletionTimestamp.IsZero() || transferSettled(t) ||
+			t.Name == want || !t.DeletionTimestamp.IsZero() || approval.Settled(t) ||
 			meta.IsStatusConditionTrue(t.Status.Conditions, v1alpha1.ApprovedCondition) {
 			continue
 		}
@@ -159,7 +172,13 @@ func (r *RoleAssignmentReconciler) reconcileHolderChange(ctx context.Context, s 
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	if transferSettled(t) && !meta.IsStatusConditionTrue(t.Status.Conditions, v1alpha1.CompletedCondition) {
+	if !metav1.IsControlledBy(t, ra) {
+		// Someone else's object has the name: never adopt it.
+		s.change.refused = true
+		s.change.message = fmt.Sprintf("ContactTransfer %s exists and is not this assignment's: delete it", want)
+		return ctrl.Result{}, nil
+	}
+	if approval.Settled(t) && !meta.IsStatusConditionTrue(t.Status.Conditions, v1alpha1.CompletedCondition) {
 		s.change.refused = true
 		if c := meta.FindStatusCondition(t.Status.Conditions, v1alpha1.ReadyCondition); c != nil {
 			s.change.message = c.Message
@@ -168,42 +187,36 @@ func (r *RoleAssignmentReconciler) reconcileHolderChange(ctx context.Context, s 
 	return ctrl.Result{}, nil
 }
 
-// gatedTransferName names the transfer of an assignment's change from one holder to another, or of a
-// self-nomination.
+// gatedTransferName names the transfer of an assignment's change from one holder to another, or to a
+// first holder.
 func gatedTransferName(assignment, from, to string) string {
 	if from == "" {
-		return boundedName(assignment, "nomination", to)
+		return boundedName(assignment, "to", to)
 	}
 	return boundedName(assignment, from, "to", to)
 }
 
-// gatedTransfer is the ContactTransfer a change of spec.contactRef opens: the current holder names its
-// successor, and both must approve; or, for a self-nomination, the nominee asks and the primary approves.
+// gatedTransfer is the ContactTransfer a new holder of a gated role opens. No requester is named unless
+// the assignment's roster.dev/requested-by annotation names one: the incoming contact and any one holder
+// of the role's initiators (the outgoing holder included) approve.
 func gatedTransfer(ra *v1alpha1.RoleAssignment, name, from, to string) *v1alpha1.ContactTransfer {
-	if from == "" {
-		return &v1alpha1.ContactTransfer{
-			ObjectMeta: metav1.ObjectMeta{Namespace: ra.Namespace, Name: name,
-				Labels: map[string]string{v1alpha1.PurposeLabel: v1alpha1.HolderChangePurpose}},
-			Spec: v1alpha1.ContactTransferSpec{
-				OrganizationRef: ra.Spec.OrganizationRef, Role: ra.Spec.Role, Scope: ra.Spec.Scope,
-				To: v1alpha1.LocalObjectReference{Name: to}, RequestedBy: v1alpha1.LocalObjectReference{Name: to},
-				Reason: fmt.Sprintf("%s nominates itself for role %s (RoleAssignment %s)", to, ra.Spec.Role, ra.Name),
-			},
-		}
-	}
-	return &v1alpha1.ContactTransfer{
+	t := &v1alpha1.ContactTransfer{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ra.Namespace, Name: name,
 			Labels: map[string]string{v1alpha1.PurposeLabel: v1alpha1.HolderChangePurpose}},
 		Spec: v1alpha1.ContactTransferSpec{
-			OrganizationRef: ra.Spec.OrganizationRef,
-			Role:            ra.Spec.Role,
-			Scope:           ra.Spec.Scope,
-			From:            &v1alpha1.LocalObjectReference{Name: from},
-			To:              v1alpha1.LocalObjectReference{Name: to},
-			RequestedBy:     v1alpha1.LocalObjectReference{Name: from},
-			Reason:          fmt.Sprintf("spec.contactRef of RoleAssignment %s changed from %s to %s", ra.Name, from, to),
+			OrganizationRef: ra.Spec.OrganizationRef, Role: ra.Spec.Role, Scope: ra.Spec.Scope,
+			To:     v1alpha1.LocalObjectReference{Name: to},
+			Reason: fmt.Sprintf("RoleAssignment %s gives role %s to %s", ra.Name, ra.Spec.Role, to),
 		},
 	}
+	if from != "" {
+		t.Spec.From = &v1alpha1.LocalObjectReference{Name: from}
+		t.Spec.Reason = fmt.Sprintf("spec.contactRef of RoleAssignment %s changed from %s to %s", ra.Name, from, to)
+	}
+	if req := ra.Annotations[v1alpha1.RequestedByAnnotation]; req != "" {
+		t.Spec.RequestedBy = &v1alpha1.LocalObjectReference{Name: req}
+	}
+	return t
 }
 
 // recordHolderChange tells the contacts concerned when the role is granted to or revoked from them. The

@@ -20,6 +20,7 @@ import (
 	"fmt"
 
 	"roster.dev/roster/api/v1alpha1"
+	"roster.dev/roster/internal/conditions"
 	"roster.dev/roster/internal/roles"
 )
 
@@ -36,33 +37,52 @@ type holderChange struct {
 // pending change of holder.
 func setAssignmentStatus(ra *v1alpha1.RoleAssignment, res roles.AssignmentResult, change holderChange) {
 	gen := ra.Generation
+	conds := &ra.Status.Conditions
 	ra.Status.ObservedGeneration = gen
-	ra.Status.Transfer = change.transfer
-	if res.Pending != "" && (res.Effective || res.Reason == v1alpha1.AwaitingApprovalReason) {
+	what := ra.Spec.Role + scopeSuffix(ra.Spec.Scope)
+	switch {
+	case res.Pending != "" && (res.Effective || res.Reason == v1alpha1.AwaitingApprovalReason):
 		ra.Status.Holder = res.Holder
+		ra.Status.Transfer = change.transfer
 		if change.refused {
-			setReady(&ra.Status.Conditions, gen, false, true, v1alpha1.TransferRefusedReason, fmt.Sprintf(
+			conditions.SetReady(conds, gen, false, true, v1alpha1.TransferRefusedReason, fmt.Sprintf(
 				"the change of holder to %s did not go through (%s): point spec.contactRef at another contact, or delete this assignment",
 				res.Pending, change.message))
 			return
 		}
-		msg := fmt.Sprintf("%s holds role %s%s until ContactTransfer %s to %s is approved", res.Holder, ra.Spec.Role,
-			scopeSuffix(ra.Spec.Scope), change.transfer, res.Pending)
+		msg := fmt.Sprintf("%s holds role %s until ContactTransfer %s to %s is approved", res.Holder, what, change.transfer, res.Pending)
 		if res.Holder == "" {
-			msg = fmt.Sprintf("%s gets role %s%s once the primary contact approves ContactTransfer %s", res.Pending,
-				ra.Spec.Role, scopeSuffix(ra.Spec.Scope), change.transfer)
+			msg = fmt.Sprintf("%s gets role %s once ContactTransfer %s is approved by %s and by an initiator", res.Pending, what,
+				change.transfer, res.Pending)
 		}
-		setReady(&ra.Status.Conditions, gen, false, false, v1alpha1.AwaitingApprovalReason, msg)
-		return
+		conditions.SetReady(conds, gen, false, false, v1alpha1.AwaitingApprovalReason, msg)
+	case res.Effective && res.Successor != "":
+		ra.Status.Holder, ra.Status.Grant, ra.Status.Transfer = res.Holder, res.Grant, res.Transfer
+		conditions.SetReady(conds, gen, false, false, v1alpha1.AwaitingApprovalReason, fmt.Sprintf(
+			"%s is disabled and holds role %s until its reassignment to %s is approved", res.Holder, what, res.Successor))
+	case res.Effective:
+		ra.Status.Holder, ra.Status.Grant, ra.Status.Transfer = res.Holder, res.Grant, res.Transfer
+		reason := v1alpha1.ReconciledReason
+		switch res.Grant {
+		case v1alpha1.GrantInitialRoster:
+			reason = v1alpha1.InitialRosterReason
+		case v1alpha1.GrantTransfer:
+			reason = v1alpha1.TransferCompletedReason
+		}
+		conditions.SetReady(conds, gen, true, false, reason, "role "+what+" held by "+res.Holder)
+	case keepsHolder(res.Reason):
+		// Waiting on the organization (missing, or an invalid catalogue being fixed): the holder is kept,
+		// so that fixing it does not need approvals again.
+		conditions.SetReady(conds, gen, false, stalls(res.Reason), res.Reason, res.Message)
+	default:
+		ra.Status.Holder, ra.Status.Grant, ra.Status.Transfer = "", "", change.transfer
+		conditions.SetReady(conds, gen, false, stalls(res.Reason), res.Reason, res.Message)
 	}
-	if res.Effective {
-		ra.Status.Holder = res.Holder
-		setReady(&ra.Status.Conditions, gen, true, false, v1alpha1.ReconciledReason,
-			"role "+ra.Spec.Role+scopeSuffix(ra.Spec.Scope)+" held by "+res.Holder)
-		return
-	}
-	ra.Status.Holder = ""
-	setReady(&ra.Status.Conditions, gen, false, stalls(res.Reason), res.Reason, res.Message)
+}
+
+// keepsHolder tells the reasons that leave status.holder as it is.
+func keepsHolder(reason string) bool {
+	return reason == v1alpha1.OrganizationNotFoundReason || reason == v1alpha1.InvalidCatalogueReason
 }
 
 // stalls tells whether a reason needs a person to change something. Reasons that clear by themselves when

@@ -24,13 +24,10 @@ import (
 	"errors"
 	"strings"
 
-	"k8s.io/apimachinery/pkg/api/meta"
-
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 
-	"roster.dev/roster/api/v1alpha1"
 	"roster.dev/roster/internal/approval"
 	"roster.dev/roster/internal/index"
 	"roster.dev/roster/internal/notify"
@@ -67,7 +64,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 		&ContactReconciler{Client: c, Recorder: mgr.GetEventRecorder("contact-controller"), Reassign: ReassignThroughTransfer(c),
 			Deliverer: deliverer},
 		&RoleAssignmentReconciler{Client: c, Recorder: mgr.GetEventRecorder("roleassignment-controller"), Deliverer: deliverer},
-		&ContactTransferReconciler{Client: c, APIReader: mgr.GetAPIReader(), Recorder: mgr.GetEventRecorder("contacttransfer-controller"),
+		&ContactTransferReconciler{Client: c, Recorder: mgr.GetEventRecorder("contacttransfer-controller"),
 			Keys: o.Keys, Deliverer: deliverer},
 	} {
 		if err := r.SetupWithManager(mgr, opts); err != nil {
@@ -95,11 +92,4 @@ func boundedName(parts ...string) string {
 	}
 	sum := sha256.Sum256([]byte(name))
 	return strings.TrimRight(name[:190], "-.") + "-" + hex.EncodeToString(sum[:])[:8]
-}
-
-// transferSettled reports whether a transfer reached an end: completed, refused, expired or invalid.
-func transferSettled(t *v1alpha1.ContactTransfer) bool {
-	c := t.Status.Conditions
-	return meta.IsStatusConditionTrue(c, v1alpha1.CompletedCondition) || meta.IsStatusConditionTrue(c, v1alpha1.RefusedCondition) ||
-		meta.IsStatusConditionTrue(c, v1alpha1.ExpiredCondition) || meta.IsStatusConditionTrue(c, v1alpha1.StalledCondition)
 }

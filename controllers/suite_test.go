@@ -138,9 +138,9 @@ func startManager() {
 	opts := controllers.Options{MaxConcurrentReconciles: 2, Keys: keys, Notifier: sent, ApprovalBaseURL: approvalPage.URL}
 	Expect(controllers.Setup(ctx, mgr, opts)).To(Succeed())
 	Expect(webhooks.Setup(mgr)).To(Succeed())
-	decider := &controllers.TransferDecider{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(),
-		Deliverer: controllers.NewDeliverer(mgr, opts)}
-	pageHandler.Store(approvalweb.NewHandler(decider, ctrl.Log.WithName("approval-page")))
+	backend := &approvalweb.Backend{Reader: mgr.GetClient(), Client: mgr.GetClient(), Keys: keys,
+		Announcer: &controllers.ApprovalAnnouncer{Client: mgr.GetClient(), Deliverer: controllers.NewDeliverer(mgr, opts)}}
+	pageHandler.Store(approvalweb.NewHandler(backend, ctrl.Log.WithName("approval-page")))
 	done := make(chan struct{})
 	go func() {
 		defer GinkgoRecover()

@@ -26,6 +26,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"roster.dev/roster/api/v1alpha1"
+	"roster.dev/roster/internal/approval"
 	"roster.dev/roster/internal/index"
 )
 
@@ -82,7 +83,7 @@ func (m mapper) listRequests(ctx context.Context, list client.ObjectList, namesp
 	case *v1alpha1.ContactTransferList:
 		for i := range l.Items {
 			// A settled transfer no longer depends on its neighbours.
-			if !transferSettled(&l.Items[i]) {
+			if !approval.Settled(&l.Items[i]) {
 				reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&l.Items[i])})
 			}
 		}

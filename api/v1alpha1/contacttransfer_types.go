@@ -34,15 +34,35 @@ const (
 )
 
 // DecisionChannel says how a party gave its decision.
-// +kubebuilder:validation:Enum=Link;Annotation
+// +kubebuilder:validation:Enum=Link;Annotation;Override
 type DecisionChannel string
 
 const (
 	// DecisionViaLink means the party used the link of its email (the approval web page).
 	DecisionViaLink DecisionChannel = "Link"
-	// DecisionViaAnnotation means the party annotated the ContactTransfer with its token.
+	// DecisionViaAnnotation means the party annotated the ContactTransfer with the code of its email.
 	DecisionViaAnnotation DecisionChannel = "Annotation"
+	// DecisionViaOverride means a Kubernetes user granted the verb approve on contacttransfers decided
+	// for the party (break-glass); the row names that user.
+	DecisionViaOverride DecisionChannel = "Override"
 )
+
+// PartyKind says why a party's consent is asked.
+// +kubebuilder:validation:Enum=Incoming;Initiator
+type PartyKind string
+
+const (
+	// PartyIncoming is the contact that becomes the holder; its approval is always needed.
+	PartyIncoming PartyKind = "Incoming"
+	// PartyInitiator is a contact entitled to start the change (the requester, or when none is named a
+	// holder of the role's initiators, the outgoing holder included); one approval among them is needed.
+	PartyInitiator PartyKind = "Initiator"
+)
+
+// MaxApprovers bounds the parties asked to approve one transfer: the incoming contact and at most
+// MaxApprovers-1 initiators (the first by name). status.approvals holds at most twice as many rows, so
+// that decided rows of contacts that stopped being parties stay for the audit trail.
+const MaxApprovers = 16
 
 // ContactTransferSpec is the desired state of a ContactTransfer. It is immutable: to change a request,
 // delete it (which cancels it) and create another.
@@ -76,9 +96,12 @@ type ContactTransferSpec struct {
 	To LocalObjectReference `json:"to"`
 
 	// requestedBy names the contact who asks for the change: a holder of one of the role's initiator
-	// roles (primary or administrative by default), or the current holder naming its successor.
-	// +required
-	RequestedBy LocalObjectReference `json:"requestedBy"`
+	// roles (primary or administrative by default), or the current holder naming its successor. It is
+	// the second party that approves, besides spec.to. When omitted (as in the transfers the operator
+	// opens for a Git edit or a new assignment), any one holder of the role's initiators other than
+	// spec.to approves, the outgoing holder included.
+	// +optional
+	RequestedBy *LocalObjectReference `json:"requestedBy,omitempty"`
 
 	// reason tells the parties and the auditors why the role moves.
 	// +optional
@@ -107,6 +130,11 @@ type PartyApproval struct {
 	// +kubebuilder:validation:MaxLength=253
 	Contact string `json:"contact"`
 
+	// as says why the party is asked: Incoming (the new holder, always needed) or Initiator (one
+	// approval among the initiator rows is enough).
+	// +optional
+	As PartyKind `json:"as,omitempty"`
+
 	// decision is Pending until the party approves or refuses with its token.
 	// +required
 	Decision Decision `json:"decision"`
@@ -115,9 +143,29 @@ type PartyApproval struct {
 	// +optional
 	DecidedAt *metav1.Time `json:"decidedAt,omitempty"`
 
-	// via is how the party decided: Link (the approval page) or Annotation (kubectl annotate).
+	// via is how the party decided: Link (the approval page), Annotation (kubectl annotate with the code
+	// of its email) or Override (break-glass by a Kubernetes user granted the verb approve).
 	// +optional
 	Via DecisionChannel `json:"via,omitempty"`
+
+	// user is the Kubernetes user that recorded an Override decision.
+	// +optional
+	// +kubebuilder:validation:MaxLength=512
+	User string `json:"user,omitempty"`
+}
+
+// AssignmentBinding names the one RoleAssignment an approved transfer changes.
+type AssignmentBinding struct {
+	// name of the RoleAssignment.
+	// +required
+	// +kubebuilder:validation:MaxLength=253
+	Name string `json:"name"`
+
+	// uid of the RoleAssignment: an approval changes that object only, never one recreated with the
+	// same name.
+	// +required
+	// +kubebuilder:validation:MaxLength=128
+	UID string `json:"uid"`
 }
 
 // ContactTransferStatus is the observed state of a ContactTransfer.
@@ -138,7 +186,7 @@ type ContactTransferStatus struct {
 	// +optional
 	// +listType=map
 	// +listMapKey=contact
-	// +kubebuilder:validation:MaxItems=4
+	// +kubebuilder:validation:MaxItems=32
 	Approvals []PartyApproval `json:"approvals,omitempty"`
 
 	// awaiting lists, comma-separated, the parties whose decision is awaited (the PENDING column).
@@ -167,6 +215,11 @@ type ContactTransferStatus struct {
 	// completedAt is when the role moved.
 	// +optional
 	CompletedAt *metav1.Time `json:"completedAt,omitempty"`
+
+	// assignment is the RoleAssignment the approved transfer changes, bound once when the move starts:
+	// the approval counts for that object and this round only.
+	// +optional
+	Assignment *AssignmentBinding `json:"assignment,omitempty"`
 
 	// outbox records the notifications about this object, per channel, before they are sent; the oldest
 	// sent entries are dropped beyond 32.
@@ -245,6 +298,9 @@ const (
 	InvalidTransferReason = "InvalidTransfer"
 	// AccountOverdueReason means a contact of a role that requires good standing has unpaid invoices.
 	AccountOverdueReason = "AccountOverdue"
+	// AssignmentGoneReason means the RoleAssignment the approved transfer was changing was deleted:
+	// the approval counts for no other object.
+	AssignmentGoneReason = "AssignmentGone"
 )
 
 // PurposeLabel marks the ContactTransfers the operator opens itself: HolderChangePurpose for a change of
@@ -260,12 +316,21 @@ const TransferFinalizer = "roster.dev/transfer"
 
 // Annotations a party uses to decide, and to ask for new tokens.
 const (
-	// ApproveAnnotation carries a party's token to approve the transfer; the operator removes it.
+	// ApproveAnnotation carries a party's approval code (from its email) to approve the transfer; the
+	// operator consumes and removes it. A refusal code does not approve.
 	ApproveAnnotation = "roster.dev/approve"
-	// RefuseAnnotation carries a party's token to refuse the transfer; the operator removes it.
+	// RefuseAnnotation carries a party's refusal code to refuse the transfer; the operator consumes and
+	// removes it. An approval code does not refuse.
 	RefuseAnnotation = "roster.dev/refuse"
 	// ResendAnnotation asks for new tokens (the old ones stop working) to be sent again.
 	ResendAnnotation = "roster.dev/resend"
+	// OverrideAnnotation records a decision for a party without its token (break-glass):
+	// "<party>=Approved" or "<party>=Refused". Admission accepts it only from a Kubernetes user granted
+	// the verb approve on contacttransfers.roster.dev; the operator consumes and removes it.
+	OverrideAnnotation = "roster.dev/override"
+	// OverrideByAnnotation is stamped by the admission webhook with the user who wrote OverrideAnnotation;
+	// a value written by a client is replaced.
+	OverrideByAnnotation = "roster.dev/override-by"
 )
 
 func init() {

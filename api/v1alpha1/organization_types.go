@@ -118,9 +118,12 @@ type RoleDefinition struct {
 
 // ApprovalSettings tune the two-party approval of a change of holder.
 type ApprovalSettings struct {
-	// tokenTTL is how long a ContactTransfer waits for its approvals before it expires.
+	// tokenTTL is how long a ContactTransfer waits for its approvals before it expires: from 1m to 720h
+	// (30 days).
 	// +optional
 	// +kubebuilder:default="168h"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('1m') && duration(self) <= duration('720h')",message="tokenTTL must be between 1m and 720h, e.g. 168h for a week"
 	TokenTTL *metav1.Duration `json:"tokenTTL,omitempty"`
 
 	// maxAttempts is how many wrong tokens a ContactTransfer tolerates before it is locked.
@@ -129,6 +132,18 @@ type ApprovalSettings struct {
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=100
 	MaxAttempts *int32 `json:"maxAttempts,omitempty"`
+
+	// initialRosterWindow makes the organization's initial roster take effect as declared: a
+	// RoleAssignment created within this long of the Organization's creationTimestamp, and never edited
+	// since (metadata.generation 1), gives its role at once, with no approval (Ready reason InitialRoster).
+	// Every later holder of a two-party role needs the approvals. From 0s (no initial roster) to 24h;
+	// immutable.
+	// +optional
+	// +kubebuilder:default="10m"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('0s') && duration(self) <= duration('24h')",message="initialRosterWindow must be between 0s and 24h"
+	// +kubebuilder:validation:XValidation:rule="duration(self) == duration(oldSelf)",message="initialRosterWindow is immutable: it fixes which assignments were the initial roster"
+	InitialRosterWindow *metav1.Duration `json:"initialRosterWindow,omitempty"`
 }
 
 // SMTPSettings say how to reach the mail server that sends notifications.

@@ -72,8 +72,13 @@ type RoleAssignmentStatus struct {
 	// +kubebuilder:validation:MaxLength=253
 	Holder string `json:"holder,omitempty"`
 
+	// grant says how the holder came to hold the role: InitialRoster, Transfer (status.transfer names
+	// it) or Direct (the role needs no approval).
+	// +optional
+	Grant Grant `json:"grant,omitempty"`
+
 	// transfer names the ContactTransfer that carries a pending change of holder to spec.contactRef,
-	// for roles whose changes need approval.
+	// or the one that gave the role to the holder, for roles whose changes need approval.
 	// +optional
 	// +kubebuilder:validation:MaxLength=253
 	Transfer string `json:"transfer,omitempty"`
@@ -142,6 +147,29 @@ const (
 	TransferRefusedReason = "TransferRefused"
 	// ContactOfOtherOrganizationReason means the contact belongs to another organization.
 	ContactOfOtherOrganizationReason = "ContactOfOtherOrganization"
+	// InitialRosterReason means the holder took the role as declared, with the organization's initial
+	// roster (see Organization spec.approval.initialRosterWindow), without approval.
+	InitialRosterReason = "InitialRoster"
+	// TransferCompletedReason means the holder took the role through a ContactTransfer every party
+	// approved (status.transfer names it).
+	TransferCompletedReason = "TransferCompleted"
+)
+
+// RequestedByAnnotation on a RoleAssignment names the contact who asks for the change of holder that an
+// edit of spec.contactRef opens; the operator records it on that ContactTransfer and never removes it.
+const RequestedByAnnotation = "roster.dev/requested-by"
+
+// Grant says how the holder of an assignment came to hold the role.
+// +kubebuilder:validation:Enum=InitialRoster;Transfer;Direct
+type Grant string
+
+const (
+	// GrantInitialRoster: declared with the organization's initial roster.
+	GrantInitialRoster Grant = "InitialRoster"
+	// GrantTransfer: through an approved ContactTransfer.
+	GrantTransfer Grant = "Transfer"
+	// GrantDirect: the role needs no approval.
+	GrantDirect Grant = "Direct"
 )
 
 func init() {

@@ -24,62 +24,95 @@ import (
 )
 
 // Parties are the contacts a ContactTransfer involves.
+//
+// The one rule: no contact becomes the holder of a role whose changes need approval without the approval
+// of two different people, the incoming contact and one initiator other than it. The initiators are the
+// requester when one is named (and is not the incoming contact); otherwise every holder of the role's
+// initiator roles, the outgoing holder included; when nobody holds those, every holder of primary or
+// administrative. The incoming contact alone suffices only when none of them exists.
 type Parties struct {
-	// Approvers must each approve with their own token: spec.requestedBy, then spec.to, deduplicated.
-	Approvers []string
-	// Informed are told about the transfer but not asked: spec.from, when set and not an approver.
+	// Incoming is spec.to: its approval is always needed.
+	Incoming string
+	// Initiators may each approve for the second party; one approval among them is enough, and a
+	// refusal by any of them refuses. Empty when nobody but the incoming contact can approve.
+	Initiators []string
+	// Informed are told about the transfer but not asked: spec.from when it is not an approver.
 	Informed []string
 }
 
-// PartiesOf returns the parties of t.
-func PartiesOf(t *v1alpha1.ContactTransfer) Parties {
-	var p Parties
-	for _, name := range []string{t.Spec.RequestedBy.Name, t.Spec.To.Name} {
-		if name != "" && !slices.Contains(p.Approvers, name) {
-			p.Approvers = append(p.Approvers, name)
+// Approvers lists every contact asked to decide: the incoming contact, then the initiators.
+func (p Parties) Approvers() []string {
+	out := make([]string, 0, 1+len(p.Initiators))
+	if p.Incoming != "" {
+		out = append(out, p.Incoming)
+	}
+	return append(out, p.Initiators...)
+}
+
+// Everyone lists the approvers and the informed contacts.
+func (p Parties) Everyone() []string { return append(p.Approvers(), p.Informed...) }
+
+// PartiesFor returns the parties of t, given its role and who holds what now (e).
+func PartiesFor(t *v1alpha1.ContactTransfer, role roles.Role, e roles.Evaluation) Parties {
+	to, from := t.Spec.To.Name, From(t)
+	p := Parties{Incoming: to}
+	if req := RequestedBy(t); req != "" && req != to {
+		p.Initiators = []string{req}
+	} else {
+		pool := holdersOf(e, role.Initiators)
+		if from != "" {
+			pool = append(pool, from)
+		}
+		p.Initiators = without(pool, to)
+		if len(p.Initiators) == 0 {
+			p.Initiators = without(holdersOf(e, []string{roles.Primary, roles.Administrative}), to)
 		}
 	}
-	if from := t.Spec.From; from != nil && from.Name != "" && !slices.Contains(p.Approvers, from.Name) {
-		p.Informed = append(p.Informed, from.Name)
+	if len(p.Initiators) > v1alpha1.MaxApprovers-1 {
+		p.Initiators = p.Initiators[:v1alpha1.MaxApprovers-1]
+	}
+	if from != "" && from != to && !slices.Contains(p.Initiators, from) {
+		p.Informed = []string{from}
 	}
 	return p
+}
+
+// holdersOf lists, sorted and once each, the holders of the named roles in any scope.
+func holdersOf(e roles.Evaluation, names []string) []string {
+	var out []string
+	for _, row := range e.Rows {
+		if slices.Contains(names, row.Role) {
+			out = append(out, row.Holders...)
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// without returns names, sorted and once each, without drop.
+func without(names []string, drop string) []string {
+	out := slices.DeleteFunc(slices.Clone(names), func(n string) bool { return n == drop || n == "" })
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// From is the name of spec.from, "" when the role is vacant.
+func From(t *v1alpha1.ContactTransfer) string {
+	if t.Spec.From == nil {
+		return ""
+	}
+	return t.Spec.From.Name
+}
+
+// RequestedBy is the name of spec.requestedBy, "" when none is named.
+func RequestedBy(t *v1alpha1.ContactTransfer) string {
+	if t.Spec.RequestedBy == nil {
+		return ""
+	}
+	return t.Spec.RequestedBy.Name
 }
 
 // IsSelfNomination reports whether t is a contact asking for a self-nomination role for itself.
 func IsSelfNomination(t *v1alpha1.ContactTransfer, role roles.Role) bool {
-	return role.SelfNomination && t.Spec.From == nil && t.Spec.RequestedBy.Name == t.Spec.To.Name
-}
-
-// IsReassignment reports whether t hands a disabled contact's role to the successor it names in
-// spec.reassignTo ("disable and reassign"): the successor asks, and is the only party whose consent is
-// needed; the disabled contact is told nothing.
-func IsReassignment(t *v1alpha1.ContactTransfer, in roles.Input) bool {
-	if t.Spec.From != nil || t.Spec.RequestedBy.Name != t.Spec.To.Name {
-		return false
-	}
-	for _, c := range in.Contacts {
-		if !c.Spec.Disabled || c.Spec.ReassignTo == nil || c.Spec.ReassignTo.Name != t.Spec.To.Name {
-			continue
-		}
-		for _, ra := range in.Assignments {
-			if ra.Spec.Role == t.Spec.Role && ra.Spec.Scope == t.Spec.Scope && ra.Spec.ContactRef.Name == c.Name {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// PartiesFor returns the parties of t given its role and who holds what: a self-nomination is approved
-// by the primary contact, and the nominee is told the outcome; any other transfer has PartiesOf(t).
-func PartiesFor(t *v1alpha1.ContactTransfer, role roles.Role, e roles.Evaluation) Parties {
-	if !IsSelfNomination(t, role) {
-		return PartiesOf(t)
-	}
-	var p Parties
-	if row, ok := e.Row(roles.Primary, ""); ok {
-		p.Approvers = slices.Clone(row.Holders)
-	}
-	p.Informed = []string{t.Spec.To.Name}
-	return p
+	return role.SelfNomination && t.Spec.From == nil && RequestedBy(t) == t.Spec.To.Name
 }

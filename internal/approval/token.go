@@ -23,11 +23,11 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/hex"
 	"fmt"
-	"maps"
+	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -55,41 +55,50 @@ func NewKeyring(key []byte) (*Keyring, error) {
 	return &Keyring{key: slices.Clone(key)}, nil
 }
 
-// Token returns the token of contact for the given round of the transfer with UID transferUID: the
-// URL-safe base64 (no padding, 43 characters) of HMAC-SHA256(key, uid "\x00" round "\x00" contact),
-// 256 bits. The same arguments always give the same token; any other transfer, round or contact gives
-// an unrelated one.
-func (k *Keyring) Token(transferUID types.UID, round int32, contact string) string {
+// Purpose says what a secret derived for a party may do. Each purpose gives an unrelated secret, so that
+// one seen in an annotation cannot serve another purpose.
+type Purpose string
+
+const (
+	// PurposeLink is the token of the party's approval link: it approves or refuses on the page.
+	PurposeLink Purpose = "link"
+	// PurposeApprove is the code that approves by annotation (roster.dev/approve), and nothing else.
+	PurposeApprove Purpose = "approve"
+	// PurposeRefuse is the code that refuses by annotation (roster.dev/refuse), and nothing else.
+	PurposeRefuse Purpose = "refuse"
+)
+
+// Token returns the secret of contact for the given round of the transfer with UID transferUID and the
+// given purpose: the URL-safe base64 (no padding, 43 characters) of
+// HMAC-SHA256(key, uid "\x00" round "\x00" contact "\x00" purpose), 256 bits. The same arguments always
+// give the same secret; any other transfer, round, contact or purpose gives an unrelated one. Nothing
+// derived from it is ever stored: it is derived again to be checked.
+func (k *Keyring) Token(transferUID types.UID, round int32, contact string, purpose Purpose) string {
+	return k.derive(string(transferUID), strconv.FormatInt(int64(round), 10), contact, string(purpose))
+}
+
+// derive is the base64url HMAC-SHA256 of the fields, each followed by a NUL separator but the last.
+func (k *Keyring) derive(fields ...string) string {
 	mac := hmac.New(sha256.New, k.key)
-	mac.Write([]byte(transferUID))
-	mac.Write([]byte{0})
-	mac.Write([]byte(strconv.FormatInt(int64(round), 10)))
-	mac.Write([]byte{0})
-	mac.Write([]byte(contact))
+	for i, f := range fields {
+		if i > 0 {
+			mac.Write([]byte{0})
+		}
+		mac.Write([]byte(f))
+	}
 	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 }
 
-// Hash returns the hex SHA-256 of token, the only form in which a token is stored.
-func Hash(token string) string {
-	sum := sha256.Sum256([]byte(token))
-	return hex.EncodeToString(sum[:])
+// Link is the URL of a party's approval page: baseURL (scheme, host and optional path prefix) followed
+// by /approve/TRANSFER-UID?token=TOKEN. The link names the transfer by UID, which nobody can guess, not
+// by namespace and name.
+func Link(baseURL string, transferUID types.UID, token string) string {
+	return strings.TrimSuffix(baseURL, "/") + "/approve/" + url.PathEscape(string(transferUID)) + "?token=" + url.QueryEscape(token)
 }
 
-// Match returns the contact whose stored hash (hashes maps contact to hash) is the hash of token. It
-// compares with every entry, in contact order, in constant time and without stopping at the first match,
-// so that its duration says nothing about which entry matched or how close a guess came. An empty token
-// matches nothing.
-func Match(hashes map[string]string, token string) (contact string, ok bool) {
-	if token == "" {
-		return "", false
-	}
-	h := []byte(Hash(token))
-	for _, c := range slices.Sorted(maps.Keys(hashes)) {
-		if subtle.ConstantTimeCompare(h, []byte(hashes[c])) == 1 && !ok {
-			contact, ok = c, true
-		}
-	}
-	return contact, ok
+// SecretsEqual compares two secrets in constant time (for secrets of equal length).
+func SecretsEqual(a, b string) bool {
+	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }
 
 // LoadOrCreateKey returns the Keyring of the key stored in the Secret ref (data key "key", at least

@@ -39,9 +39,9 @@ const maxListed = 20
 // role in that scope now, and when omitted the role has room for another holder; spec.to and
 // spec.requestedBy are existing, enabled contacts of the organization, and spec.to does not hold the
 // role in that scope yet; spec.requestedBy is spec.from (the current holder naming its successor) or
-// holds one of the role's initiator roles in any scope (or asks for itself a self-nomination role, or is
-// the successor a disabled contact names in spec.reassignTo); for a role that requires good standing, spec.from
-// and spec.to are in good standing (CheckStanding).
+// holds one of the role's initiator roles in any scope (or asks for itself a self-nomination role), or is
+// omitted; for a role that requires good standing, spec.from and spec.to are in good standing
+// (CheckStanding).
 func Validate(t *v1alpha1.ContactTransfer, in roles.Input) field.ErrorList {
 	spec := field.NewPath("spec")
 	orgPath := spec.Child("organizationRef", "name")
@@ -133,22 +133,15 @@ func Validate(t *v1alpha1.ContactTransfer, in roles.Input) field.ErrorList {
 			"contact %q already holds %s: name a contact that does not hold it yet", to, what)))
 	}
 
-	// spec.requestedBy: an enabled contact of the organization allowed to start the change.
+	// spec.requestedBy, when named: an enabled contact of the organization allowed to start the change.
 	reqPath := spec.Child("requestedBy", "name")
-	req := t.Spec.RequestedBy.Name
-	if e := checkMember(reqPath, req, "the contact who asks for the change", org, contacts); e != nil {
-		errs = append(errs, e)
-	} else if roleOK && req != from && !IsSelfNomination(t, role) && !IsReassignment(t, in) &&
-		!holdsAny(ev.ContactRoles[req], role.Initiators) {
-		errs = append(errs, field.Forbidden(reqPath, fmt.Sprintf(
-			"contact %q may not request a change of role %q: only %s may", req, role.Name, whoMayRequest(role))))
-	}
-
-	if roleOK && IsSelfNomination(t, role) {
-		if row, ok := ev.Row(roles.Primary, ""); !ok || len(row.Holders) == 0 {
+	if req := RequestedBy(t); req != "" {
+		if e := checkMember(reqPath, req, "the contact who asks for the change", org, contacts); e != nil {
+			errs = append(errs, e)
+		} else if roleOK && req != from && !IsSelfNomination(t, role) && !holdsAny(ev.ContactRoles[req], role.Initiators) {
 			errs = append(errs, field.Forbidden(reqPath, fmt.Sprintf(
-				"role %q is given by self-nomination, which the primary contact approves, and organization %s has none: assign a primary contact first",
-				role.Name, org.Name)))
+				"contact %q may not request a change of role %q: only %s may (or omit spec.requestedBy to let any of them approve)",
+				req, role.Name, whoMayRequest(role))))
 		}
 	}
 	if roleOK {

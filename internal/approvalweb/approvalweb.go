@@ -40,6 +40,7 @@ import (
 
 // View is a ContactTransfer as the holder of a valid token sees it.
 type View struct {
+	UID             string
 	Namespace, Name string
 	Organization    string // display name
 	Role, Scope     string
@@ -56,19 +57,13 @@ type View struct {
 // pending. The page never says which.
 var ErrInvalidToken = errors.New("this link is not valid or has expired")
 
-// Decider looks transfers up and records decisions; the controller package implements it.
+// Decider looks transfers up by UID and records decisions; Backend implements it.
 type Decider interface {
-	// View returns the transfer for the token's party (a wrong token counts as a failed attempt).
-	View(ctx context.Context, namespace, name, token string) (View, error)
-	// Decide records the party's decision via Link, consuming the token.
-	Decide(ctx context.Context, namespace, name, token string, decision v1alpha1.Decision) (View, error)
-}
-
-// Link is the URL of the approval page of a party: baseURL (scheme, host and optional path prefix,
-// without a trailing slash) followed by /approve/NAMESPACE/NAME?token=TOKEN.
-func Link(baseURL, namespace, name, token string) string {
-	return strings.TrimSuffix(baseURL, "/") + "/approve/" + url.PathEscape(namespace) + "/" +
-		url.PathEscape(name) + "?token=" + url.QueryEscape(token)
+	// View returns the transfer for the token's party. It decides and counts nothing.
+	View(ctx context.Context, uid, token string) (View, error)
+	// Decide records the party's decision via Link, consuming the token; a wrong token counts as a
+	// failed attempt.
+	Decide(ctx context.Context, uid, token string, decision v1alpha1.Decision) (View, error)
 }
 
 // maxBodyBytes limits the body of a POST: a form with a token and a decision.
@@ -91,16 +86,16 @@ type handler struct {
 
 // NewHandler returns the approval endpoint:
 //
-//	GET  /approve/{namespace}/{name}?token=T  the transfer and an Approve / Refuse form
-//	POST /approve/{namespace}/{name}          form fields token and decision (Approved or Refused)
+//	GET  /approve/{uid}?token=T  the transfer and an Approve / Refuse form (approval.Link makes these links)
+//	POST /approve/{uid}          form fields token and decision (Approved or Refused)
 //	GET  /healthz                             200 "ok"
 //
 // Anything else is 404. Every response carries strict security headers.
 func NewHandler(d Decider, log logr.Logger) http.Handler {
 	h := &handler{decider: d, log: log}
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /approve/{namespace}/{name}", h.show)
-	mux.HandleFunc("POST /approve/{namespace}/{name}", h.decide)
+	mux.HandleFunc("GET /approve/{uid}", h.show)
+	mux.HandleFunc("POST /approve/{uid}", h.decide)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok"))
 	})
@@ -141,21 +136,21 @@ type doneData struct {
 
 // show renders the approval page of the token's party.
 func (h *handler) show(w http.ResponseWriter, r *http.Request) {
-	ns, name := r.PathValue("namespace"), r.PathValue("name")
+	uid := r.PathValue("uid")
 	token := r.URL.Query().Get("token")
 	if token == "" {
 		h.invalid(w)
 		return
 	}
-	v, err := h.decider.View(r.Context(), ns, name, token)
+	v, err := h.decider.View(r.Context(), uid, token)
 	if err != nil {
-		h.fail(w, r, err, token, "view", ns, name)
+		h.fail(w, r, err, token, "view", uid)
 		return
 	}
 	t, lang := localize(v.Locale)
 	data := formData{
 		Lang:   lang,
-		Action: "./" + url.PathEscape(name), // relative: this path without the query, behind any prefix
+		Action: "./" + url.PathEscape(uid), // relative: this path without the query, behind any prefix
 		Token:  token,
 		T:      t,
 		V:      v,
@@ -169,7 +164,7 @@ func (h *handler) show(w http.ResponseWriter, r *http.Request) {
 
 // decide records the decision of the token's party.
 func (h *handler) decide(w http.ResponseWriter, r *http.Request) {
-	ns, name := r.PathValue("namespace"), r.PathValue("name")
+	uid := r.PathValue("uid")
 	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 	if err := r.ParseForm(); err != nil {
 		status := http.StatusBadRequest
@@ -189,15 +184,15 @@ func (h *handler) decide(w http.ResponseWriter, r *http.Request) {
 		h.invalid(w)
 		return
 	}
-	v, err := h.decider.Decide(r.Context(), ns, name, token, decision)
+	v, err := h.decider.Decide(r.Context(), uid, token, decision)
 	if err != nil {
-		h.fail(w, r, err, token, "decide", ns, name)
+		h.fail(w, r, err, token, "decide", uid)
 		return
 	}
 	if v.Decision != v1alpha1.DecisionApproved && v.Decision != v1alpha1.DecisionRefused {
 		v.Decision = decision
 	}
-	h.log.Info("Decision recorded via the approval page", "namespace", ns, "name", name, "decision", v.Decision)
+	h.log.Info("Decision recorded via the approval page", "namespace", v.Namespace, "name", v.Name, "decision", v.Decision)
 	t, lang := localize(v.Locale)
 	title := t.Approved
 	if v.Decision == v1alpha1.DecisionRefused {
@@ -208,17 +203,16 @@ func (h *handler) decide(w http.ResponseWriter, r *http.Request) {
 
 // fail answers a Decider error: the generic 404 page for ErrInvalidToken, else the generic 503 page.
 // The log never carries the token, even when the Decider's error quotes it.
-func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error, token, op, ns, name string) {
+func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error, token, op, uid string) {
 	if errors.Is(err, ErrInvalidToken) {
 		h.invalid(w)
 		return
 	}
 	err = redact(err, token)
 	if r.Context().Err() != nil {
-		h.log.V(1).Info("Approval request abandoned by the client", "op", op, "namespace", ns, "name", name,
-			"error", err.Error())
+		h.log.V(1).Info("Approval request abandoned by the client", "op", op, "uid", uid, "error", err.Error())
 	} else {
-		h.log.Error(err, "Approval request failed", "op", op, "namespace", ns, "name", name)
+		h.log.Error(err, "Approval request failed", "op", op, "uid", uid)
 	}
 	h.render(w, http.StatusServiceUnavailable, "message.html", unavailablePage)
 }

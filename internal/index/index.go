@@ -39,6 +39,9 @@ const (
 	ByEmail = "roster.dev/email"
 	// ByParty indexes ContactTransfers by every contact they name (from, to, requestedBy).
 	ByParty = "roster.dev/party"
+	// ByUID indexes ContactTransfers by metadata.uid, across namespaces: approval links name the transfer
+	// by UID.
+	ByUID = "metadata.uid"
 )
 
 // RoleScopeKey is the ByRoleScope value of a (organization, role, scope).
@@ -81,6 +84,7 @@ func Setup(ctx context.Context, indexer client.FieldIndexer) error {
 			return []string{RoleScopeKey(t.Spec.OrganizationRef.Name, t.Spec.Role, t.Spec.Scope)}
 		}},
 		{&v1alpha1.ContactTransfer{}, ByParty, transferParties},
+		{&v1alpha1.ContactTransfer{}, ByUID, func(o client.Object) []string { return []string{string(o.GetUID())} }},
 	} {
 		if err := indexer.IndexField(ctx, ix.obj, ix.field, ix.fn); err != nil {
 			return err
@@ -100,7 +104,11 @@ func transferParties(o client.Object) []string {
 	if t.Spec.From != nil {
 		from = t.Spec.From.Name
 	}
-	return distinct(from, t.Spec.To.Name, t.Spec.RequestedBy.Name)
+	requestedBy := ""
+	if t.Spec.RequestedBy != nil {
+		requestedBy = t.Spec.RequestedBy.Name
+	}
+	return distinct(from, t.Spec.To.Name, requestedBy)
 }
 
 // distinct returns the non-empty names, each once.

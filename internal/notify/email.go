@@ -296,15 +296,14 @@ func (e *EmailNotifier) secrets(n Notification) []string {
 	return append(s, recipientSecrets(n)...)
 }
 
-// recipientSecrets are the tokens and links of n's recipients.
+// recipientSecrets are the tokens, codes and links of n's recipients.
 func recipientSecrets(n Notification) []string {
 	var s []string
 	for _, r := range n.Recipients {
-		if r.Token != "" {
-			s = append(s, r.Token)
-		}
-		if r.Link != "" {
-			s = append(s, r.Link)
+		for _, secret := range []string{r.Token, r.Link, r.ApproveCode, r.RefuseCode} {
+			if secret != "" {
+				s = append(s, secret)
+			}
 		}
 	}
 	return s

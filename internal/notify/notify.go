@@ -66,6 +66,10 @@ type Recipient struct {
 	Token string `json:"-"`
 	// Link is the approval page URL with the token pre-filled; like Token, for that contact's email only.
 	Link string `json:"-"`
+	// ApproveCode and RefuseCode approve or refuse by annotation (roster.dev/approve, roster.dev/refuse),
+	// each only that decision; like Token, for that contact's email only.
+	ApproveCode string `json:"-"`
+	RefuseCode  string `json:"-"`
 }
 
 // Notification is one thing people should be told.

@@ -113,7 +113,9 @@ type templateData struct {
 	Transfer, Namespace string
 	// Token and Link are the recipient's own approval token and link (TransferRequested parties only).
 	Token, Link string
-	// Approve and Refuse are the annotations that approve or refuse with the token.
+	// ApproveCode and RefuseCode are the recipient's codes for kubectl annotate, one per decision.
+	ApproveCode, RefuseCode string
+	// Approve and Refuse are the annotations that approve or refuse with those codes.
 	Approve, Refuse string
 }
 
@@ -197,6 +199,8 @@ func newTemplateData(n Notification, r Recipient, lang string, loc *locale) temp
 		Namespace:    n.Object.Namespace,
 		Token:        r.Token,
 		Link:         r.Link,
+		ApproveCode:  r.ApproveCode,
+		RefuseCode:   r.RefuseCode,
 		Approve:      v1alpha1.ApproveAnnotation,
 		Refuse:       v1alpha1.RefuseAnnotation,
 	}

@@ -20,6 +20,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -62,6 +63,12 @@ type AssignmentResult struct {
 	// Pending is the contact a change of holder waits for (spec.contactRef), when the role's changes need
 	// approval and no approved ContactTransfer allows it yet; Holder stays the current holder meanwhile.
 	Pending string
+	// Grant says how Holder got the role; Transfer names the ContactTransfer when Grant is Transfer.
+	Grant    v1alpha1.Grant
+	Transfer string
+	// Successor is set when Holder is disabled and keeps the role only until its reassignment to the
+	// successor (its spec.reassignTo) is approved.
+	Successor string
 }
 
 // Row is one (role, scope) of the catalogue and who holds it.
@@ -106,36 +113,85 @@ type claim struct {
 // holding is a contact holding a slot through an assignment.
 type holding struct{ contact, assignment string }
 
-// holderOf returns the contact the assignment gives the role to now, and the contact a change of holder
-// waits for. A role whose changes need approval keeps its current holder (status.holder) until an
-// approved ContactTransfer moves it to spec.contactRef; an assignment that holds nothing yet (new, or
-// whose holder went) takes spec.contactRef at once, except for a self-nomination role, where it holds
-// nothing until the primary contact approved.
-func holderOf(ra *v1alpha1.RoleAssignment, role *Role, transfers []v1alpha1.ContactTransfer) (holder, pending string) {
-	want, have := ra.Spec.ContactRef.Name, ra.Status.Holder
-	gated := (role.NeedsApproval() && have != "") || (role.SelfNomination && have == "")
-	if !gated || have == want {
-		return want, ""
+// DefaultInitialRosterWindow is the initial roster window of an organization that sets none.
+const DefaultInitialRosterWindow = 10 * time.Minute
+
+// InInitialRoster reports whether ra belongs to org's initial roster: created within
+// spec.approval.initialRosterWindow of the organization's creationTimestamp (or before it), and never
+// edited since (metadata.generation 1, or 0 before creation). Both timestamps are set by the apiserver.
+func InInitialRoster(ra *v1alpha1.RoleAssignment, org *v1alpha1.Organization) bool {
+	window := DefaultInitialRosterWindow
+	if w := org.Spec.Approval.InitialRosterWindow; w != nil {
+		window = w.Duration
 	}
-	for i := range transfers {
-		if Approves(&transfers[i], ra) {
-			return want, ""
-		}
+	if window <= 0 || ra.Generation > 1 {
+		return false
 	}
-	return have, want
+	return !ra.CreationTimestamp.After(org.CreationTimestamp.Add(window))
 }
 
-// Approves reports whether t is an approved, live transfer of ra's role from its holder to spec.contactRef.
-func Approves(t *v1alpha1.ContactTransfer, ra *v1alpha1.RoleAssignment) bool {
+// Gated reports whether a change to a new holder of role needs approval, when current holds it now ("" for
+// nobody): always for a two-party role; for a self-nomination role, when it has no holder yet.
+func (r Role) Gated(current string) bool {
+	return r.NeedsApproval() || (r.SelfNomination && current == "")
+}
+
+// grantOf returns the contact the assignment gives the role to now, the contact a change of holder
+// waits for, and how the holder got the role. A role whose changes need approval keeps its current holder
+// (status.holder) until a ContactTransfer approved for this very assignment (bound to its UID) moves it to
+// spec.contactRef; only the initial roster takes spec.contactRef at once.
+func grantOf(ra *v1alpha1.RoleAssignment, role *Role, org *v1alpha1.Organization, contacts map[string]*v1alpha1.Contact,
+	transfers []v1alpha1.ContactTransfer) (holder, pending string, grant v1alpha1.Grant, transfer string) {
+	want, have := ra.Spec.ContactRef.Name, ra.Status.Holder
+	switch {
+	case !role.Gated(have):
+		return want, "", v1alpha1.GrantDirect, ""
+	case have == want:
+		return want, "", ra.Status.Grant, ra.Status.Transfer
+	case have == "" && InInitialRoster(ra, org):
+		return want, "", v1alpha1.GrantInitialRoster, ""
+	}
+	for i := range transfers {
+		if Approves(&transfers[i], ra, role, contacts) {
+			return want, "", v1alpha1.GrantTransfer, transfers[i].Name
+		}
+	}
+	return have, want, ra.Status.Grant, ra.Status.Transfer
+}
+
+// Approves reports whether t lets ra's holder change now: t is approved and not settled, it was bound to
+// this very assignment (its UID) when its move started, it moves the role from ra's holder to
+// spec.contactRef, and, for a role that requires good standing, both contacts are in good standing now.
+func Approves(t *v1alpha1.ContactTransfer, ra *v1alpha1.RoleAssignment, role *Role, contacts map[string]*v1alpha1.Contact) bool {
 	from := ""
 	if t.Spec.From != nil {
 		from = t.Spec.From.Name
 	}
-	return t.DeletionTimestamp == nil && t.Spec.Role == ra.Spec.Role && t.Spec.Scope == ra.Spec.Scope &&
-		from == ra.Status.Holder && t.Spec.To.Name == ra.Spec.ContactRef.Name &&
-		meta.IsStatusConditionTrue(t.Status.Conditions, v1alpha1.ApprovedCondition) &&
-		!meta.IsStatusConditionTrue(t.Status.Conditions, v1alpha1.RefusedCondition) &&
-		!meta.IsStatusConditionTrue(t.Status.Conditions, v1alpha1.ExpiredCondition)
+	conds := t.Status.Conditions
+	if t.DeletionTimestamp != nil || t.Status.Assignment == nil || t.Status.Assignment.UID != string(ra.UID) ||
+		t.Spec.Role != ra.Spec.Role || t.Spec.Scope != ra.Spec.Scope ||
+		from != ra.Status.Holder || t.Spec.To.Name != ra.Spec.ContactRef.Name ||
+		!meta.IsStatusConditionTrue(conds, v1alpha1.ApprovedCondition) ||
+		meta.IsStatusConditionTrue(conds, v1alpha1.CompletedCondition) ||
+		meta.IsStatusConditionTrue(conds, v1alpha1.RefusedCondition) ||
+		meta.IsStatusConditionTrue(conds, v1alpha1.ExpiredCondition) {
+		return false
+	}
+	if role.RequiresGoodStanding {
+		for _, name := range []string{from, t.Spec.To.Name} {
+			if c, ok := contacts[name]; ok && !InGoodStanding(c) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// InGoodStanding reports whether c may take part in a change of a role that requires good standing; an
+// empty accountStanding counts as Good.
+func InGoodStanding(c *v1alpha1.Contact) bool {
+	s := c.Spec.AccountStanding
+	return s == "" || s == v1alpha1.AccountStandingGood
 }
 
 // Evaluate decides which assignments of in.Organization are in effect and who holds each (role, scope).
@@ -235,13 +291,14 @@ func judge(ra *v1alpha1.RoleAssignment, org *v1alpha1.Organization, cat *Catalog
 		return notEffective(reason, message)
 	}
 
-	holder, pending := holderOf(ra, role, transfers)
-	// A self-nomination holds nothing yet: check the nominee instead.
+	holder, pending, grant, via := grantOf(ra, role, org, contacts, transfers)
+	// A first holder waiting for approval holds nothing yet: check the nominee instead.
 	name := holder
 	if name == "" {
 		name = pending
 	}
 	c, ok := contacts[name]
+	successor := ""
 	switch {
 	case !ok:
 		return notEffective(v1alpha1.ContactNotFoundReason, fmt.Sprintf(
@@ -251,17 +308,24 @@ func judge(ra *v1alpha1.RoleAssignment, org *v1alpha1.Organization, cat *Catalog
 		return notEffective(v1alpha1.ContactOfOtherOrganizationReason, fmt.Sprintf(
 			"contact %q belongs to organization %s, not %s: set spec.contactRef.name to a contact of %s",
 			name, c.Spec.OrganizationRef.Name, org.Name, org.Name))
+	case c.Spec.Disabled && c.Spec.ReassignTo != nil && holder != "" && role.NeedsApproval():
+		// Disable and reassign: the holder keeps the role until the move to its successor is approved,
+		// so that the role is never vacant and the move needs its approval like any other.
+		successor = c.Spec.ReassignTo.Name
 	case c.Spec.Disabled:
 		return notEffective(v1alpha1.ContactDisabledReason, fmt.Sprintf(
 			"contact %q is disabled: set spec.contactRef.name to an enabled contact, or enable %s (spec.disabled: false)",
 			name, name))
 	}
+	s := slot{role.Name, scope}
 	if holder == "" {
+		if role.MaxHolders != 0 && len(held[s]) >= int(role.MaxHolders) {
+			return notEffective(v1alpha1.ConflictReason, conflictMessage(role, scope, held[s]))
+		}
 		return AssignmentResult{Reason: v1alpha1.AwaitingApprovalReason, Pending: pending, Message: fmt.Sprintf(
-			"role %q is given by self-nomination: %s holds it once the primary contact approves", role.Name, pending)}
+			"%s gets role %q once the change is approved", pending, role.Name)}
 	}
 
-	s := slot{role.Name, scope}
 	cl := claim{s, name}
 	if older, dup := claimed[cl]; dup {
 		return notEffective(v1alpha1.DuplicateReason, fmt.Sprintf(
@@ -279,7 +343,8 @@ func judge(ra *v1alpha1.RoleAssignment, org *v1alpha1.Organization, cat *Catalog
 	if scope != "" {
 		msg += fmt.Sprintf(" in scope %q", scope)
 	}
-	return AssignmentResult{Effective: true, Holder: name, Reason: v1alpha1.ReconciledReason, Message: msg, Pending: pending}
+	return AssignmentResult{Effective: true, Holder: name, Reason: v1alpha1.ReconciledReason, Message: msg, Pending: pending,
+		Grant: grant, Transfer: via, Successor: successor}
 }
 
 // conflictMessage explains that the slot is full and names its holders, oldest first.
