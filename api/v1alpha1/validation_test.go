@@ -20,6 +20,7 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -89,7 +90,7 @@ func newTransfer(name string, mutate func(*ContactTransfer)) *ContactTransfer {
 	t := &ContactTransfer{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: ns},
 		Spec: ContactTransferSpec{OrganizationRef: ref("acme"), Role: "billing", From: &from, To: ref("bob"),
-			RequestedBy: ref("carol")},
+			RequestedBy: ptr(ref("carol"))},
 	}
 	if mutate != nil {
 		mutate(t)
@@ -163,7 +164,37 @@ var _ = Describe("Schema validation", func() {
 				})
 			},
 			"spec.notifications.webhooks[0].url", "absolute http or https URL"),
+		Entry("an Organization whose tokenTTL is under a minute",
+			func() client.Object {
+				return newOrganization("ttl-short", func(o *Organization) { o.Spec.Approval.TokenTTL = &metav1.Duration{Duration: time.Second} })
+			},
+			"spec.approval.tokenTTL", "between 1m and 720h"),
+		Entry("an Organization whose tokenTTL is over 30 days",
+			func() client.Object {
+				return newOrganization("ttl-long", func(o *Organization) { o.Spec.Approval.TokenTTL = &metav1.Duration{Duration: 721 * time.Hour} })
+			},
+			"spec.approval.tokenTTL", "between 1m and 720h"),
+		Entry("an Organization whose initial roster window is over 24h",
+			func() client.Object {
+				return newOrganization("window-long", func(o *Organization) {
+					o.Spec.Approval.InitialRosterWindow = &metav1.Duration{Duration: 25 * time.Hour}
+				})
+			},
+			"spec.approval.initialRosterWindow", "between 0s and 24h"),
 	)
+
+	It("keeps an Organization's initial roster window immutable", func() {
+		o := newOrganization("window", nil)
+		Expect(c.Create(ctx, o)).To(Succeed())
+		Expect(o.Spec.Approval.InitialRosterWindow.Duration).To(Equal(10 * time.Minute))
+		o.Spec.Approval.InitialRosterWindow = &metav1.Duration{Duration: 24 * time.Hour}
+		err := c.Update(ctx, o)
+		Expect(apierrors.IsInvalid(err)).To(BeTrue(), "got %v", err)
+		Expect(err.Error()).To(ContainSubstring("initialRosterWindow is immutable"))
+		o.Spec.Approval.InitialRosterWindow = &metav1.Duration{Duration: 10 * time.Minute}
+		o.Spec.Approval.TokenTTL = &metav1.Duration{Duration: time.Hour}
+		Expect(c.Update(ctx, o)).To(Succeed(), "the other settings may change")
+	})
 
 	It("accepts a valid Contact and defaults its locale and standing", func() {
 		ct := newContact("valid", nil)

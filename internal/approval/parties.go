@@ -68,6 +68,9 @@ func PartiesFor(t *v1alpha1.ContactTransfer, role roles.Role, e roles.Evaluation
 			p.Initiators = without(holdersOf(e, []string{roles.Primary, roles.Administrative}), to)
 		}
 	}
+	if len(p.Initiators) == 0 {
+		p.Initiators = nil
+	}
 	if len(p.Initiators) > v1alpha1.MaxApprovers-1 {
 		p.Initiators = p.Initiators[:v1alpha1.MaxApprovers-1]
 	}

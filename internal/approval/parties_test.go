@@ -20,8 +20,10 @@ import (
 	"testing"
 
 	. "github.com/onsi/gomega"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"roster.dev/roster/api/v1alpha1"
+	"roster.dev/roster/internal/roles"
 )
 
 func transferOf(from, to, requestedBy string) *v1alpha1.ContactTransfer {
@@ -29,50 +31,86 @@ func transferOf(from, to, requestedBy string) *v1alpha1.ContactTransfer {
 		OrganizationRef: v1alpha1.LocalObjectReference{Name: "acme"},
 		Role:            "billing",
 		To:              v1alpha1.LocalObjectReference{Name: to},
-		RequestedBy:     v1alpha1.LocalObjectReference{Name: requestedBy},
 	}}
+	if requestedBy != "" {
+		t.Spec.RequestedBy = &v1alpha1.LocalObjectReference{Name: requestedBy}
+	}
 	if from != "" {
 		t.Spec.From = &v1alpha1.LocalObjectReference{Name: from}
 	}
 	return t
 }
 
-func TestPartiesOf(t *testing.T) {
+// holding evaluates an organization where each contact holds the roles given.
+func holding(held map[string][]string) roles.Evaluation {
+	in := roles.Input{Organization: &v1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: "acme"}}}
+	for contact, rs := range held {
+		in.Contacts = append(in.Contacts, v1alpha1.Contact{ObjectMeta: metav1.ObjectMeta{Name: contact},
+			Spec: v1alpha1.ContactSpec{OrganizationRef: v1alpha1.LocalObjectReference{Name: "acme"}, Email: contact + "@acme.example"}})
+		for _, r := range rs {
+			ra := v1alpha1.RoleAssignment{ObjectMeta: metav1.ObjectMeta{Name: r + "-" + contact},
+				Spec: v1alpha1.RoleAssignmentSpec{OrganizationRef: v1alpha1.LocalObjectReference{Name: "acme"}, Role: r,
+					ContactRef: v1alpha1.LocalObjectReference{Name: contact}}}
+			ra.Status.Holder = contact
+			in.Assignments = append(in.Assignments, ra)
+		}
+	}
+	return roles.Evaluate(in)
+}
+
+func TestPartiesFor(t *testing.T) {
+	billing, _ := roles.BuiltInCatalogue().Get(roles.Billing)
+	noInitiators := billing
+	noInitiators.Initiators = nil
+	org := map[string][]string{"alice": {"billing"}, "carol": {"primary"}, "dave": {"administrative"}, "bob": nil, "erin": nil}
 	tests := []struct {
-		name         string
-		transfer     *v1alpha1.ContactTransfer
-		wantApprove  []string
-		wantInformed []string
+		name           string
+		transfer       *v1alpha1.ContactTransfer
+		role           roles.Role
+		held           map[string][]string
+		wantInitiators []string
+		wantInformed   []string
 	}{
-		{name: "a third party asks: requester and incoming approve, outgoing is told",
-			transfer: transferOf("alice", "bob", "carol"), wantApprove: []string{"carol", "bob"}, wantInformed: []string{"alice"}},
-		{name: "the current holder names its successor: both approve, nobody else is told",
-			transfer: transferOf("alice", "bob", "alice"), wantApprove: []string{"alice", "bob"}},
-		{name: "the incoming contact asks for itself: it approves once, the holder is told",
-			transfer: transferOf("alice", "bob", "bob"), wantApprove: []string{"bob"}, wantInformed: []string{"alice"}},
-		{name: "vacant role: requester and incoming approve",
-			transfer: transferOf("", "bob", "carol"), wantApprove: []string{"carol", "bob"}},
-		{name: "vacant role asked for by the incoming contact",
-			transfer: transferOf("", "bob", "bob"), wantApprove: []string{"bob"}},
-		{name: "from with an empty name counts as omitted",
-			transfer: func() *v1alpha1.ContactTransfer {
-				x := transferOf("", "bob", "carol")
-				x.Spec.From = &v1alpha1.LocalObjectReference{}
-				return x
-			}(), wantApprove: []string{"carol", "bob"}},
+		{name: "a requester is named: it is the second party; the outgoing holder is told",
+			transfer: transferOf("alice", "bob", "carol"), role: billing, held: org,
+			wantInitiators: []string{"carol"}, wantInformed: []string{"alice"}},
+		{name: "the holder names its successor: it approves",
+			transfer: transferOf("alice", "bob", "alice"), role: billing, held: org, wantInitiators: []string{"alice"}},
+		{name: "no requester (a Git edit): any initiator holder, the outgoing holder included",
+			transfer: transferOf("alice", "bob", ""), role: billing, held: org, wantInitiators: []string{"alice", "carol", "dave"}},
+		{name: "no requester, vacant role: any initiator holder",
+			transfer: transferOf("", "bob", ""), role: billing, held: org, wantInitiators: []string{"carol", "dave"}},
+		{name: "the incoming contact asks for itself: another initiator approves, never itself",
+			transfer: transferOf("", "bob", "bob"), role: billing, held: org, wantInitiators: []string{"carol", "dave"}},
+		{name: "an initiator cannot approve its own promotion",
+			transfer: transferOf("", "dave", "dave"), role: billing, held: org, wantInitiators: []string{"carol"}},
+		{name: "a role without initiators falls back to primary and administrative holders",
+			transfer: transferOf("", "bob", ""), role: noInitiators, held: org, wantInitiators: []string{"carol", "dave"}},
+		{name: "nobody else holds an initiator role: the incoming contact alone",
+			transfer: transferOf("", "carol", ""), role: billing, held: map[string][]string{"carol": {"primary"}}},
+		{name: "a reassignment (no requester, the disabled holder is from): the holder or another initiator",
+			transfer: transferOf("carol", "bob", ""), role: billing, held: map[string][]string{"carol": {"primary", "billing"}},
+			wantInitiators: []string{"carol"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			g := NewWithT(t)
-			p := PartiesOf(tt.transfer)
-			g.Expect(p.Approvers).To(Equal(tt.wantApprove))
+			p := PartiesFor(tt.transfer, tt.role, holding(tt.held))
+			g.Expect(p.Incoming).To(Equal(tt.transfer.Spec.To.Name))
+			g.Expect(p.Initiators).To(Equal(tt.wantInitiators))
+			g.Expect(p.Initiators).NotTo(ContainElement(p.Incoming))
 			g.Expect(p.Informed).To(Equal(tt.wantInformed))
-			for _, a := range tt.wantApprove {
-				g.Expect(p.Approvers).To(ContainElement(a))
-			}
-			for _, i := range tt.wantInformed {
-				g.Expect(p.Approvers).NotTo(ContainElement(i))
-			}
 		})
 	}
+}
+
+func TestPartiesForBoundsTheInitiators(t *testing.T) {
+	wide, _ := roles.BuiltInCatalogue().Get(roles.Billing)
+	wide.Initiators = []string{"security-updates"}
+	held := map[string][]string{}
+	for i := range 3 * v1alpha1.MaxApprovers {
+		held["c"+string(rune('a'+i%26))+string(rune('a'+i/26))] = []string{"security-updates"}
+	}
+	p := PartiesFor(transferOf("", "zz", ""), wide, holding(held))
+	NewWithT(t).Expect(p.Approvers()).To(HaveLen(v1alpha1.MaxApprovers))
 }

@@ -132,10 +132,10 @@ func Expiry(created metav1.Time, org *v1alpha1.Organization) metav1.Time {
 	return metav1.NewTime(created.Add(ttl))
 }
 
-// scopeSuffix is " in scope S" for a scoped role, "" otherwise.
+// scopeSuffix renders a scope for messages: "" for organization-wide roles.
 func scopeSuffix(scope string) string {
 	if scope == "" {
 		return ""
 	}
-	return " in scope " + scope
+	return " (scope " + scope + ")"
 }

@@ -51,21 +51,24 @@ func TestToken(t *testing.T) {
 	k1 := mustKeyring(t, testKey(1))
 	k2 := mustKeyring(t, testKey(2))
 	const uid = types.UID("0b5a3c1e-7f0e-4b8e-9d7a-1f0c2d3e4f50")
-	base := k1.Token(uid, 1, "alice")
+	base := k1.Token(uid, 1, "alice", PurposeLink)
 
 	tests := []struct {
 		name  string
 		token string
 		same  bool
 	}{
-		{name: "same transfer, round and contact give the same token", token: k1.Token(uid, 1, "alice"), same: true},
-		{name: "a new keyring with the same key gives the same token (restart)", token: mustKeyring(t, testKey(1)).Token(uid, 1, "alice"), same: true},
-		{name: "another contact", token: k1.Token(uid, 1, "bob")},
-		{name: "another round", token: k1.Token(uid, 2, "alice")},
-		{name: "another transfer", token: k1.Token("other-uid", 1, "alice")},
-		{name: "another key", token: k2.Token(uid, 1, "alice")},
-		{name: "separators keep fields apart (uid/round boundary)", token: k1.Token(uid+"1", 1, "alice")},
-		{name: "separators keep fields apart (round/contact boundary)", token: k1.Token(uid, 11, "lice")},
+		{name: "same transfer, round and contact give the same token", token: k1.Token(uid, 1, "alice", PurposeLink), same: true},
+		{name: "a new keyring with the same key gives the same token (restart)", token: mustKeyring(t, testKey(1)).Token(uid, 1, "alice", PurposeLink), same: true},
+		{name: "another contact", token: k1.Token(uid, 1, "bob", PurposeLink)},
+		{name: "another round", token: k1.Token(uid, 2, "alice", PurposeLink)},
+		{name: "another transfer", token: k1.Token("other-uid", 1, "alice", PurposeLink)},
+		{name: "another key", token: k2.Token(uid, 1, "alice", PurposeLink)},
+		{name: "separators keep fields apart (uid/round boundary)", token: k1.Token(uid+"1", 1, "alice", PurposeLink)},
+		{name: "separators keep fields apart (round/contact boundary)", token: k1.Token(uid, 11, "lice", PurposeLink)},
+		{name: "another purpose: the approve code", token: k1.Token(uid, 1, "alice", PurposeApprove)},
+		{name: "another purpose: the refuse code", token: k1.Token(uid, 1, "alice", PurposeRefuse)},
+		{name: "separators keep fields apart (contact/purpose boundary)", token: k1.Token(uid, 1, "alicel", "ink")},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -91,7 +94,7 @@ func TestTokensDoNotCollide(t *testing.T) {
 	seen := map[string]bool{}
 	for round := int32(0); round < 20; round++ {
 		for _, c := range []string{"alice", "bob", "carol", "dave", "erin"} {
-			tok := k.Token("uid", round, c)
+			tok := k.Token("uid", round, c, PurposeLink)
 			g.Expect(seen).NotTo(HaveKey(tok))
 			seen[tok] = true
 		}
@@ -128,64 +131,23 @@ func TestNewKeyringCopiesTheKey(t *testing.T) {
 	g := NewWithT(t)
 	key := testKey(3)
 	k := mustKeyring(t, key)
-	before := k.Token("uid", 1, "alice")
+	before := k.Token("uid", 1, "alice", PurposeLink)
 	key[0] ^= 0xff
-	g.Expect(k.Token("uid", 1, "alice")).To(Equal(before))
+	g.Expect(k.Token("uid", 1, "alice", PurposeLink)).To(Equal(before))
 }
 
-func TestHash(t *testing.T) {
-	tests := []struct {
-		name  string
-		token string
-		want  string
-	}{
-		{name: "empty", token: "", want: "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
-		{name: "abc", token: "abc", want: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			g := NewWithT(t)
-			g.Expect(Hash(tt.token)).To(Equal(tt.want))
-			g.Expect(Hash(tt.token)).To(MatchRegexp(`^[0-9a-f]{64}$`))
-		})
-	}
+func TestLink(t *testing.T) {
+	g := NewWithT(t)
+	g.Expect(Link("https://roster.example/", "0b5a3c1e-7f0e", "a-b_c")).To(Equal("https://roster.example/approve/0b5a3c1e-7f0e?token=a-b_c"))
+	g.Expect(Link("https://roster.example/prefix", "u", "t")).To(Equal("https://roster.example/prefix/approve/u?token=t"))
 }
 
-func TestMatch(t *testing.T) {
-	k := mustKeyring(t, testKey(9))
-	tok := func(c string) string { return k.Token("uid", 1, c) }
-	hashes := map[string]string{"alice": Hash(tok("alice")), "bob": Hash(tok("bob")), "carol": Hash(tok("carol"))}
-	usedAlice := map[string]string{"bob": Hash(tok("bob")), "carol": Hash(tok("carol"))}
-
-	tests := []struct {
-		name        string
-		hashes      map[string]string
-		token       string
-		wantContact string
-		wantOK      bool
-	}{
-		{name: "alice's token matches alice", hashes: hashes, token: tok("alice"), wantContact: "alice", wantOK: true},
-		{name: "bob's token matches bob", hashes: hashes, token: tok("bob"), wantContact: "bob", wantOK: true},
-		{name: "carol's token matches carol", hashes: hashes, token: tok("carol"), wantContact: "carol", wantOK: true},
-		{name: "a wrong token matches nobody", hashes: hashes, token: "not-a-token"},
-		{name: "a token of another round matches nobody", hashes: hashes, token: k.Token("uid", 2, "alice")},
-		{name: "the hash itself is not a token", hashes: hashes, token: hashes["alice"]},
-		{name: "an empty token matches nobody", hashes: hashes, token: ""},
-		{name: "an empty token does not match a stored hash of the empty string", hashes: map[string]string{"x": Hash("")}, token: ""},
-		{name: "empty map", hashes: map[string]string{}, token: tok("alice")},
-		{name: "nil map", hashes: nil, token: tok("alice")},
-		{name: "a used token (hash removed) matches nobody", hashes: usedAlice, token: tok("alice")},
-		{name: "the other tokens still work after one was used", hashes: usedAlice, token: tok("carol"), wantContact: "carol", wantOK: true},
-		{name: "a corrupted stored hash matches nothing", hashes: map[string]string{"alice": "deadbeef"}, token: tok("alice")},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			g := NewWithT(t)
-			contact, ok := Match(tt.hashes, tt.token)
-			g.Expect(ok).To(Equal(tt.wantOK))
-			g.Expect(contact).To(Equal(tt.wantContact))
-		})
-	}
+func TestSecretsEqual(t *testing.T) {
+	g := NewWithT(t)
+	g.Expect(SecretsEqual("abc", "abc")).To(BeTrue())
+	g.Expect(SecretsEqual("abc", "abd")).To(BeFalse())
+	g.Expect(SecretsEqual("abc", "abcd")).To(BeFalse())
+	g.Expect(SecretsEqual("", "")).To(BeTrue())
 }
 
 func TestLoadOrCreateKey(t *testing.T) {
@@ -249,7 +211,7 @@ func TestLoadOrCreateKey(t *testing.T) {
 			}
 			g.Expect(err).NotTo(HaveOccurred())
 			if tt.wantKey != nil {
-				g.Expect(k.Token("uid", 1, "alice")).To(Equal(mustKeyring(t, tt.wantKey).Token("uid", 1, "alice")))
+				g.Expect(k.Token("uid", 1, "alice", PurposeLink)).To(Equal(mustKeyring(t, tt.wantKey).Token("uid", 1, "alice", PurposeLink)))
 			}
 
 			var s corev1.Secret
@@ -257,13 +219,13 @@ func TestLoadOrCreateKey(t *testing.T) {
 			if tt.wantCreated {
 				g.Expect(s.Data[KeySecretDataKey]).To(HaveLen(MinKeySize))
 				g.Expect(s.Data[KeySecretDataKey]).NotTo(Equal(make([]byte, MinKeySize)))
-				g.Expect(k.Token("uid", 1, "alice")).To(Equal(mustKeyring(t, s.Data[KeySecretDataKey]).Token("uid", 1, "alice")))
+				g.Expect(k.Token("uid", 1, "alice", PurposeLink)).To(Equal(mustKeyring(t, s.Data[KeySecretDataKey]).Token("uid", 1, "alice", PurposeLink)))
 			}
 
 			// A second call (another replica, or a restart) reads the same key and gives the same tokens.
 			again, err := LoadOrCreateKey(ctx, fake.NewClientBuilder().WithObjects(&s).Build(), ref)
 			g.Expect(err).NotTo(HaveOccurred())
-			g.Expect(again.Token("uid", 1, "alice")).To(Equal(k.Token("uid", 1, "alice")))
+			g.Expect(again.Token("uid", 1, "alice", PurposeLink)).To(Equal(k.Token("uid", 1, "alice", PurposeLink)))
 		})
 	}
 }
@@ -285,7 +247,7 @@ func TestLoadOrCreateKeyCreatesOnce(t *testing.T) {
 	second, err := LoadOrCreateKey(ctx, c, ref)
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(creates).To(Equal(1))
-	g.Expect(second.Token("uid", 3, "bob")).To(Equal(first.Token("uid", 3, "bob")))
+	g.Expect(second.Token("uid", 3, "bob", PurposeLink)).To(Equal(first.Token("uid", 3, "bob", PurposeLink)))
 }
 
 func TestLoadOrCreateKeyGeneratesDistinctKeys(t *testing.T) {
@@ -296,7 +258,7 @@ func TestLoadOrCreateKeyGeneratesDistinctKeys(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred())
 	b, err := LoadOrCreateKey(ctx, fake.NewClientBuilder().Build(), ref)
 	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(a.Token("uid", 1, "alice")).NotTo(Equal(b.Token("uid", 1, "alice")))
+	g.Expect(a.Token("uid", 1, "alice", PurposeLink)).NotTo(Equal(b.Token("uid", 1, "alice", PurposeLink)))
 }
 
 func ptrTo[T any](v T) *T { return &v }

@@ -73,10 +73,12 @@ func assignment(name, role, scope, holder string, minute int) v1alpha1.RoleAssig
 // henry is Overdue, judy is explicitly Good, bob has no accountStanding; olga belongs to globex.
 func acme() roles.Input {
 	org := &v1alpha1.Organization{
-		ObjectMeta: metav1.ObjectMeta{Name: "acme", Namespace: "ns"},
+		ObjectMeta: metav1.ObjectMeta{Name: "acme", Namespace: "ns", CreationTimestamp: metav1.NewTime(t0)},
 		Spec: v1alpha1.OrganizationSpec{
 			DisplayName: "ACME Corp",
 			Scopes:      []v1alpha1.Scope{{Name: "site-paris"}, {Name: "site-lisbon"}},
+			// Every assignment below is part of the initial roster.
+			Approval: v1alpha1.ApprovalSettings{InitialRosterWindow: &metav1.Duration{Duration: time.Hour}},
 		},
 	}
 	return roles.Input{
@@ -110,9 +112,11 @@ func xfer(role, scope, from, to, requestedBy string) *v1alpha1.ContactTransfer {
 		Spec: v1alpha1.ContactTransferSpec{
 			OrganizationRef: v1alpha1.LocalObjectReference{Name: "acme"},
 			Role:            role, Scope: scope,
-			To:          v1alpha1.LocalObjectReference{Name: to},
-			RequestedBy: v1alpha1.LocalObjectReference{Name: requestedBy},
+			To: v1alpha1.LocalObjectReference{Name: to},
 		},
+	}
+	if requestedBy != "" {
+		t.Spec.RequestedBy = &v1alpha1.LocalObjectReference{Name: requestedBy}
 	}
 	if from != "" {
 		t.Spec.From = &v1alpha1.LocalObjectReference{Name: from}
@@ -252,14 +256,14 @@ func TestValidate(t *testing.T) {
 
 		// spec.requestedBy.
 		{name: "requester without an initiator role", transfer: xfer("technical", "site-lisbon", "erin", "frank", "dave"),
-			want: []wantErr{{field: spBy, typ: forbidden, detail: `contact "dave" may not request a change of role "technical": only holders of primary, administrative or the current holder may`, exact: true}}},
+			want: []wantErr{{field: spBy, typ: forbidden, detail: `contact "dave" may not request a change of role "technical": only holders of primary, administrative or the current holder may (or omit spec.requestedBy to let any of them approve)`, exact: true}}},
 		{name: "the incoming contact may not nominate itself", transfer: xfer("billing", "", "gina", "bob", "bob"),
 			want: []wantErr{{field: spBy, typ: forbidden, detail: `contact "bob" may not request a change of role "billing"`}}},
 		{name: "a holder of an initiator role that lost the race may not request", transfer: xfer("billing", "", "gina", "judy", "bob"),
 			want: []wantErr{{field: spBy, typ: forbidden, detail: `contact "bob" may not request`}}},
 		{name: "a primary holder is no initiator of a role whose initiators are billing", transfer: xfer("renewal", "", "", "bob", "alice"),
 			input: renewalByBilling,
-			want:  []wantErr{{field: spBy, typ: forbidden, detail: `contact "alice" may not request a change of role "renewal": only holders of billing or the current holder may`, exact: true}}},
+			want:  []wantErr{{field: spBy, typ: forbidden, detail: `contact "alice" may not request a change of role "renewal": only holders of billing or the current holder may (or omit spec.requestedBy to let any of them approve)`, exact: true}}},
 		{name: "requester does not exist", transfer: xfer("billing", "", "gina", "bob", "zoe"),
 			want: []wantErr{{field: spBy, typ: notFound, detail: `contact "zoe" does not exist in namespace "ns"`}}},
 		{name: "requester belongs to another organization", transfer: xfer("billing", "", "gina", "bob", "olga"),
@@ -270,8 +274,7 @@ func TestValidate(t *testing.T) {
 				{field: spFrom, typ: invalid, detail: `contact "carol" does not hold role "administrative"`},
 				{field: spBy, typ: invalid, detail: `contact "carol" is disabled`},
 			}},
-		{name: "requester empty", transfer: xfer("billing", "", "gina", "bob", ""),
-			want: []wantErr{{field: spBy, typ: required, detail: "name the contact who asks for the change"}}},
+		{name: "no requester: any initiator holder approves", transfer: xfer("billing", "", "gina", "bob", "")},
 
 		// Good standing.
 		{name: "billing to an Overdue contact", transfer: xfer("billing", "", "gina", "henry", "carol"),
@@ -375,37 +378,32 @@ func TestCheckStanding(t *testing.T) {
 	}
 }
 
-func TestReassignment(t *testing.T) {
+func TestValidateWithoutRequester(t *testing.T) {
 	g := NewWithT(t)
 	in := acme()
-	handOver := xfer(roles.Shipping, "", "", "judy", "judy")
-	g.Expect(IsReassignment(handOver, in)).To(BeFalse(), "ivan names no successor yet")
-	g.Expect(Validate(handOver, in)).To(ContainElement(HaveField("Field", "spec.requestedBy.name")))
-
+	// The transfers the operator opens for a Git edit or a reassignment name no requester: any initiator
+	// holder approves.
+	g.Expect(Validate(xfer(roles.Billing, "", "gina", "judy", ""), in)).To(BeEmpty())
+	// A successor named by a disabled contact has no right of its own to ask.
 	withContact("ivan", func(c *v1alpha1.Contact) { c.Spec.ReassignTo = &v1alpha1.LocalObjectReference{Name: "judy"} })(&in)
-	g.Expect(IsReassignment(handOver, in)).To(BeTrue())
-	g.Expect(Validate(handOver, in)).To(BeEmpty(), "the successor a disabled contact names may take its roles")
-	g.Expect(PartiesOf(handOver).Approvers).To(Equal([]string{"judy"}))
-
-	other := xfer(roles.Billing, "", "", "judy", "judy")
-	g.Expect(IsReassignment(other, in)).To(BeFalse(), "only the roles the disabled contact held")
+	g.Expect(Validate(xfer(roles.Billing, "", "", "judy", "judy"), in)).To(ContainElement(HaveField("Field", "spec.requestedBy.name")))
 }
 
-func TestSelfNominationNeedsAPrimary(t *testing.T) {
+func TestSelfNomination(t *testing.T) {
 	g := NewWithT(t)
 	in := acme()
 	cat, errs := roles.NewCatalogue([]v1alpha1.RoleDefinition{{Name: "site-user", SelfNomination: ptrTo(true)}})
 	g.Expect(errs).To(BeEmpty())
 	in.Catalogue = cat
 	nomination := xfer("site-user", "", "", "judy", "judy")
+	g.Expect(IsSelfNomination(nomination, mustRole(g, cat, "site-user"))).To(BeTrue())
 	g.Expect(Validate(nomination, in)).To(BeEmpty())
-	var withoutPrimary []v1alpha1.RoleAssignment
-	for _, ra := range in.Assignments {
-		if ra.Spec.Role != roles.Primary {
-			withoutPrimary = append(withoutPrimary, ra)
-		}
-	}
-	in.Assignments = withoutPrimary
-	g.Expect(Validate(nomination, in)).To(ContainElement(And(HaveField("Field", "spec.requestedBy.name"),
-		HaveField("Detail", ContainSubstring("assign a primary contact first")))))
+	g.Expect(Validate(xfer(roles.Billing, "", "", "judy", "judy"), in)).To(ContainElement(HaveField("Field", "spec.requestedBy.name")),
+		"asking for a role that is not self-nominated")
+}
+
+func mustRole(g Gomega, cat *roles.Catalogue, name string) roles.Role {
+	r, ok := cat.Get(name)
+	g.Expect(ok).To(BeTrue())
+	return r
 }

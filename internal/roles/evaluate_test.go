@@ -499,7 +499,10 @@ func TestSelfNomination(t *testing.T) {
 		t.Fatal(errs)
 	}
 	ra := newRA("frank-site-user", "site-user", "", "frank", 0)
-	in := Input{Organization: newOrg("acme"), Catalogue: cat, Contacts: contacts("alice", "frank"),
+	ra.UID = "ra-uid"
+	org := newOrg("acme")
+	org.Spec.Approval.InitialRosterWindow = &metav1.Duration{}
+	in := Input{Organization: org, Catalogue: cat, Contacts: contacts("alice", "frank"),
 		Assignments: []v1alpha1.RoleAssignment{ra}}
 	got := Evaluate(in).Assignments[ra.Name]
 	if got.Effective || got.Reason != v1alpha1.AwaitingApprovalReason || got.Pending != "frank" {
@@ -509,54 +512,153 @@ func TestSelfNomination(t *testing.T) {
 		t.Fatalf("a pending nominee holds nothing, got %v", row.Holders)
 	}
 	approved := v1alpha1.ContactTransfer{Spec: v1alpha1.ContactTransferSpec{Role: "site-user",
-		To: v1alpha1.LocalObjectReference{Name: "frank"}, RequestedBy: v1alpha1.LocalObjectReference{Name: "frank"}}}
+		To: v1alpha1.LocalObjectReference{Name: "frank"}, RequestedBy: &v1alpha1.LocalObjectReference{Name: "frank"}}}
 	approved.Status.Conditions = []metav1.Condition{{Type: v1alpha1.ApprovedCondition, Status: metav1.ConditionTrue}}
+	approved.Status.Assignment = &v1alpha1.AssignmentBinding{Name: ra.Name, UID: "ra-uid"}
 	in.Transfers = []v1alpha1.ContactTransfer{approved}
-	if got := Evaluate(in).Assignments[ra.Name]; !got.Effective || got.Holder != "frank" {
-		t.Fatalf("after approval: got %+v, want frank holding", got)
+	if got := Evaluate(in).Assignments[ra.Name]; !got.Effective || got.Holder != "frank" || got.Grant != v1alpha1.GrantTransfer {
+		t.Fatalf("after approval: got %+v, want frank holding through the transfer", got)
 	}
 }
 
-func TestApprovalGatedHolder(t *testing.T) {
-	approved := func(from, to string, extra ...metav1.Condition) v1alpha1.ContactTransfer {
-		f := v1alpha1.LocalObjectReference{Name: from}
-		tr := v1alpha1.ContactTransfer{Spec: v1alpha1.ContactTransferSpec{
-			Role: "billing", From: &f, To: v1alpha1.LocalObjectReference{Name: to}}}
-		tr.Status.Conditions = append([]metav1.Condition{{Type: v1alpha1.ApprovedCondition, Status: metav1.ConditionTrue}}, extra...)
+// TestOneRuleForEveryPath: after the initial roster, a new holder of a two-party role needs a transfer
+// approved for this very assignment, whatever the path.
+func TestOneRuleForEveryPath(t *testing.T) {
+	const uid = "ra-uid"
+	transfer := func(from, to string, mutate ...func(*v1alpha1.ContactTransfer)) v1alpha1.ContactTransfer {
+		tr := v1alpha1.ContactTransfer{Spec: v1alpha1.ContactTransferSpec{Role: "billing", To: v1alpha1.LocalObjectReference{Name: to}}}
+		if from != "" {
+			tr.Spec.From = &v1alpha1.LocalObjectReference{Name: from}
+		}
+		tr.Status.Conditions = []metav1.Condition{{Type: v1alpha1.ApprovedCondition, Status: metav1.ConditionTrue}}
+		tr.Status.Assignment = &v1alpha1.AssignmentBinding{Name: "acme-billing", UID: uid}
+		for _, m := range mutate {
+			m(&tr)
+		}
 		return tr
 	}
-	refused := metav1.Condition{Type: v1alpha1.RefusedCondition, Status: metav1.ConditionTrue}
+	cond := func(typ string) func(*v1alpha1.ContactTransfer) {
+		return func(tr *v1alpha1.ContactTransfer) {
+			tr.Status.Conditions = append(tr.Status.Conditions, metav1.Condition{Type: typ, Status: metav1.ConditionTrue})
+		}
+	}
+	unbound := func(tr *v1alpha1.ContactTransfer) { tr.Status.Assignment = nil }
+	boundElsewhere := func(tr *v1alpha1.ContactTransfer) { tr.Status.Assignment.UID = "another-uid" }
+	notApproved := func(tr *v1alpha1.ContactTransfer) { tr.Status.Conditions = nil }
+	overdue := func(in *Input) { in.Contacts[1].Spec.AccountStanding = v1alpha1.AccountStandingOverdue } // bob
+	window := func(minutes int) func(*Input) {
+		return func(in *Input) {
+			in.Organization.Spec.Approval.InitialRosterWindow = &metav1.Duration{Duration: time.Duration(minutes) * time.Minute}
+		}
+	}
 	for _, tc := range []struct {
-		name         string
-		role, holder string
-		transfers    []v1alpha1.ContactTransfer
-		wantHolder   string
-		wantPending  string
+		name        string
+		role        string
+		holder      string // status.holder before
+		minute      int    // creation of the assignment, minutes after the organization
+		generation  int64
+		transfers   []v1alpha1.ContactTransfer
+		input       []func(*Input)
+		wantHolder  string
+		wantPending string
+		wantGrant   v1alpha1.Grant
+		wantReason  string
 	}{
-		{name: "new assignment takes its contact at once", role: "billing", holder: "", wantHolder: "bob"},
-		{name: "role without approval moves at once", role: "renewal", holder: "alice", wantHolder: "bob"},
-		{name: "approval role keeps its holder while the change waits", role: "billing", holder: "alice",
+		{name: "initial roster: takes its contact at once", role: "billing", minute: 5,
+			input: []func(*Input){window(10)}, wantHolder: "bob", wantGrant: v1alpha1.GrantInitialRoster},
+		{name: "created before the organization: initial roster", role: "billing", minute: -1,
+			input: []func(*Input){window(10)}, wantHolder: "bob", wantGrant: v1alpha1.GrantInitialRoster},
+		{name: "new assignment for a vacant place after the window waits", role: "billing", minute: 11,
+			input: []func(*Input){window(10)}, wantPending: "bob", wantReason: v1alpha1.AwaitingApprovalReason},
+		{name: "edited within the window (generation 2) waits", role: "billing", minute: 5, generation: 2,
+			input: []func(*Input){window(10)}, wantPending: "bob", wantReason: v1alpha1.AwaitingApprovalReason},
+		{name: "window 0s: no initial roster", role: "billing", minute: 0,
+			input: []func(*Input){window(0)}, wantPending: "bob", wantReason: v1alpha1.AwaitingApprovalReason},
+		{name: "role without approval moves at once", role: "renewal", holder: "alice", minute: 30,
+			input: []func(*Input){window(10)}, wantHolder: "bob", wantGrant: v1alpha1.GrantDirect},
+		{name: "repoint keeps the holder while the change waits", role: "billing", holder: "alice", minute: 30,
 			wantHolder: "alice", wantPending: "bob"},
-		{name: "an approved transfer lets it move", role: "billing", holder: "alice",
-			transfers: []v1alpha1.ContactTransfer{approved("alice", "bob")}, wantHolder: "bob"},
-		{name: "a transfer to someone else does not", role: "billing", holder: "alice",
-			transfers: []v1alpha1.ContactTransfer{approved("alice", "carol")}, wantHolder: "alice", wantPending: "bob"},
+		{name: "a transfer approved and bound to this assignment moves it", role: "billing", holder: "alice",
+			transfers: []v1alpha1.ContactTransfer{transfer("alice", "bob")}, wantHolder: "bob", wantGrant: v1alpha1.GrantTransfer},
+		{name: "an approved transfer for a vacant place moves it", role: "billing", minute: 30, input: []func(*Input){window(10)},
+			transfers: []v1alpha1.ContactTransfer{transfer("", "bob")}, wantHolder: "bob", wantGrant: v1alpha1.GrantTransfer},
+		{name: "an approved transfer not bound yet does not", role: "billing", holder: "alice",
+			transfers: []v1alpha1.ContactTransfer{transfer("alice", "bob", unbound)}, wantHolder: "alice", wantPending: "bob"},
+		{name: "an approval bound to another assignment (deleted and recreated) does not", role: "billing", holder: "alice",
+			transfers: []v1alpha1.ContactTransfer{transfer("alice", "bob", boundElsewhere)}, wantHolder: "alice", wantPending: "bob"},
+		{name: "a completed transfer approves nothing else", role: "billing", holder: "alice",
+			transfers: []v1alpha1.ContactTransfer{transfer("alice", "bob", cond(v1alpha1.CompletedCondition))}, wantHolder: "alice", wantPending: "bob"},
 		{name: "a refused transfer does not", role: "billing", holder: "alice",
-			transfers: []v1alpha1.ContactTransfer{approved("alice", "bob", refused)}, wantHolder: "alice", wantPending: "bob"},
+			transfers: []v1alpha1.ContactTransfer{transfer("alice", "bob", cond(v1alpha1.RefusedCondition))}, wantHolder: "alice", wantPending: "bob"},
+		{name: "a transfer waiting for approval does not", role: "billing", holder: "alice",
+			transfers: []v1alpha1.ContactTransfer{transfer("alice", "bob", notApproved)}, wantHolder: "alice", wantPending: "bob"},
+		{name: "a transfer to someone else does not", role: "billing", holder: "alice",
+			transfers: []v1alpha1.ContactTransfer{transfer("alice", "carol")}, wantHolder: "alice", wantPending: "bob"},
+		{name: "an approved billing move waits while the new contact is Overdue", role: "billing", holder: "alice",
+			transfers: []v1alpha1.ContactTransfer{transfer("alice", "bob")}, input: []func(*Input){overdue}, wantHolder: "alice", wantPending: "bob"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			ra := newRA("acme-"+tc.role, tc.role, "", "bob", 0)
-			ra.Status.Holder = tc.holder
+			ra := newRA("acme-billing", tc.role, "", "bob", tc.minute)
+			ra.UID, ra.Generation, ra.Status.Holder = uid, max(tc.generation, 1), tc.holder
+			if tc.minute < 0 {
+				ra.CreationTimestamp = metav1.NewTime(t0.Add(-time.Minute))
+			}
 			for i := range tc.transfers {
 				tc.transfers[i].Spec.Role = tc.role
 			}
-			got := Evaluate(Input{Organization: newOrg("acme"), Contacts: contacts("alice", "bob", "carol"),
-				Assignments: []v1alpha1.RoleAssignment{ra}, Transfers: tc.transfers}).Assignments[ra.Name]
-			if !got.Effective || got.Holder != tc.wantHolder || got.Pending != tc.wantPending {
-				t.Fatalf("got effective=%v holder=%q pending=%q, want holder=%q pending=%q",
-					got.Effective, got.Holder, got.Pending, tc.wantHolder, tc.wantPending)
+			in := Input{Organization: newOrg("acme"), Contacts: contacts("alice", "bob", "carol"),
+				Assignments: []v1alpha1.RoleAssignment{ra}, Transfers: tc.transfers}
+			in.Organization.Spec.Approval.InitialRosterWindow = &metav1.Duration{Duration: 10 * time.Minute}
+			for _, f := range tc.input {
+				f(&in)
+			}
+			got := Evaluate(in).Assignments[ra.Name]
+			if got.Holder != tc.wantHolder || got.Pending != tc.wantPending || got.Effective != (tc.wantHolder != "") {
+				t.Fatalf("got effective=%v holder=%q pending=%q (%s), want holder=%q pending=%q",
+					got.Effective, got.Holder, got.Pending, got.Message, tc.wantHolder, tc.wantPending)
+			}
+			if tc.wantGrant != "" && got.Grant != tc.wantGrant {
+				t.Errorf("grant %q, want %q", got.Grant, tc.wantGrant)
+			}
+			if tc.wantReason != "" && got.Reason != tc.wantReason {
+				t.Errorf("reason %q, want %q", got.Reason, tc.wantReason)
 			}
 		})
+	}
+}
+
+func TestDisabledHolderKeepsATwoPartyRoleUntilReassigned(t *testing.T) {
+	in := Input{Organization: newOrg("acme"), Contacts: contacts("alice", "bob")}
+	in.Contacts[0].Spec.Disabled = true
+	in.Contacts[0].Spec.ReassignTo = &v1alpha1.LocalObjectReference{Name: "bob"}
+	primary := newRA("acme-primary", "primary", "", "alice", 0)
+	primary.Status.Holder = "alice"
+	renewal := newRA("acme-renewal", "renewal", "", "alice", 0)
+	renewal.Status.Holder = "alice"
+	in.Assignments = []v1alpha1.RoleAssignment{primary, renewal}
+	ev := Evaluate(in)
+	if got := ev.Assignments["acme-primary"]; !got.Effective || got.Holder != "alice" || got.Successor != "bob" {
+		t.Errorf("primary: got %+v, want alice holding until the reassignment to bob", got)
+	}
+	if got := ev.Assignments["acme-renewal"]; got.Effective || got.Reason != v1alpha1.ContactDisabledReason {
+		t.Errorf("renewal (no approval): got %+v, want ContactDisabled", got)
+	}
+	in.Contacts[0].Spec.ReassignTo = nil
+	if got := Evaluate(in).Assignments["acme-primary"]; got.Effective || got.Reason != v1alpha1.ContactDisabledReason {
+		t.Errorf("disabled without a successor: got %+v, want ContactDisabled", got)
+	}
+}
+
+func TestAFirstHolderWaitingForApprovalNeedsAFreePlace(t *testing.T) {
+	org := newOrg("acme")
+	org.Spec.Approval.InitialRosterWindow = &metav1.Duration{}
+	held := newRA("acme-billing", "billing", "", "alice", 0)
+	held.Status.Holder = "alice"
+	second := newRA("acme-billing-2", "billing", "", "bob", 1)
+	got := Evaluate(Input{Organization: org, Contacts: contacts("alice", "bob"),
+		Assignments: []v1alpha1.RoleAssignment{held, second}}).Assignments["acme-billing-2"]
+	if got.Effective || got.Reason != v1alpha1.ConflictReason {
+		t.Fatalf("got %+v, want Conflict: billing allows one holder", got)
 	}
 }
 

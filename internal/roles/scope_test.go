@@ -17,6 +17,7 @@ limitations under the License.
 package roles
 
 import (
+	"time"
 	"slices"
 	"testing"
 
@@ -26,7 +27,10 @@ import (
 )
 
 func newOrg(name string, scopes ...string) *v1alpha1.Organization {
-	o := &v1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "ns"}}
+	// Every assignment of these tests (created up to 600 minutes after t0) is in the initial roster,
+	// unless a test says otherwise.
+	o := &v1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "ns", CreationTimestamp: metav1.NewTime(t0)}}
+	o.Spec.Approval.InitialRosterWindow = &metav1.Duration{Duration: 24 * time.Hour}
 	for _, s := range scopes {
 		o.Spec.Scopes = append(o.Spec.Scopes, v1alpha1.Scope{Name: s})
 	}

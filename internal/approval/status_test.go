@@ -14,21 +14,58 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-package controllers
+package approval
 
 import (
-	"bytes"
 	"testing"
 	"time"
 
 	. "github.com/onsi/gomega"
+	"github.com/onsi/gomega/types"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 
 	"roster.dev/roster/api/v1alpha1"
-	"roster.dev/roster/internal/approval"
 	"roster.dev/roster/internal/conditions"
 )
+
+// wantCondition is what a test expects of one condition; LastTransitionTime is only required to be set.
+type wantCondition struct {
+	Type               string
+	Status             metav1.ConditionStatus
+	Reason             string
+	Message            string // substring of the condition's message
+	ObservedGeneration int64
+}
+
+// matchCondition matches a condition against w, ignoring the value of LastTransitionTime.
+func matchCondition(w wantCondition) types.GomegaMatcher {
+	return SatisfyAll(
+		HaveField("Type", w.Type),
+		HaveField("Status", w.Status),
+		HaveField("Reason", w.Reason),
+		HaveField("Message", ContainSubstring(w.Message)),
+		HaveField("ObservedGeneration", w.ObservedGeneration),
+		HaveField("LastTransitionTime.Time", Not(BeZero())),
+	)
+}
+
+// expectConditions asserts that got holds exactly the wanted conditions, in any order.
+func expectConditions(g *WithT, got []metav1.Condition, want ...wantCondition) {
+	matchers := make([]any, 0, len(want))
+	for _, w := range want {
+		matchers = append(matchers, matchCondition(w))
+	}
+	g.ExpectWithOffset(1, got).To(ConsistOf(matchers...))
+}
+
+// condAt returns a condition with a fixed LastTransitionTime, for starting statuses.
+func condAt(typ string, status metav1.ConditionStatus, reason, message string, gen int64, at time.Time) metav1.Condition {
+	return metav1.Condition{Type: typ, Status: status, Reason: reason, Message: message,
+		ObservedGeneration: gen, LastTransitionTime: metav1.NewTime(at)}
+}
+
+// past is an earlier clock: conditions set at it keep it while their status does not change.
+var past = time.Date(2025, time.January, 2, 3, 4, 5, 0, time.UTC)
 
 // xferGen is the generation of the transfers these tests build.
 const xferGen = 3
@@ -45,24 +82,32 @@ func xferWith(approvals ...v1alpha1.PartyApproval) *v1alpha1.ContactTransfer {
 			Role:            "technical",
 			From:            &v1alpha1.LocalObjectReference{Name: "bob"},
 			To:              v1alpha1.LocalObjectReference{Name: "frank"},
-			RequestedBy:     v1alpha1.LocalObjectReference{Name: "alice"},
+			RequestedBy:     &v1alpha1.LocalObjectReference{Name: "alice"},
 		},
 		Status: v1alpha1.ContactTransferStatus{Approvals: approvals},
 	}
 }
 
+// kindOf is the party kind of the test transfers' contacts: frank comes in, the others initiate.
+func kindOf(contact string) v1alpha1.PartyKind {
+	if contact == "frank" {
+		return v1alpha1.PartyIncoming
+	}
+	return v1alpha1.PartyInitiator
+}
+
 func pendingRow(contact string) v1alpha1.PartyApproval {
-	return v1alpha1.PartyApproval{Contact: contact, Decision: v1alpha1.DecisionPending}
+	return v1alpha1.PartyApproval{Contact: contact, As: kindOf(contact), Decision: v1alpha1.DecisionPending}
 }
 
 func approvedRow(contact string) v1alpha1.PartyApproval {
 	at := metav1.NewTime(past)
-	return v1alpha1.PartyApproval{Contact: contact, Decision: v1alpha1.DecisionApproved, DecidedAt: &at, Via: v1alpha1.DecisionViaLink}
+	return v1alpha1.PartyApproval{Contact: contact, As: kindOf(contact), Decision: v1alpha1.DecisionApproved, DecidedAt: &at, Via: v1alpha1.DecisionViaLink}
 }
 
 func refusedRow(contact string) v1alpha1.PartyApproval {
 	at := metav1.NewTime(past)
-	return v1alpha1.PartyApproval{Contact: contact, Decision: v1alpha1.DecisionRefused, DecidedAt: &at, Via: v1alpha1.DecisionViaAnnotation}
+	return v1alpha1.PartyApproval{Contact: contact, As: kindOf(contact), Decision: v1alpha1.DecisionRefused, DecidedAt: &at, Via: v1alpha1.DecisionViaAnnotation}
 }
 
 func TestTransferStatus(t *testing.T) {
@@ -80,33 +125,33 @@ func TestTransferStatus(t *testing.T) {
 		failedAttempts int32
 		completedAt    *metav1.Time
 		initial        []metav1.Condition
-		facts          transferFacts
+		facts          Facts
 		want           []wantCondition
 		wantAwaiting   string
 		wantCompleted  *metav1.Time
 	}{
 		{
 			name:      "pending parties await approval",
-			approvals: []v1alpha1.PartyApproval{pendingRow("alice"), approvedRow("bob"), pendingRow("frank")},
-			facts:     transferFacts{maxAttempts: 5},
+			approvals: []v1alpha1.PartyApproval{pendingRow("alice"), pendingRow("bob"), pendingRow("frank")},
+			facts:     Facts{MaxAttempts: 5},
 			want: []wantCondition{
-				{v1alpha1.ApprovedCondition, metav1.ConditionFalse, v1alpha1.AwaitingApprovalReason, "waiting for alice, frank", xferGen},
-				{v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.AwaitingApprovalReason, "waiting for alice, frank to approve with their token", xferGen},
+				{v1alpha1.ApprovedCondition, metav1.ConditionFalse, v1alpha1.AwaitingApprovalReason, "waiting for frank, one of alice, bob", xferGen},
+				{v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.AwaitingApprovalReason, "waiting for frank, one of alice, bob to approve with their token", xferGen},
 			},
-			wantAwaiting: "alice,frank",
+			wantAwaiting: "frank, one of alice, bob",
 		},
 		{
 			name:      "all approved is Approved but not yet Ready",
 			approvals: []v1alpha1.PartyApproval{approvedRow("alice"), approvedRow("frank")},
-			facts:     transferFacts{maxAttempts: 5},
+			facts:     Facts{MaxAttempts: 5},
 			want: []wantCondition{
-				{v1alpha1.ApprovedCondition, metav1.ConditionTrue, v1alpha1.ApprovedReason, "approved by alice, frank", xferGen},
+				{v1alpha1.ApprovedCondition, metav1.ConditionTrue, v1alpha1.ApprovedReason, "approved by alice (Link), frank (Link)", xferGen},
 				{v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.ApprovedReason, "approved: moving role technical to frank", xferGen},
 			},
 		},
 		{
 			name:  "no approvals needed is Approved without approval",
-			facts: transferFacts{maxAttempts: 5},
+			facts: Facts{MaxAttempts: 5},
 			want: []wantCondition{
 				{v1alpha1.ApprovedCondition, metav1.ConditionTrue, v1alpha1.ApprovedReason, "role technical changes without approval", xferGen},
 				{v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.ApprovedReason, "approved: moving role technical to frank", xferGen},
@@ -115,9 +160,9 @@ func TestTransferStatus(t *testing.T) {
 		{
 			name:      "moved is Completed and Ready, and sets completedAt",
 			approvals: []v1alpha1.PartyApproval{approvedRow("alice"), approvedRow("frank")},
-			facts:     transferFacts{maxAttempts: 5, moved: true},
+			facts:     Facts{MaxAttempts: 5, Moved: true},
 			want: []wantCondition{
-				{v1alpha1.ApprovedCondition, metav1.ConditionTrue, v1alpha1.ApprovedReason, "approved by alice, frank", xferGen},
+				{v1alpha1.ApprovedCondition, metav1.ConditionTrue, v1alpha1.ApprovedReason, "approved by alice (Link), frank (Link)", xferGen},
 				{v1alpha1.CompletedCondition, metav1.ConditionTrue, v1alpha1.CompletedReason, "role technical moved to frank", xferGen},
 				{v1alpha1.ReadyCondition, metav1.ConditionTrue, v1alpha1.CompletedReason, "role technical moved to frank", xferGen},
 			},
@@ -127,9 +172,9 @@ func TestTransferStatus(t *testing.T) {
 			name:      "moved names the scope",
 			scope:     "site-paris",
 			approvals: []v1alpha1.PartyApproval{approvedRow("alice"), approvedRow("frank")},
-			facts:     transferFacts{maxAttempts: 5, moved: true},
+			facts:     Facts{MaxAttempts: 5, Moved: true},
 			want: []wantCondition{
-				{v1alpha1.ApprovedCondition, metav1.ConditionTrue, v1alpha1.ApprovedReason, "approved by alice, frank", xferGen},
+				{v1alpha1.ApprovedCondition, metav1.ConditionTrue, v1alpha1.ApprovedReason, "approved by alice (Link), frank (Link)", xferGen},
 				{v1alpha1.CompletedCondition, metav1.ConditionTrue, v1alpha1.CompletedReason, "role technical (scope site-paris) moved to frank", xferGen},
 				{v1alpha1.ReadyCondition, metav1.ConditionTrue, v1alpha1.CompletedReason, "role technical (scope site-paris) moved to frank", xferGen},
 			},
@@ -139,10 +184,10 @@ func TestTransferStatus(t *testing.T) {
 			name:          "moved keeps an earlier completedAt",
 			approvals:     []v1alpha1.PartyApproval{approvedRow("alice"), approvedRow("frank")},
 			completedAt:   &metav1.Time{Time: past},
-			facts:         transferFacts{maxAttempts: 5, moved: true},
+			facts:         Facts{MaxAttempts: 5, Moved: true},
 			wantCompleted: &metav1.Time{Time: past},
 			want: []wantCondition{
-				{v1alpha1.ApprovedCondition, metav1.ConditionTrue, v1alpha1.ApprovedReason, "approved by alice, frank", xferGen},
+				{v1alpha1.ApprovedCondition, metav1.ConditionTrue, v1alpha1.ApprovedReason, "approved by alice (Link), frank (Link)", xferGen},
 				{v1alpha1.CompletedCondition, metav1.ConditionTrue, v1alpha1.CompletedReason, "role technical moved to frank", xferGen},
 				{v1alpha1.ReadyCondition, metav1.ConditionTrue, v1alpha1.CompletedReason, "role technical moved to frank", xferGen},
 			},
@@ -150,16 +195,16 @@ func TestTransferStatus(t *testing.T) {
 		{
 			name:      "overdue holds the approved transfer back without stalling it",
 			approvals: []v1alpha1.PartyApproval{approvedRow("alice"), approvedRow("frank")},
-			facts:     transferFacts{maxAttempts: 5, overdue: overdueMsg},
+			facts:     Facts{MaxAttempts: 5, Overdue: overdueMsg},
 			want: []wantCondition{
-				{v1alpha1.ApprovedCondition, metav1.ConditionTrue, v1alpha1.ApprovedReason, "approved by alice, frank", xferGen},
+				{v1alpha1.ApprovedCondition, metav1.ConditionTrue, v1alpha1.ApprovedReason, "approved by alice (Link), frank (Link)", xferGen},
 				{v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.AccountOverdueReason, overdueMsg, xferGen},
 			},
 		},
 		{
 			name:      "a refusal refuses and stalls the transfer",
 			approvals: []v1alpha1.PartyApproval{refusedRow("alice"), pendingRow("frank")},
-			facts:     transferFacts{maxAttempts: 5},
+			facts:     Facts{MaxAttempts: 5},
 			want: []wantCondition{
 				{v1alpha1.RefusedCondition, metav1.ConditionTrue, v1alpha1.RefusedReason, refusedMsg, xferGen},
 				{v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.RefusedReason, refusedMsg, xferGen},
@@ -169,7 +214,7 @@ func TestTransferStatus(t *testing.T) {
 		{
 			name:      "the first refusing party is named",
 			approvals: []v1alpha1.PartyApproval{approvedRow("alice"), refusedRow("bob"), refusedRow("frank")},
-			facts:     transferFacts{maxAttempts: 5},
+			facts:     Facts{MaxAttempts: 5},
 			want: []wantCondition{
 				{v1alpha1.RefusedCondition, metav1.ConditionTrue, v1alpha1.RefusedReason, "bob refused the transfer; nothing moves", xferGen},
 				{v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.RefusedReason, "bob refused the transfer", xferGen},
@@ -180,7 +225,7 @@ func TestTransferStatus(t *testing.T) {
 			name:           "a refusal wins over a lock-out and an expiry",
 			approvals:      []v1alpha1.PartyApproval{refusedRow("alice"), pendingRow("frank")},
 			failedAttempts: 5,
-			facts:          transferFacts{maxAttempts: 5, expired: true},
+			facts:          Facts{MaxAttempts: 5, Expired: true},
 			want: []wantCondition{
 				{v1alpha1.RefusedCondition, metav1.ConditionTrue, v1alpha1.RefusedReason, refusedMsg, xferGen},
 				{v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.RefusedReason, refusedMsg, xferGen},
@@ -191,7 +236,7 @@ func TestTransferStatus(t *testing.T) {
 			name:           "maxAttempts wrong tokens lock the transfer out",
 			approvals:      []v1alpha1.PartyApproval{pendingRow("alice"), pendingRow("frank")},
 			failedAttempts: 5,
-			facts:          transferFacts{maxAttempts: 5},
+			facts:          Facts{MaxAttempts: 5},
 			want: []wantCondition{
 				{v1alpha1.RefusedCondition, metav1.ConditionTrue, v1alpha1.LockedReason, lockedMsg, xferGen},
 				{v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.LockedReason, lockedMsg, xferGen},
@@ -202,7 +247,7 @@ func TestTransferStatus(t *testing.T) {
 			name:           "more than maxAttempts wrong tokens lock the transfer out",
 			approvals:      []v1alpha1.PartyApproval{pendingRow("alice"), pendingRow("frank")},
 			failedAttempts: 7,
-			facts:          transferFacts{maxAttempts: 5},
+			facts:          Facts{MaxAttempts: 5},
 			want: []wantCondition{
 				{v1alpha1.RefusedCondition, metav1.ConditionTrue, v1alpha1.LockedReason, "locked after 7 wrong tokens", xferGen},
 				{v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.LockedReason, "locked after 7 wrong tokens", xferGen},
@@ -213,18 +258,18 @@ func TestTransferStatus(t *testing.T) {
 			name:           "one wrong token short of maxAttempts still awaits approval",
 			approvals:      []v1alpha1.PartyApproval{pendingRow("alice"), pendingRow("frank")},
 			failedAttempts: 4,
-			facts:          transferFacts{maxAttempts: 5},
+			facts:          Facts{MaxAttempts: 5},
 			want: []wantCondition{
-				{v1alpha1.ApprovedCondition, metav1.ConditionFalse, v1alpha1.AwaitingApprovalReason, "waiting for alice, frank", xferGen},
-				{v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.AwaitingApprovalReason, "waiting for alice, frank", xferGen},
+				{v1alpha1.ApprovedCondition, metav1.ConditionFalse, v1alpha1.AwaitingApprovalReason, "waiting for frank, alice", xferGen},
+				{v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.AwaitingApprovalReason, "waiting for frank, alice", xferGen},
 			},
-			wantAwaiting: "alice,frank",
+			wantAwaiting: "frank, alice",
 		},
 		{
 			name:           "maxAttempts 0 never locks",
 			approvals:      []v1alpha1.PartyApproval{pendingRow("frank")},
 			failedAttempts: 9,
-			facts:          transferFacts{},
+			facts:          Facts{},
 			want: []wantCondition{
 				{v1alpha1.ApprovedCondition, metav1.ConditionFalse, v1alpha1.AwaitingApprovalReason, "waiting for frank", xferGen},
 				{v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.AwaitingApprovalReason, "waiting for frank", xferGen},
@@ -234,7 +279,7 @@ func TestTransferStatus(t *testing.T) {
 		{
 			name:      "expiry before approval expires and stalls the transfer",
 			approvals: []v1alpha1.PartyApproval{approvedRow("alice"), pendingRow("frank")},
-			facts:     transferFacts{maxAttempts: 5, expired: true},
+			facts:     Facts{MaxAttempts: 5, Expired: true},
 			want: []wantCondition{
 				{v1alpha1.ExpiredCondition, metav1.ConditionTrue, v1alpha1.ExpiredReason, expiredMsg, xferGen},
 				{v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.ExpiredReason, expiredMsg, xferGen},
@@ -245,20 +290,20 @@ func TestTransferStatus(t *testing.T) {
 			name:      "an already Approved transfer does not expire",
 			approvals: []v1alpha1.PartyApproval{approvedRow("alice"), approvedRow("frank")},
 			initial: []metav1.Condition{
-				condAt(v1alpha1.ApprovedCondition, metav1.ConditionTrue, v1alpha1.ApprovedReason, "approved by alice, frank", 2, past),
+				condAt(v1alpha1.ApprovedCondition, metav1.ConditionTrue, v1alpha1.ApprovedReason, "approved by alice (Link), frank (Link)", 2, past),
 				condAt(v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.ApprovedReason, "approved: moving role technical to frank", 2, past),
 			},
-			facts: transferFacts{maxAttempts: 5, expired: true},
+			facts: Facts{MaxAttempts: 5, Expired: true},
 			want: []wantCondition{
 				// Approved is one-way: the earlier condition stays as it was, generation included.
-				{v1alpha1.ApprovedCondition, metav1.ConditionTrue, v1alpha1.ApprovedReason, "approved by alice, frank", 2},
+				{v1alpha1.ApprovedCondition, metav1.ConditionTrue, v1alpha1.ApprovedReason, "approved by alice (Link), frank (Link)", 2},
 				{v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.ApprovedReason, "approved: moving role technical to frank", xferGen},
 			},
 		},
 		{
 			name:      "an invalid transfer is not ready and stalled",
 			approvals: []v1alpha1.PartyApproval{pendingRow("alice"), pendingRow("frank")},
-			facts:     transferFacts{maxAttempts: 5, invalid: invalidMsg},
+			facts:     Facts{MaxAttempts: 5, Invalid: invalidMsg},
 			want: []wantCondition{
 				{v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.InvalidTransferReason, invalidMsg, xferGen},
 				{v1alpha1.StalledCondition, metav1.ConditionTrue, v1alpha1.InvalidTransferReason, invalidMsg, xferGen},
@@ -267,7 +312,7 @@ func TestTransferStatus(t *testing.T) {
 		{
 			name:      "invalid wins over a refusal",
 			approvals: []v1alpha1.PartyApproval{refusedRow("alice"), pendingRow("frank")},
-			facts:     transferFacts{maxAttempts: 5, invalid: invalidMsg},
+			facts:     Facts{MaxAttempts: 5, Invalid: invalidMsg},
 			want: []wantCondition{
 				{v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.InvalidTransferReason, invalidMsg, xferGen},
 				{v1alpha1.StalledCondition, metav1.ConditionTrue, v1alpha1.InvalidTransferReason, invalidMsg, xferGen},
@@ -280,12 +325,12 @@ func TestTransferStatus(t *testing.T) {
 				condAt(v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.InvalidTransferReason, invalidMsg, 2, past),
 				condAt(v1alpha1.StalledCondition, metav1.ConditionTrue, v1alpha1.InvalidTransferReason, invalidMsg, 2, past),
 			},
-			facts: transferFacts{maxAttempts: 5},
+			facts: Facts{MaxAttempts: 5},
 			want: []wantCondition{
-				{v1alpha1.ApprovedCondition, metav1.ConditionFalse, v1alpha1.AwaitingApprovalReason, "waiting for alice, frank", xferGen},
-				{v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.AwaitingApprovalReason, "waiting for alice, frank", xferGen},
+				{v1alpha1.ApprovedCondition, metav1.ConditionFalse, v1alpha1.AwaitingApprovalReason, "waiting for frank, alice", xferGen},
+				{v1alpha1.ReadyCondition, metav1.ConditionFalse, v1alpha1.AwaitingApprovalReason, "waiting for frank, alice", xferGen},
 			},
-			wantAwaiting: "alice,frank",
+			wantAwaiting: "frank, alice",
 		},
 	}
 	for _, tt := range tests {
@@ -297,9 +342,9 @@ func TestTransferStatus(t *testing.T) {
 			x.Status.CompletedAt = tt.completedAt
 			x.Status.Conditions = append([]metav1.Condition(nil), tt.initial...)
 			x.Status.Awaiting = "stale"
-			tt.facts.now = xferNow
+			tt.facts.Now = xferNow
 
-			setTransferStatus(x, tt.facts)
+			SetStatus(x, tt.facts)
 
 			expectConditions(g, x.Status.Conditions, tt.want...)
 			g.Expect(x.Status.Awaiting).To(Equal(tt.wantAwaiting))
@@ -318,17 +363,17 @@ func TestTransferStatus(t *testing.T) {
 func TestTransferCompletedAtIsSetOnce(t *testing.T) {
 	g := NewWithT(t)
 	x := xferWith(approvedRow("alice"), approvedRow("frank"))
-	setTransferStatus(x, transferFacts{maxAttempts: 5, moved: true, now: xferNow})
+	SetStatus(x, Facts{MaxAttempts: 5, Moved: true, Now: xferNow})
 	g.Expect(x.Status.CompletedAt).To(Equal(&xferNow))
 	after := append([]metav1.Condition(nil), x.Status.Conditions...)
 
 	later := metav1.NewTime(xferNow.Add(time.Hour))
-	setTransferStatus(x, transferFacts{maxAttempts: 5, moved: true, now: later})
+	SetStatus(x, Facts{MaxAttempts: 5, Moved: true, Now: later})
 
 	g.Expect(x.Status.CompletedAt).To(Equal(&xferNow), "completedAt must not move")
 	g.Expect(x.Status.Conditions).To(Equal(after))
 	expectConditions(g, x.Status.Conditions,
-		wantCondition{v1alpha1.ApprovedCondition, metav1.ConditionTrue, v1alpha1.ApprovedReason, "approved by alice, frank", xferGen},
+		wantCondition{v1alpha1.ApprovedCondition, metav1.ConditionTrue, v1alpha1.ApprovedReason, "approved by alice (Link), frank (Link)", xferGen},
 		wantCondition{v1alpha1.CompletedCondition, metav1.ConditionTrue, v1alpha1.CompletedReason, "role technical moved to frank", xferGen},
 		wantCondition{v1alpha1.ReadyCondition, metav1.ConditionTrue, v1alpha1.CompletedReason, "role technical moved to frank", xferGen},
 	)
@@ -383,19 +428,19 @@ func TestTransferStatusIsOneWay(t *testing.T) {
 		name           string
 		approvals      []v1alpha1.PartyApproval
 		failedAttempts int32
-		facts          transferFacts
+		facts          Facts
 	}{
-		{name: "now invalid", facts: transferFacts{maxAttempts: 5, invalid: "no longer valid"}},
-		{name: "now expired", facts: transferFacts{maxAttempts: 5, expired: true}},
-		{name: "now moved", facts: transferFacts{maxAttempts: 5, moved: true}},
-		{name: "now overdue", facts: transferFacts{maxAttempts: 5, overdue: "frank is overdue"}},
-		{name: "now locked out", failedAttempts: 9, facts: transferFacts{maxAttempts: 5}},
+		{name: "now invalid", facts: Facts{MaxAttempts: 5, Invalid: "no longer valid"}},
+		{name: "now expired", facts: Facts{MaxAttempts: 5, Expired: true}},
+		{name: "now moved", facts: Facts{MaxAttempts: 5, Moved: true}},
+		{name: "now overdue", facts: Facts{MaxAttempts: 5, Overdue: "frank is overdue"}},
+		{name: "now locked out", failedAttempts: 9, facts: Facts{MaxAttempts: 5}},
 		{name: "now pending again", approvals: []v1alpha1.PartyApproval{pendingRow("alice"), pendingRow("frank")},
-			facts: transferFacts{maxAttempts: 5}},
+			facts: Facts{MaxAttempts: 5}},
 		{name: "now all approved and moved", approvals: []v1alpha1.PartyApproval{approvedRow("alice"), approvedRow("frank")},
-			facts: transferFacts{maxAttempts: 5, moved: true}},
+			facts: Facts{MaxAttempts: 5, Moved: true}},
 		{name: "now refused by frank", approvals: []v1alpha1.PartyApproval{approvedRow("alice"), refusedRow("frank")},
-			facts: transferFacts{maxAttempts: 5, expired: true}},
+			facts: Facts{MaxAttempts: 5, Expired: true}},
 	}
 	for _, s := range settled {
 		for _, l := range later {
@@ -408,9 +453,9 @@ func TestTransferStatusIsOneWay(t *testing.T) {
 				x.Status.FailedAttempts = l.failedAttempts
 				x.Status.CompletedAt = s.completedAt
 				x.Status.Conditions = append([]metav1.Condition(nil), s.conds...)
-				l.facts.now = xferNow
+				l.facts.Now = xferNow
 
-				setTransferStatus(x, l.facts)
+				SetStatus(x, l.facts)
 
 				g.Expect(x.Status.Conditions).To(Equal(s.conds), "a settled transfer's conditions never change")
 				g.Expect(x.Status.CompletedAt).To(Equal(s.completedAt))
@@ -420,186 +465,59 @@ func TestTransferStatusIsOneWay(t *testing.T) {
 	}
 }
 
-func TestApplyDecision(t *testing.T) {
-	keys, err := approval.NewKeyring(bytes.Repeat([]byte{7}, 32))
-	if err != nil {
-		t.Fatal(err)
-	}
-	const uid = types.UID("uid-1")
-	token := func(contact string, round int32) string { return keys.Token(uid, round, contact) }
-	hashesOf := func(contacts ...string) map[string]string {
-		out := map[string]string{}
-		for _, c := range contacts {
-			out[c] = approval.Hash(token(c, 1))
-		}
-		return out
-	}
-	decided := func(contact string, d v1alpha1.Decision, via v1alpha1.DecisionChannel) v1alpha1.PartyApproval {
-		return v1alpha1.PartyApproval{Contact: contact, Decision: d, DecidedAt: &xferNow, Via: via}
-	}
-	tests := []struct {
-		name          string
-		approvals     []v1alpha1.PartyApproval
-		hashes        map[string]string
-		token         string
-		decision      v1alpha1.Decision
-		via           v1alpha1.DecisionChannel
-		wantParty     string
-		wantOK        bool
-		wantApprovals []v1alpha1.PartyApproval
-		wantFailed    int32
-	}{
-		{
-			name:          "the right token records an approval via the link",
-			approvals:     []v1alpha1.PartyApproval{pendingRow("alice"), pendingRow("frank")},
-			hashes:        hashesOf("alice", "frank"),
-			token:         token("alice", 1),
-			decision:      v1alpha1.DecisionApproved,
-			via:           v1alpha1.DecisionViaLink,
-			wantParty:     "alice",
-			wantOK:        true,
-			wantApprovals: []v1alpha1.PartyApproval{decided("alice", v1alpha1.DecisionApproved, v1alpha1.DecisionViaLink), pendingRow("frank")},
-			wantFailed:    2,
-		},
-		{
-			name:          "the right token records a refusal via an annotation",
-			approvals:     []v1alpha1.PartyApproval{approvedRow("alice"), pendingRow("frank")},
-			hashes:        hashesOf("alice", "frank"),
-			token:         token("frank", 1),
-			decision:      v1alpha1.DecisionRefused,
-			via:           v1alpha1.DecisionViaAnnotation,
-			wantParty:     "frank",
-			wantOK:        true,
-			wantApprovals: []v1alpha1.PartyApproval{approvedRow("alice"), decided("frank", v1alpha1.DecisionRefused, v1alpha1.DecisionViaAnnotation)},
-			wantFailed:    2,
-		},
-		{
-			name:          "a wrong token counts a failed attempt",
-			approvals:     []v1alpha1.PartyApproval{pendingRow("alice"), pendingRow("frank")},
-			hashes:        hashesOf("alice", "frank"),
-			token:         "not-a-token",
-			decision:      v1alpha1.DecisionApproved,
-			via:           v1alpha1.DecisionViaAnnotation,
-			wantApprovals: []v1alpha1.PartyApproval{pendingRow("alice"), pendingRow("frank")},
-			wantFailed:    3,
-		},
-		{
-			name:          "a token of an earlier round fails",
-			approvals:     []v1alpha1.PartyApproval{pendingRow("alice"), pendingRow("frank")},
-			hashes:        map[string]string{"alice": approval.Hash(token("alice", 2)), "frank": approval.Hash(token("frank", 2))},
-			token:         token("alice", 1),
-			decision:      v1alpha1.DecisionApproved,
-			via:           v1alpha1.DecisionViaLink,
-			wantApprovals: []v1alpha1.PartyApproval{pendingRow("alice"), pendingRow("frank")},
-			wantFailed:    3,
-		},
-		{
-			name:          "an empty token fails",
-			approvals:     []v1alpha1.PartyApproval{pendingRow("alice"), pendingRow("frank")},
-			hashes:        hashesOf("alice", "frank"),
-			token:         "",
-			decision:      v1alpha1.DecisionApproved,
-			via:           v1alpha1.DecisionViaLink,
-			wantApprovals: []v1alpha1.PartyApproval{pendingRow("alice"), pendingRow("frank")},
-			wantFailed:    3,
-		},
-		{
-			name:          "replaying the token of a party that already decided is a wrong token",
-			approvals:     []v1alpha1.PartyApproval{approvedRow("alice"), pendingRow("frank")},
-			hashes:        hashesOf("alice", "frank"),
-			token:         token("alice", 1),
-			decision:      v1alpha1.DecisionRefused,
-			via:           v1alpha1.DecisionViaAnnotation,
-			wantApprovals: []v1alpha1.PartyApproval{approvedRow("alice"), pendingRow("frank")},
-			wantFailed:    3,
-		},
-		{
-			name:          "a token whose hash is not stored fails even for a pending party",
-			approvals:     []v1alpha1.PartyApproval{pendingRow("alice"), pendingRow("frank")},
-			hashes:        hashesOf("frank"),
-			token:         token("alice", 1),
-			decision:      v1alpha1.DecisionApproved,
-			via:           v1alpha1.DecisionViaLink,
-			wantApprovals: []v1alpha1.PartyApproval{pendingRow("alice"), pendingRow("frank")},
-			wantFailed:    3,
-		},
-		{
-			name:          "a token of a contact without an approval row fails",
-			approvals:     []v1alpha1.PartyApproval{pendingRow("alice"), pendingRow("frank")},
-			hashes:        hashesOf("alice", "frank", "mallory"),
-			token:         token("mallory", 1),
-			decision:      v1alpha1.DecisionApproved,
-			via:           v1alpha1.DecisionViaLink,
-			wantApprovals: []v1alpha1.PartyApproval{pendingRow("alice"), pendingRow("frank")},
-			wantFailed:    3,
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			g := NewWithT(t)
-			x := xferWith(tt.approvals...)
-			x.Status.FailedAttempts = 2
-			before := x.DeepCopy()
-
-			party, ok := applyDecision(x, tt.hashes, tt.token, tt.decision, tt.via, xferNow)
-
-			g.Expect(party).To(Equal(tt.wantParty))
-			g.Expect(ok).To(Equal(tt.wantOK))
-			g.Expect(x.Status.Approvals).To(Equal(tt.wantApprovals))
-			g.Expect(x.Status.FailedAttempts).To(Equal(tt.wantFailed))
-			// Nothing else of the transfer changes.
-			x.Status.Approvals, before.Status.Approvals = nil, nil
-			x.Status.FailedAttempts, before.Status.FailedAttempts = 0, 0
-			g.Expect(x).To(Equal(before))
-		})
-	}
-}
-
 func TestEnsureApprovals(t *testing.T) {
+	frankAndAlice := Parties{Incoming: "frank", Initiators: []string{"alice"}}
 	tests := []struct {
-		name      string
-		existing  []v1alpha1.PartyApproval
-		approvers []string
-		want      []v1alpha1.PartyApproval
+		name     string
+		existing []v1alpha1.PartyApproval
+		parties  Parties
+		want     []v1alpha1.PartyApproval
 	}{
 		{
-			name:      "every approver gets a pending row in approver order",
-			approvers: []string{"alice", "frank"},
-			want:      []v1alpha1.PartyApproval{pendingRow("alice"), pendingRow("frank")},
+			name:    "the incoming contact, then every initiator, get a pending row",
+			parties: Parties{Incoming: "frank", Initiators: []string{"alice", "carol"}},
+			want:    []v1alpha1.PartyApproval{pendingRow("frank"), pendingRow("alice"), pendingRow("carol")},
 		},
 		{
-			name:      "existing decisions are kept and new approvers are pending",
-			existing:  []v1alpha1.PartyApproval{approvedRow("alice")},
-			approvers: []string{"alice", "frank"},
-			want:      []v1alpha1.PartyApproval{approvedRow("alice"), pendingRow("frank")},
+			name:     "existing decisions are kept and new approvers are pending",
+			existing: []v1alpha1.PartyApproval{approvedRow("alice")},
+			parties:  frankAndAlice,
+			want:     []v1alpha1.PartyApproval{pendingRow("frank"), approvedRow("alice")},
 		},
 		{
-			name:      "pending rows of contacts that are no longer approvers go, decided ones stay for the audit trail",
-			existing:  []v1alpha1.PartyApproval{refusedRow("mallory"), approvedRow("frank"), pendingRow("bob")},
-			approvers: []string{"alice", "frank"},
-			want:      []v1alpha1.PartyApproval{pendingRow("alice"), approvedRow("frank"), refusedRow("mallory")},
+			name:     "pending rows of contacts that are no longer approvers go, decided ones stay for the audit trail",
+			existing: []v1alpha1.PartyApproval{refusedRow("mallory"), approvedRow("frank"), pendingRow("bob")},
+			parties:  frankAndAlice,
+			want:     []v1alpha1.PartyApproval{approvedRow("frank"), pendingRow("alice"), refusedRow("mallory")},
 		},
 		{
-			name:      "rows follow the approvers' order",
-			existing:  []v1alpha1.PartyApproval{refusedRow("frank"), approvedRow("alice")},
-			approvers: []string{"alice", "frank"},
-			want:      []v1alpha1.PartyApproval{approvedRow("alice"), refusedRow("frank")},
+			name:     "no approvers leaves only decided rows",
+			existing: []v1alpha1.PartyApproval{approvedRow("alice"), pendingRow("bob")},
+			want:     []v1alpha1.PartyApproval{approvedRow("alice")},
 		},
 		{
-			name:      "no approvers leaves only decided rows",
-			existing:  []v1alpha1.PartyApproval{approvedRow("alice"), pendingRow("bob")},
-			approvers: nil,
-			want:      []v1alpha1.PartyApproval{approvedRow("alice")},
+			name:     "the rows are bounded",
+			existing: manyDecided(3 * v1alpha1.MaxApprovers),
+			parties:  frankAndAlice,
+			want:     append([]v1alpha1.PartyApproval{pendingRow("frank"), pendingRow("alice")}, manyDecided(2*v1alpha1.MaxApprovers-2)...),
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			g := NewWithT(t)
 			x := xferWith(tt.existing...)
-			ensureApprovals(x, tt.approvers)
+			EnsureRows(x, tt.parties)
 			g.Expect(x.Status.Approvals).To(Equal(tt.want))
 		})
 	}
+}
+
+func manyDecided(n int) []v1alpha1.PartyApproval {
+	out := make([]v1alpha1.PartyApproval, n)
+	for i := range out {
+		out[i] = approvedRow(string(rune('a'+i%26)) + string(rune('a'+i/26)) + "-old")
+	}
+	return out
 }
 
 func TestPendingPartiesAndRefusedBy(t *testing.T) {
@@ -611,14 +529,19 @@ func TestPendingPartiesAndRefusedBy(t *testing.T) {
 	}{
 		{name: "no rows"},
 		{
-			name:        "all pending, in row order",
-			approvals:   []v1alpha1.PartyApproval{pendingRow("frank"), pendingRow("alice")},
-			wantPending: []string{"frank", "alice"},
+			name:        "all pending: the incoming contact, then the initiators",
+			approvals:   []v1alpha1.PartyApproval{pendingRow("alice"), pendingRow("frank"), pendingRow("carol")},
+			wantPending: []string{"frank", "alice", "carol"},
+		},
+		{
+			name:        "one initiator approved: the other initiators are no longer awaited",
+			approvals:   []v1alpha1.PartyApproval{pendingRow("frank"), approvedRow("alice"), pendingRow("carol")},
+			wantPending: []string{"frank"},
 		},
 		{
 			name:        "decided parties are not pending",
-			approvals:   []v1alpha1.PartyApproval{approvedRow("alice"), pendingRow("bob"), refusedRow("frank")},
-			wantPending: []string{"bob"},
+			approvals:   []v1alpha1.PartyApproval{pendingRow("alice"), pendingRow("bob"), refusedRow("frank")},
+			wantPending: []string{"alice", "bob"},
 			wantRefused: "frank",
 		},
 		{
@@ -635,8 +558,8 @@ func TestPendingPartiesAndRefusedBy(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			g := NewWithT(t)
 			x := xferWith(tt.approvals...)
-			g.Expect(pendingParties(x)).To(Equal(tt.wantPending))
-			g.Expect(refusedBy(x)).To(Equal(tt.wantRefused))
+			g.Expect(Pending(x)).To(Equal(tt.wantPending))
+			g.Expect(RefusedBy(x)).To(Equal(tt.wantRefused))
 		})
 	}
 }
@@ -657,71 +580,8 @@ func TestExpiry(t *testing.T) {
 			g := NewWithT(t)
 			org := &v1alpha1.Organization{}
 			org.Spec.Approval.TokenTTL = tt.ttl
-			got := expiry(created, org)
+			got := Expiry(created, org)
 			g.Expect(got.Time).To(BeTemporally("==", tt.want))
-		})
-	}
-}
-
-func TestSetDeliveredCondition(t *testing.T) {
-	pending := func(id, channel string, attempts int32, lastError string) v1alpha1.Delivery {
-		return v1alpha1.Delivery{ID: id + "/" + channel, Type: "TransferRequested", Channel: channel, State: v1alpha1.DeliveryPending,
-			Attempts: attempts, LastError: lastError, RecordedAt: metav1.NewTime(past)}
-	}
-	sent := func(id, channel string, attempts int32) v1alpha1.Delivery {
-		d := pending(id, channel, attempts, "")
-		d.State, d.SentAt = v1alpha1.DeliverySent, &metav1.Time{Time: past}
-		return d
-	}
-	ready := condAt(v1alpha1.ReadyCondition, metav1.ConditionTrue, v1alpha1.ReconciledReason, "fine", 2, past)
-	tests := []struct {
-		name    string
-		initial []metav1.Condition
-		outbox  []v1alpha1.Delivery
-		want    []wantCondition
-	}{
-		{
-			name: "an empty outbox removes the condition and keeps the others",
-			initial: []metav1.Condition{ready,
-				condAt(v1alpha1.NotificationsDeliveredCondition, metav1.ConditionTrue, v1alpha1.DeliveredReason, "delivered", 2, past)},
-			want: []wantCondition{{v1alpha1.ReadyCondition, metav1.ConditionTrue, v1alpha1.ReconciledReason, "fine", 2}},
-		},
-		{
-			name: "an empty outbox adds no condition",
-		},
-		{
-			name:   "a delivery failing 3 times is DeliveryFailing naming the channel and error",
-			outbox: []v1alpha1.Delivery{sent("k1", "email", 0), pending("k2", "webhook/ops", 3, "connection refused")},
-			want: []wantCondition{{v1alpha1.NotificationsDeliveredCondition, metav1.ConditionFalse, v1alpha1.DeliveryFailingReason,
-				"1 notification(s) not delivered; TransferRequested on webhook/ops failed 3 times: connection refused", 4}},
-		},
-		{
-			name: "several failing deliveries are counted and the first is named",
-			outbox: []v1alpha1.Delivery{pending("k1", "email", 5, "535 authentication failed"), pending("k2", "webhook/ops", 4, "timeout"),
-				pending("k3", "email", 1, "")},
-			want: []wantCondition{{v1alpha1.NotificationsDeliveredCondition, metav1.ConditionFalse, v1alpha1.DeliveryFailingReason,
-				"2 notification(s) not delivered; TransferRequested on email failed 5 times: 535 authentication failed", 4}},
-		},
-		{
-			name:   "two failed attempts are not failing yet",
-			outbox: []v1alpha1.Delivery{pending("k1", "email", 2, "timeout")},
-			want: []wantCondition{{v1alpha1.NotificationsDeliveredCondition, metav1.ConditionTrue, v1alpha1.DeliveredReason,
-				"notifications are delivered", 4}},
-		},
-		{
-			name:    "a sent delivery is delivered whatever its attempts, and replaces a failing condition",
-			initial: []metav1.Condition{condAt(v1alpha1.NotificationsDeliveredCondition, metav1.ConditionFalse, v1alpha1.DeliveryFailingReason, "failing", 2, past)},
-			outbox:  []v1alpha1.Delivery{sent("k1", "webhook/ops", 6)},
-			want: []wantCondition{{v1alpha1.NotificationsDeliveredCondition, metav1.ConditionTrue, v1alpha1.DeliveredReason,
-				"notifications are delivered", 4}},
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			g := NewWithT(t)
-			conds := append([]metav1.Condition(nil), tt.initial...)
-			setDeliveredCondition(&conds, 4, tt.outbox)
-			expectConditions(g, conds, tt.want...)
 		})
 	}
 }
@@ -729,12 +589,12 @@ func TestSetDeliveredCondition(t *testing.T) {
 func TestTransferApprovedStaysTrue(t *testing.T) {
 	g := NewWithT(t)
 	tr := &v1alpha1.ContactTransfer{Spec: v1alpha1.ContactTransferSpec{Role: "billing", To: v1alpha1.LocalObjectReference{Name: "frank"}}}
-	tr.Status.Approvals = []v1alpha1.PartyApproval{{Contact: "alice", Decision: v1alpha1.DecisionApproved}}
-	setTransferStatus(tr, transferFacts{})
+	tr.Status.Approvals = []v1alpha1.PartyApproval{{Contact: "alice", As: v1alpha1.PartyIncoming, Decision: v1alpha1.DecisionApproved}}
+	SetStatus(tr, Facts{})
 	g.Expect(conditions.IsTrue(tr.Status.Conditions, v1alpha1.ApprovedCondition)).To(BeTrue())
 	// A pending row appearing later (a new approver) does not take the approval back.
 	tr.Status.Approvals = append(tr.Status.Approvals, v1alpha1.PartyApproval{Contact: "zoe", Decision: v1alpha1.DecisionPending})
-	setTransferStatus(tr, transferFacts{expired: true})
+	SetStatus(tr, Facts{Expired: true})
 	g.Expect(conditions.IsTrue(tr.Status.Conditions, v1alpha1.ApprovedCondition)).To(BeTrue())
 	g.Expect(conditions.IsTrue(tr.Status.Conditions, v1alpha1.ExpiredCondition)).To(BeFalse())
 }
