@@ -40,16 +40,35 @@ import (
 func transfer(ns, name, role, scope, from, to, requestedBy string) *v1alpha1.ContactTransfer {
 	t := &v1alpha1.ContactTransfer{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
 		Spec: v1alpha1.ContactTransferSpec{OrganizationRef: v1alpha1.LocalObjectReference{Name: "acme"}, Role: role, Scope: scope,
-			To: v1alpha1.LocalObjectReference{Name: to}, RequestedBy: v1alpha1.LocalObjectReference{Name: requestedBy},
-			Reason: "Bob leaves the company"}}
+			To: v1alpha1.LocalObjectReference{Name: to}, Reason: "Bob leaves the company"}}
+	if requestedBy != "" {
+		t.Spec.RequestedBy = &v1alpha1.LocalObjectReference{Name: requestedBy}
+	}
 	if from != "" {
 		t.Spec.From = &v1alpha1.LocalObjectReference{Name: from}
 	}
 	return t
 }
 
-// tokenOf waits for the TransferRequested notification of a round and returns the contact's token.
+// tokenOf waits for the TransferRequested notification of a round and returns the contact's link token.
 func tokenOf(t *v1alpha1.ContactTransfer, contact string, round int) string {
+	GinkgoHelper()
+	return secretOf(t, contact, round, func(r notify.Recipient) string { return r.Token })
+}
+
+// approveCode and refuseCode return the contact's codes for kubectl annotate, from its email.
+func approveCode(t *v1alpha1.ContactTransfer, contact string, round int) string {
+	GinkgoHelper()
+	return secretOf(t, contact, round, func(r notify.Recipient) string { return r.ApproveCode })
+}
+
+func refuseCode(t *v1alpha1.ContactTransfer, contact string, round int) string {
+	GinkgoHelper()
+	return secretOf(t, contact, round, func(r notify.Recipient) string { return r.RefuseCode })
+}
+
+// secretOf waits for the TransferRequested notification of a round and returns one of the contact's secrets.
+func secretOf(t *v1alpha1.ContactTransfer, contact string, round int, pick func(notify.Recipient) string) string {
 	GinkgoHelper()
 	var token string
 	Eventually(func(g Gomega) {
@@ -59,8 +78,8 @@ func tokenOf(t *v1alpha1.ContactTransfer, contact string, round int) string {
 				continue
 			}
 			for _, r := range n.Recipients {
-				if r.Contact == contact && r.Token != "" {
-					token, found = r.Token, true
+				if r.Contact == contact && pick(r) != "" {
+					token, found = pick(r), true
 				}
 			}
 		}
@@ -142,19 +161,25 @@ var _ = Describe("ContactTransfer approval", func() {
 		Expect(requested).To(HaveLen(1))
 		Expect(requested[0].Recipients).To(ContainElement(And(HaveField("Contact", "bob"), HaveField("Token", ""))))
 
-		annotate(t, v1alpha1.ApproveAnnotation, aliceToken)
+		Expect(approveCode(t, "alice", 1)).NotTo(Equal(refuseCode(t, "alice", 1)), "one code per decision")
+		Expect(approveCode(t, "alice", 1)).NotTo(Equal(aliceToken), "the link's token is not a code")
+		annotate(t, v1alpha1.ApproveAnnotation, approveCode(t, "alice", 1))
 		Eventually(decisionOf(t, "alice")).Should(And(HaveField("Decision", v1alpha1.DecisionApproved),
 			HaveField("Via", v1alpha1.DecisionViaAnnotation), HaveField("DecidedAt", Not(BeNil()))))
 		Eventually(func() map[string]string { return fetch(t).Annotations }).ShouldNot(HaveKey(v1alpha1.ApproveAnnotation))
 		Expect(holderOf(billing)(Default)).To(Equal("bob"), "nothing moves before every party approved")
 
-		annotate(t, v1alpha1.ApproveAnnotation, frankToken)
+		annotate(t, v1alpha1.ApproveAnnotation, approveCode(t, "frank", 1))
 		Eventually(condition(t, v1alpha1.CompletedCondition)).Should(haveStatus(metav1.ConditionTrue, v1alpha1.CompletedReason))
 		Expect(t.Status.CompletedAt).NotTo(BeNil())
+		Expect(t.Status.Assignment).To(Equal(&v1alpha1.AssignmentBinding{Name: billing.Name, UID: string(fetch(billing).UID)}))
 		Expect(fetched(t, v1alpha1.ApprovedCondition).Status).To(Equal(metav1.ConditionTrue))
 		Expect(fetched(t, v1alpha1.ReadyCondition).Status).To(Equal(metav1.ConditionTrue))
 		Expect(fetch(billing).Status.Holder).To(Equal("frank"))
 		Expect(billing.Spec.ContactRef.Name).To(Equal("frank"), "a transfer made by hand updates spec.contactRef")
+		Expect(billing.Status.Grant).To(Equal(v1alpha1.GrantTransfer))
+		Expect(billing.Status.Transfer).To(Equal(t.Name))
+		Expect(fetched(billing, v1alpha1.ReadyCondition).Reason).To(Equal(v1alpha1.TransferCompletedReason))
 		Eventually(func() []notify.Notification { return sent.about(ns, t.Name, notify.TransferCompleted) }).Should(ContainElement(
 			HaveField("Recipients", ContainElements(HaveField("Contact", "alice"), HaveField("Contact", "frank"), HaveField("Contact", "bob")))))
 		Eventually(kstatusOf(t)).Should(Equal(statusCurrent))
@@ -171,7 +196,7 @@ var _ = Describe("ContactTransfer approval", func() {
 				link = r.Link
 			}
 		}
-		Expect(link).To(HavePrefix(approvalPage.URL + "/approve/" + ns + "/billing-by-link?token="))
+		Expect(link).To(Equal(approvalPage.URL + "/approve/" + string(fetch(t).UID) + "?token=" + token))
 
 		resp, err := http.Get(link)
 		Expect(err).NotTo(HaveOccurred())
@@ -182,7 +207,7 @@ var _ = Describe("ContactTransfer approval", func() {
 		Expect(string(page)).To(And(ContainSubstring("billing"), ContainSubstring("frank"), ContainSubstring(`value="Approved"`),
 			ContainSubstring(`value="Refused"`)))
 
-		resp, err = http.PostForm(approvalPage.URL+"/approve/"+ns+"/billing-by-link",
+		resp, err = http.PostForm(approvalPage.URL+"/approve/"+string(t.UID),
 			url.Values{"token": {token}, "decision": {"Approved"}})
 		Expect(err).NotTo(HaveOccurred())
 		resp.Body.Close()
@@ -204,20 +229,23 @@ var _ = Describe("ContactTransfer approval", func() {
 		setup()
 		t := transfer(ns, "refused", "billing", "", "bob", "frank", "alice")
 		create(t)
-		annotate(t, v1alpha1.RefuseAnnotation, tokenOf(t, "frank", 1))
+		annotate(t, v1alpha1.RefuseAnnotation, refuseCode(t, "frank", 1))
 		Eventually(condition(t, v1alpha1.RefusedCondition)).Should(haveStatus(metav1.ConditionTrue, v1alpha1.RefusedReason))
 		Expect(fetched(t, v1alpha1.StalledCondition).Status).To(Equal(metav1.ConditionTrue))
 		Consistently(holderOf(billing)).Should(Equal("bob"))
 		Expect(sent.about(ns, t.Name, notify.TransferRefused)).To(HaveLen(1))
 		// Refused is one-way: a later approval changes nothing.
-		annotate(t, v1alpha1.ApproveAnnotation, tokenOf(t, "alice", 1))
+		annotate(t, v1alpha1.ApproveAnnotation, approveCode(t, "alice", 1))
 		Consistently(condition(t, v1alpha1.ApprovedCondition)).ShouldNot(haveStatus(metav1.ConditionTrue, ""))
 	})
 
 	It("expires after the organization's tokenTTL", func() {
-		setup(func(o *v1alpha1.Organization) { o.Spec.Approval.TokenTTL = &metav1.Duration{Duration: 3 * time.Second} })
+		setup(func(o *v1alpha1.Organization) { o.Spec.Approval.TokenTTL = &metav1.Duration{Duration: time.Minute} })
 		t := transfer(ns, "too-slow", "billing", "", "bob", "frank", "alice")
 		create(t)
+		Eventually(condition(t, v1alpha1.ReadyCondition)).Should(haveStatus(metav1.ConditionFalse, v1alpha1.AwaitingApprovalReason))
+		skipAhead(2 * time.Minute)
+		annotate(t, "test.roster.dev/poke", "1") // any change makes the operator look at it again
 		Eventually(condition(t, v1alpha1.ExpiredCondition)).Should(haveStatus(metav1.ConditionTrue, v1alpha1.ExpiredReason))
 		Expect(holderOf(billing)(Default)).To(Equal("bob"))
 		Eventually(func() []notify.Notification { return sent.about(ns, t.Name, notify.TransferExpired) }).Should(HaveLen(1))
@@ -227,13 +255,13 @@ var _ = Describe("ContactTransfer approval", func() {
 		setup(func(o *v1alpha1.Organization) { o.Spec.Approval.MaxAttempts = ptr(int32(2)) })
 		t := transfer(ns, "guessed", "billing", "", "bob", "frank", "alice")
 		create(t)
-		token := tokenOf(t, "alice", 1)
-		annotate(t, v1alpha1.ApproveAnnotation, token)
+		annotate(t, v1alpha1.ApproveAnnotation, approveCode(t, "alice", 1))
 		Eventually(decisionOf(t, "alice")).Should(HaveField("Decision", v1alpha1.DecisionApproved))
 		Eventually(func() map[string]string { return fetch(t).Annotations }).ShouldNot(HaveKey(v1alpha1.ApproveAnnotation))
 
-		// A used token changes nothing: alice's refusal with it is not recorded, nor counted as a guess.
-		annotate(t, v1alpha1.RefuseAnnotation, token)
+		// A party that decided changes nothing with its other code: alice's refusal is not recorded, nor
+		// counted as a guess.
+		annotate(t, v1alpha1.RefuseAnnotation, refuseCode(t, "alice", 1))
 		Eventually(func() map[string]string { return fetch(t).Annotations }).ShouldNot(HaveKey(v1alpha1.RefuseAnnotation))
 		Expect(decisionOf(t, "alice")(Default).Decision).To(Equal(v1alpha1.DecisionApproved))
 		Expect(t.Status.FailedAttempts).To(BeZero())
@@ -251,15 +279,17 @@ var _ = Describe("ContactTransfer approval", func() {
 		setup()
 		t := transfer(ns, "resent", "billing", "", "bob", "frank", "alice")
 		create(t)
-		old := tokenOf(t, "frank", 1)
+		old := approveCode(t, "frank", 1)
 		annotate(t, v1alpha1.ResendAnnotation, "")
-		fresh := tokenOf(t, "frank", 2)
+		fresh := approveCode(t, "frank", 2)
 		Expect(fresh).NotTo(Equal(old))
 		Expect(fetch(t).Status.Round).To(BeEquivalentTo(2))
 
+		// An old round's code decides nothing; it is no guess either.
 		annotate(t, v1alpha1.ApproveAnnotation, old)
-		Eventually(func() int32 { return fetch(t).Status.FailedAttempts }).Should(BeEquivalentTo(1))
+		Eventually(func() map[string]string { return fetch(t).Annotations }).ShouldNot(HaveKey(v1alpha1.ApproveAnnotation))
 		Expect(decisionOf(t, "frank")(Default).Decision).To(Equal(v1alpha1.DecisionPending))
+		Expect(t.Status.FailedAttempts).To(BeZero())
 		annotate(t, v1alpha1.ApproveAnnotation, fresh)
 		Eventually(decisionOf(t, "frank")).Should(HaveField("Decision", v1alpha1.DecisionApproved))
 	})
@@ -300,9 +330,15 @@ var _ = Describe("ContactTransfer approval", func() {
 		Expect(metav1.IsControlledBy(t, billing)).To(BeTrue())
 		Consistently(holderOf(billing)).WithTimeout(time.Second).Should(Equal("bob"))
 
-		annotate(t, v1alpha1.ApproveAnnotation, tokenOf(t, "bob", 1))
+		Expect(t.Spec.RequestedBy).To(BeNil(), "a Git edit names no requester")
+		Expect(fetch(t).Status.Approvals).To(ConsistOf(
+			And(HaveField("Contact", "frank"), HaveField("As", v1alpha1.PartyIncoming)),
+			And(HaveField("Contact", "alice"), HaveField("As", v1alpha1.PartyInitiator)),
+			And(HaveField("Contact", "bob"), HaveField("As", v1alpha1.PartyInitiator)),
+			And(HaveField("Contact", "carol"), HaveField("As", v1alpha1.PartyInitiator))))
+		annotate(t, v1alpha1.ApproveAnnotation, approveCode(t, "bob", 1))
 		Eventually(decisionOf(t, "bob")).Should(HaveField("Decision", v1alpha1.DecisionApproved))
-		annotate(t, v1alpha1.ApproveAnnotation, tokenOf(t, "frank", 1))
+		annotate(t, v1alpha1.ApproveAnnotation, approveCode(t, "frank", 1))
 		Eventually(holderOf(billing)).Should(Equal("frank"))
 		Eventually(condition(billing, v1alpha1.ReadyCondition)).Should(haveStatus(metav1.ConditionTrue, ""))
 		Eventually(condition(t, v1alpha1.CompletedCondition)).Should(haveStatus(metav1.ConditionTrue, ""))
@@ -315,7 +351,7 @@ var _ = Describe("ContactTransfer approval", func() {
 		Expect(k8sClient.Update(ctx, billing)).To(Succeed())
 		Eventually(func() string { return fetch(billing).Status.Transfer }).ShouldNot(BeEmpty())
 		t := &v1alpha1.ContactTransfer{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: billing.Status.Transfer}}
-		annotate(t, v1alpha1.RefuseAnnotation, tokenOf(t, "frank", 1))
+		annotate(t, v1alpha1.RefuseAnnotation, refuseCode(t, "frank", 1))
 		Eventually(condition(billing, v1alpha1.ReadyCondition)).Should(haveStatus(metav1.ConditionFalse, v1alpha1.TransferRefusedReason))
 		Expect(billing.Status.Holder).To(Equal("bob"))
 	})
@@ -324,13 +360,13 @@ var _ = Describe("ContactTransfer approval", func() {
 		setup()
 		t := transfer(ns, "across-restart", "billing", "", "bob", "frank", "alice")
 		create(t)
-		aliceToken, frankToken := tokenOf(t, "alice", 1), tokenOf(t, "frank", 1)
-		annotate(t, v1alpha1.ApproveAnnotation, aliceToken)
+		aliceCode, frankCode := approveCode(t, "alice", 1), approveCode(t, "frank", 1)
+		annotate(t, v1alpha1.ApproveAnnotation, aliceCode)
 		Eventually(decisionOf(t, "alice")).Should(HaveField("Decision", v1alpha1.DecisionApproved))
 
 		restartManager()
 
-		annotate(t, v1alpha1.ApproveAnnotation, frankToken)
+		annotate(t, v1alpha1.ApproveAnnotation, frankCode)
 		Eventually(condition(t, v1alpha1.CompletedCondition)).Should(haveStatus(metav1.ConditionTrue, ""))
 		Expect(fetch(billing).Status.Holder).To(Equal("frank"))
 		Expect(sent.about(ns, t.Name, notify.TransferRequested)).To(HaveLen(1), "the tokens were not sent twice")
@@ -340,9 +376,9 @@ var _ = Describe("ContactTransfer approval", func() {
 		setup()
 		t := transfer(ns, "secrets", "billing", "", "bob", "frank", "alice")
 		create(t)
-		annotate(t, v1alpha1.ApproveAnnotation, tokenOf(t, "alice", 1))
+		annotate(t, v1alpha1.ApproveAnnotation, approveCode(t, "alice", 1))
 		Eventually(decisionOf(t, "alice")).Should(HaveField("Decision", v1alpha1.DecisionApproved))
-		annotate(t, v1alpha1.RefuseAnnotation, "wrong-"+tokenOf(t, "frank", 1))
+		annotate(t, v1alpha1.RefuseAnnotation, "wrong-"+refuseCode(t, "frank", 1))
 		Eventually(func() int32 { return fetch(t).Status.FailedAttempts }).Should(BeEquivalentTo(1))
 
 		var transfers v1alpha1.ContactTransferList
@@ -368,13 +404,15 @@ var _ = Describe("ContactTransfer approval", func() {
 })
 
 var _ = Describe("Self-nomination", func() {
-	It("keeps a contact's own assignment pending until the primary contact approves it", func() {
+	It("keeps a contact's own assignment pending until the nominee and an initiator approve it", func() {
 		ns := newNamespace()
-		create(organization(ns, "acme", func(o *v1alpha1.Organization) {
+		org := organization(ns, "acme", initialRosterWindow(3*time.Second), func(o *v1alpha1.Organization) {
 			o.Spec.Roles = []v1alpha1.RoleDefinition{{Name: "site-user", SelfNomination: ptr(true)}}
-		}), contact(ns, "acme", "alice"), contact(ns, "acme", "frank"),
+		})
+		create(org, contact(ns, "acme", "alice"), contact(ns, "acme", "frank"),
 			assignment(ns, "acme", "acme-primary", "primary", "", "alice"))
 		Eventually(holderOf(assignment(ns, "acme", "acme-primary", "", "", ""))).Should(Equal("alice"))
+		afterInitialRoster(org)
 
 		nomination := assignment(ns, "acme", "frank-site-user", "site-user", "", "frank")
 		create(nomination)
@@ -383,15 +421,16 @@ var _ = Describe("Self-nomination", func() {
 		Eventually(func() string { return fetch(nomination).Status.Transfer }).ShouldNot(BeEmpty())
 		t := &v1alpha1.ContactTransfer{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: nomination.Status.Transfer}}
 
-		// Only the primary contact is asked; the nominee is told.
-		token := tokenOf(t, "alice", 1)
-		requested := sent.about(ns, t.Name, notify.TransferRequested)
-		Expect(requested[0].Recipients).To(ContainElement(And(HaveField("Contact", "frank"), HaveField("Token", ""))))
-		Expect(fetch(t).Status.Approvals).To(ConsistOf(HaveField("Contact", "alice")))
-
-		annotate(t, v1alpha1.ApproveAnnotation, token)
+		// The nominee consents and the primary contact approves, each with its own code.
+		Eventually(func() []v1alpha1.PartyApproval { return fetch(t).Status.Approvals }).Should(ConsistOf(
+			And(HaveField("Contact", "frank"), HaveField("As", v1alpha1.PartyIncoming)),
+			And(HaveField("Contact", "alice"), HaveField("As", v1alpha1.PartyInitiator))))
+		annotate(t, v1alpha1.ApproveAnnotation, approveCode(t, "alice", 1))
+		Eventually(decisionOf(t, "alice")).Should(HaveField("Decision", v1alpha1.DecisionApproved))
+		Consistently(holderOf(nomination)).WithTimeout(time.Second).Should(BeEmpty())
+		annotate(t, v1alpha1.ApproveAnnotation, approveCode(t, "frank", 1))
 		Eventually(holderOf(nomination)).Should(Equal("frank"))
-		Eventually(condition(nomination, v1alpha1.ReadyCondition)).Should(haveStatus(metav1.ConditionTrue, ""))
+		Eventually(condition(nomination, v1alpha1.ReadyCondition)).Should(haveStatus(metav1.ConditionTrue, v1alpha1.TransferCompletedReason))
 		Eventually(condition(t, v1alpha1.CompletedCondition)).Should(haveStatus(metav1.ConditionTrue, ""))
 	})
 })

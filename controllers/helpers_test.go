@@ -25,7 +25,9 @@ import (
 	"time"
 
 	"github.com/fluxcd/cli-utils/pkg/kstatus/status"
+	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -47,6 +49,26 @@ func organization(ns, name string, mutate ...func(*v1alpha1.Organization)) *v1al
 		m(o)
 	}
 	return o
+}
+
+// initialRosterWindow sets spec.approval.initialRosterWindow: what the test creates at once is the
+// initial roster, and afterInitialRoster waits until later creations are not.
+func initialRosterWindow(d time.Duration) func(*v1alpha1.Organization) {
+	return func(o *v1alpha1.Organization) { o.Spec.Approval.InitialRosterWindow = &metav1.Duration{Duration: d} }
+}
+
+// afterInitialRoster waits until the apiserver's clock (read from the creationTimestamp of probe objects)
+// is past the organization's initial roster window, so that what the test creates next needs approval.
+func afterInitialRoster(org *v1alpha1.Organization) {
+	GinkgoHelper()
+	ctx := context.Background()
+	Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(org), org)).To(Succeed())
+	end := org.CreationTimestamp.Add(org.Spec.Approval.InitialRosterWindow.Duration)
+	Eventually(func(g Gomega) {
+		probe := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: org.Namespace, GenerateName: "clock-"}}
+		g.Expect(k8sClient.Create(ctx, probe)).To(Succeed())
+		g.Expect(probe.CreationTimestamp.After(end)).To(BeTrue(), "the apiserver's clock is not past %s yet", end)
+	}).WithPolling(500 * time.Millisecond).Should(Succeed())
 }
 
 func withScopes(names ...string) func(*v1alpha1.Organization) {
@@ -199,15 +221,17 @@ func (c *capturedNotifications) about(namespace, name string, typ notify.Type) [
 	return out
 }
 
-// tokens returns every token handed out so far.
+// tokens returns every token and code handed out so far.
 func (c *capturedNotifications) tokens() []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	var out []string
 	for _, n := range c.list {
 		for _, r := range n.Recipients {
-			if r.Token != "" {
-				out = append(out, r.Token)
+			for _, secret := range []string{r.Token, r.ApproveCode, r.RefuseCode} {
+				if secret != "" {
+					out = append(out, secret)
+				}
 			}
 		}
 	}

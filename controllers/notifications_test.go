@@ -127,8 +127,9 @@ var _ = Describe("Notifications", func() {
 		Eventually(func() int { return len(mailTo(smtp, "bob@acme.example", notify.TransferRequested)) }).Should(Equal(1))
 
 		alice := mailTo(smtp, "alice@acme.example", notify.TransferRequested)[0]
-		Expect(alice.Text).To(And(ContainSubstring(aliceToken), ContainSubstring(approvalPage.URL+"/approve/"+ns+"/billing-to-frank?token=")))
-		Expect(alice.Text).NotTo(ContainSubstring(frankToken))
+		Expect(alice.Text).To(And(ContainSubstring(approvalPage.URL+"/approve/"+string(fetch(t).UID)+"?token="+aliceToken),
+			ContainSubstring("roster.dev/approve="+approveCode(t, "alice", 1)), ContainSubstring("roster.dev/refuse="+refuseCode(t, "alice", 1))))
+		Expect(alice.Text).NotTo(Or(ContainSubstring(frankToken), ContainSubstring(approveCode(t, "frank", 1))))
 		Expect(alice.Subject).To(ContainSubstring("transfert"), "alice reads French")
 		frank := mailTo(smtp, "frank@acme.example", notify.TransferRequested)[0]
 		Expect(frank.Text).To(ContainSubstring(frankToken))
@@ -149,7 +150,7 @@ var _ = Describe("Notifications", func() {
 		ns := setup(smtp, password, hook)
 		t := transfer(ns, "signed", "billing", "", "bob", "frank", "alice")
 		create(t)
-		tokens := []string{tokenOf(t, "alice", 1), tokenOf(t, "frank", 1)}
+		tokens := []string{tokenOf(t, "alice", 1), tokenOf(t, "frank", 1), approveCode(t, "alice", 1), refuseCode(t, "frank", 1)}
 
 		var got receivedHook
 		Eventually(func(g Gomega) {

@@ -23,6 +23,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"strings"
+	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -44,6 +45,8 @@ type Options struct {
 	Notifier notify.Notifier
 	// ApprovalBaseURL is the external URL of the approval page, for the links in messages.
 	ApprovalBaseURL string
+	// Now is the clock of expiries and decisions; time.Now when nil. Tests move it.
+	Now func() time.Time
 }
 
 // Setup registers the cache indexes and every reconciler with the manager. main and the tests share it.
@@ -65,7 +68,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 			Deliverer: deliverer},
 		&RoleAssignmentReconciler{Client: c, Recorder: mgr.GetEventRecorder("roleassignment-controller"), Deliverer: deliverer},
 		&ContactTransferReconciler{Client: c, Recorder: mgr.GetEventRecorder("contacttransfer-controller"),
-			Keys: o.Keys, Deliverer: deliverer},
+			Keys: o.Keys, Deliverer: deliverer, Now: o.Now},
 	} {
 		if err := r.SetupWithManager(mgr, opts); err != nil {
 			return err

@@ -18,10 +18,13 @@ package controllers_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -69,7 +72,30 @@ var (
 	// operatorWrites counts the API writes the operator's client makes (creates, updates, patches and
 	// deletes, of objects and of their status).
 	operatorWrites atomic.Int64
+	// recentWrites names the operator's last writes, for failure messages.
+	recentWrites = &writeLog{}
 )
+
+// writeLog keeps the last writes of the operator.
+type writeLog struct {
+	mu   sync.Mutex
+	last []string
+}
+
+func (l *writeLog) add(w string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.last = append(l.last, w)
+	if len(l.last) > 20 {
+		l.last = l.last[1:]
+	}
+}
+
+func (l *writeLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.last, "\n")
+}
 
 func TestControllers(t *testing.T) {
 	RegisterFailHandler(Fail)
@@ -135,10 +161,10 @@ func startManager() {
 	ctx, cancel := context.WithCancel(context.Background())
 	keys, err := approval.LoadOrCreateKey(ctx, k8sClient, types.NamespacedName{Namespace: "roster-system", Name: "roster-token-key"})
 	Expect(err).NotTo(HaveOccurred())
-	opts := controllers.Options{MaxConcurrentReconciles: 2, Keys: keys, Notifier: sent, ApprovalBaseURL: approvalPage.URL}
+	opts := controllers.Options{MaxConcurrentReconciles: 2, Keys: keys, Notifier: sent, ApprovalBaseURL: approvalPage.URL, Now: testNow}
 	Expect(controllers.Setup(ctx, mgr, opts)).To(Succeed())
 	Expect(webhooks.Setup(mgr)).To(Succeed())
-	backend := &approvalweb.Backend{Reader: mgr.GetClient(), Client: mgr.GetClient(), Keys: keys,
+	backend := &approvalweb.Backend{Reader: mgr.GetClient(), Client: mgr.GetClient(), Keys: keys, Now: testNow,
 		Announcer: &controllers.ApprovalAnnouncer{Client: mgr.GetClient(), Deliverer: controllers.NewDeliverer(mgr, opts)}}
 	pageHandler.Store(approvalweb.NewHandler(backend, ctrl.Log.WithName("approval-page")))
 	done := make(chan struct{})
@@ -151,6 +177,17 @@ func startManager() {
 		cancel()
 		<-done
 	}
+}
+
+// clockSkew moves the operator's clock ahead of the real one (see skipAhead).
+var clockSkew atomic.Int64
+
+func testNow() time.Time { return time.Now().Add(time.Duration(clockSkew.Load())) }
+
+// skipAhead moves the operator's clock d ahead until the test ends.
+func skipAhead(d time.Duration) {
+	clockSkew.Add(int64(d))
+	DeferCleanup(func() { clockSkew.Add(-int64(d)) })
 }
 
 // restartManager stops the operator and starts a new one, as a crash and a new pod would.
@@ -173,30 +210,34 @@ func countingWrites(config *rest.Config, options client.Options) (client.Client,
 	if err != nil {
 		return nil, err
 	}
-	count := func() { operatorWrites.Add(1) }
+	count := func(op string, obj client.Object) {
+		operatorWrites.Add(1)
+		recentWrites.add(fmt.Sprintf("%s %T %s/%s", op, obj, obj.GetNamespace(), obj.GetName()))
+	}
 	return interceptor.NewClient(c, interceptor.Funcs{
 		Create: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.CreateOption) error {
-			count()
+			count("create", obj)
 			return c.Create(ctx, obj, opts...)
 		},
 		Update: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.UpdateOption) error {
-			count()
+			count("update", obj)
 			return c.Update(ctx, obj, opts...)
 		},
 		Patch: func(ctx context.Context, c client.WithWatch, obj client.Object, p client.Patch, opts ...client.PatchOption) error {
-			count()
+			count("patch", obj)
 			return c.Patch(ctx, obj, p, opts...)
 		},
 		Delete: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.DeleteOption) error {
-			count()
+			count("delete", obj)
 			return c.Delete(ctx, obj, opts...)
 		},
 		SubResourceUpdate: func(ctx context.Context, c client.Client, sub string, obj client.Object, opts ...client.SubResourceUpdateOption) error {
-			count()
+			count("update "+sub, obj)
 			return c.SubResource(sub).Update(ctx, obj, opts...)
 		},
 		SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, p client.Patch, opts ...client.SubResourcePatchOption) error {
-			count()
+			data, _ := p.Data(obj)
+			count("patch "+sub+" "+string(data), obj)
 			return c.SubResource(sub).Patch(ctx, obj, p, opts...)
 		},
 	}), nil

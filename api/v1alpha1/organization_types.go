@@ -139,7 +139,7 @@ type ApprovalSettings struct {
 	// Every later holder of a two-party role needs the approvals. From 0s (no initial roster) to 24h;
 	// immutable.
 	// +optional
-	// +kubebuilder:default="10m"
+	// +kubebuilder:default="10m0s"
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('0s') && duration(self) <= duration('24h')",message="initialRosterWindow must be between 0s and 24h"
 	// +kubebuilder:validation:XValidation:rule="duration(self) == duration(oldSelf)",message="initialRosterWindow is immutable: it fixes which assignments were the initial roster"

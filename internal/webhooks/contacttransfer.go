@@ -76,7 +76,7 @@ func (v *ContactTransferValidator) ValidateCreate(ctx context.Context, t *v1alph
 			t.Spec.OrganizationRef.Name, fmt.Sprintf("organization %q does not exist", t.Spec.OrganizationRef.Name))})
 	}
 	var named []*v1alpha1.Contact
-	for _, name := range []string{fromOf(t), t.Spec.To.Name, t.Spec.RequestedBy.Name} {
+	for _, name := range []string{fromOf(t), t.Spec.To.Name, approval.RequestedBy(t)} {
 		if name == "" {
 			continue
 		}
