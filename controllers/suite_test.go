@@ -74,6 +74,9 @@ var (
 	operatorWrites atomic.Int64
 	// recentWrites names the operator's last writes, for failure messages.
 	recentWrites = &writeLog{}
+	// beforeOperatorPatch, when set, runs before each patch of an object (not of its status) by the
+	// operator: a test plays a concurrent writer there.
+	beforeOperatorPatch atomic.Pointer[func(client.Object)]
 )
 
 // writeLog keeps the last writes of the operator.
@@ -225,6 +228,9 @@ func countingWrites(config *rest.Config, options client.Options) (client.Client,
 		},
 		Patch: func(ctx context.Context, c client.WithWatch, obj client.Object, p client.Patch, opts ...client.PatchOption) error {
 			count("patch", obj)
+			if hook := beforeOperatorPatch.Load(); hook != nil {
+				(*hook)(obj)
+			}
 			return c.Patch(ctx, obj, p, opts...)
 		},
 		Delete: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.DeleteOption) error {
