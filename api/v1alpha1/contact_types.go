@@ -98,6 +98,43 @@ type HeldRole struct {
 	Scope string `json:"scope"`
 }
 
+// EmailChange is a change of a contact's address that waits for the new address to confirm it and, for a
+// contact whose approval counts (a holder of a two-party or initiator role), for the old address or another
+// initiator to approve it.
+type EmailChange struct {
+	// email is the new address (spec.email).
+	// +required
+	// +kubebuilder:validation:MaxLength=254
+	Email string `json:"email"`
+
+	// round numbers this change; its links derive from it.
+	// +required
+	Round int32 `json:"round"`
+
+	// needsApproval is true when the old address (or another initiator) must approve the change.
+	// +optional
+	NeedsApproval bool `json:"needsApproval,omitempty"`
+
+	// confirmedAt is when the new address confirmed it.
+	// +optional
+	ConfirmedAt *metav1.Time `json:"confirmedAt,omitempty"`
+
+	// approvedBy names who approved the change: the contact itself (its old address) or another initiator.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	ApprovedBy string `json:"approvedBy,omitempty"`
+
+	// approvedAt is when it was approved.
+	// +optional
+	ApprovedAt *metav1.Time `json:"approvedAt,omitempty"`
+
+	// refusedBy names who refused the change; the address then stays verifiedEmail until spec.email
+	// changes again.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	RefusedBy string `json:"refusedBy,omitempty"`
+}
+
 // ContactStatus is the observed state of a Contact.
 type ContactStatus struct {
 	// conditions: Ready is False with a reason when the contact cannot hold roles (organization missing,
@@ -116,6 +153,22 @@ type ContactStatus struct {
 	// +optional
 	// +kubebuilder:validation:MaxItems=1024
 	Roles []HeldRole `json:"roles,omitempty"`
+
+	// verifiedEmail is the address tokens and notices go to: spec.email as first declared, then each new
+	// spec.email once it confirmed it (and, for a contact whose approval counts, once its old address or
+	// another initiator approved the change). With no email channel it follows spec.email.
+	// +optional
+	// +kubebuilder:validation:MaxLength=254
+	VerifiedEmail string `json:"verifiedEmail,omitempty"`
+
+	// emailChange is the change of spec.email waiting for confirmation.
+	// +optional
+	EmailChange *EmailChange `json:"emailChange,omitempty"`
+
+	// emailRounds counts the changes of address started so far: the links of an earlier change no longer
+	// work.
+	// +optional
+	EmailRounds int32 `json:"emailRounds,omitempty"`
 
 	// rolesSummary lists the roles held, comma-separated, for kubectl get.
 	// +optional
@@ -175,6 +228,25 @@ const (
 	DuplicateEmailReason = "DuplicateEmail"
 	// SuccessorUnavailableReason means spec.reassignTo names a contact that cannot take the roles over.
 	SuccessorUnavailableReason = "SuccessorUnavailable"
+)
+
+// EmailVerifiedCondition says whether status.verifiedEmail is known to reach the contact.
+const EmailVerifiedCondition = "EmailVerified"
+
+// EmailVerified reasons.
+const (
+	// EmailDeclaredReason (False): the first address, used as declared until the contact uses a token
+	// sent there.
+	EmailDeclaredReason = "Declared"
+	// EmailVerifiedReason (True): the contact used a token sent to the address, or confirmed it.
+	EmailVerifiedReason = "Verified"
+	// EmailAwaitingConfirmationReason (False): spec.email changed; tokens and notices still go to
+	// status.verifiedEmail until the change is confirmed (and approved).
+	EmailAwaitingConfirmationReason = "AwaitingConfirmation"
+	// EmailChangeRefusedReason (False): the old address or an initiator refused the change of address.
+	EmailChangeRefusedReason = "EmailChangeRefused"
+	// NoEmailChannelReason (Unknown): the organization sends no email; addresses stay as declared.
+	NoEmailChannelReason = "NoEmailChannel"
 )
 
 func init() {

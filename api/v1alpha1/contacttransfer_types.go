@@ -148,6 +148,12 @@ type PartyApproval struct {
 	// +optional
 	Via DecisionChannel `json:"via,omitempty"`
 
+	// email is the address the party's token was sent to, when it decided with it (Link or Annotation):
+	// using it verifies that address.
+	// +optional
+	// +kubebuilder:validation:MaxLength=254
+	Email string `json:"email,omitempty"`
+
 	// user is the Kubernetes user that recorded an Override decision.
 	// +optional
 	// +kubebuilder:validation:MaxLength=512

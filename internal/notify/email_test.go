@@ -39,6 +39,10 @@ const (
 	bobToken     = "tok-bob-0d4e8b6a55"
 	aliceLink    = "https://approve.example.com/t/tok-alice-7f3a9c2e1b"
 	bobLink      = "https://approve.example.com/t/tok-bob-0d4e8b6a55"
+	aliceApprove = "apv-alice-51c0de"
+	aliceRefuse  = "ref-alice-9e2f11"
+	bobApprove   = "apv-bob-77aa01"
+	bobRefuse    = "ref-bob-3b3b3b"
 )
 
 // transferNotification is a TransferRequested told to both parties (alice in French, bob in English, each
@@ -50,8 +54,10 @@ func transferNotification() Notification {
 		Organization: "acme",
 		Object:       ObjectRef{Kind: "ContactTransfer", Namespace: "acme-system", Name: "billing-to-bob", UID: "6f1c2d3e-uid"},
 		Recipients: []Recipient{
-			{Contact: "alice", DisplayName: "Alice Martin", Email: "alice@example.com", Locale: "fr", Token: aliceToken, Link: aliceLink},
-			{Contact: "bob", DisplayName: "Bob Stone", Email: "bob@example.com", Locale: "en", Token: bobToken, Link: bobLink},
+			{Contact: "alice", DisplayName: "Alice Martin", Email: "alice@example.com", Locale: "fr", Token: aliceToken, Link: aliceLink,
+				ApproveCode: aliceApprove, RefuseCode: aliceRefuse},
+			{Contact: "bob", DisplayName: "Bob Stone", Email: "bob@example.com", Locale: "en", Token: bobToken, Link: bobLink,
+				ApproveCode: bobApprove, RefuseCode: bobRefuse},
 			{Contact: "carol", DisplayName: "Carol Weber", Email: "carol@example.com", Locale: "de"},
 			{Contact: "dave", DisplayName: "Dave", Locale: "en"},
 		},
@@ -160,20 +166,20 @@ func TestEmailTLSModes(t *testing.T) {
 			// Each party's token and link are in that party's message only.
 			for _, part := range []string{alice.Text, alice.HTML} {
 				g.Expect(part).To(ContainSubstring(aliceLink))
-				g.Expect(part).To(ContainSubstring("kubectl annotate contacttransfer billing-to-bob -n acme-system roster.dev/approve=" + aliceToken))
-				g.Expect(part).To(ContainSubstring("kubectl annotate contacttransfer billing-to-bob -n acme-system roster.dev/refuse=" + aliceToken))
+				g.Expect(part).To(ContainSubstring("kubectl annotate contacttransfer billing-to-bob -n acme-system roster.dev/approve=" + aliceApprove))
+				g.Expect(part).To(ContainSubstring("kubectl annotate contacttransfer billing-to-bob -n acme-system roster.dev/refuse=" + aliceRefuse))
 			}
 			for _, part := range []string{bob.Text, bob.HTML} {
 				g.Expect(part).To(ContainSubstring(bobLink))
-				g.Expect(part).To(ContainSubstring("roster.dev/approve=" + bobToken))
+				g.Expect(part).To(ContainSubstring("roster.dev/approve=" + bobApprove))
 			}
 			for _, check := range []struct {
 				m      smtptest.Message
 				absent []string
 			}{
-				{alice, []string{bobToken}},
-				{bob, []string{aliceToken}},
-				{carol, []string{aliceToken, bobToken, "roster.dev/approve", "kubectl"}},
+				{alice, []string{bobToken, bobApprove, bobRefuse}},
+				{bob, []string{aliceToken, aliceApprove, aliceRefuse}},
+				{carol, []string{aliceToken, bobToken, aliceApprove, bobRefuse, "roster.dev/approve", "kubectl"}},
 			} {
 				for _, s := range check.absent {
 					for _, part := range []string{check.m.Text, check.m.HTML, check.m.Subject, string(check.m.Data)} {

@@ -40,6 +40,11 @@ const (
 	RoleRevoked        Type = "RoleRevoked"
 	ContactDisabled    Type = "ContactDisabled"
 	RequiredRoleVacant Type = "RequiredRoleVacant"
+	// EmailConfirmationRequested goes to a contact's new address, with the link that confirms it.
+	EmailConfirmationRequested Type = "EmailConfirmationRequested"
+	// EmailChangeRequested tells the old address of a change of address and, when the change needs
+	// approval, brings each approver (the old address, other initiators) its approval link.
+	EmailChangeRequested Type = "EmailChangeRequested"
 	// Notice is a message an external system asked to send to a role's holders (facts subject and body).
 	Notice Type = "Notice"
 )

@@ -91,8 +91,8 @@ func TestRenderTransferRequested(t *testing.T) {
 		g.Expect(m.Subject).To(Equal("[Acme Corp] Approval needed: transfer of the role billing"))
 		for _, out := range []string{m.Text, m.HTML} {
 			g.Expect(out).To(ContainSubstring(bobLink))
-			g.Expect(out).To(ContainSubstring("kubectl annotate contacttransfer billing-to-bob -n acme-system roster.dev/approve=" + bobToken))
-			g.Expect(out).To(ContainSubstring("kubectl annotate contacttransfer billing-to-bob -n acme-system roster.dev/refuse=" + bobToken))
+			g.Expect(out).To(ContainSubstring("kubectl annotate contacttransfer billing-to-bob -n acme-system roster.dev/approve=" + bobApprove))
+			g.Expect(out).To(ContainSubstring("kubectl annotate contacttransfer billing-to-bob -n acme-system roster.dev/refuse=" + bobRefuse))
 			g.Expect(out).NotTo(ContainSubstring(aliceToken))
 		}
 		g.Expect(m.HTML).To(ContainSubstring(`href="` + bobLink + `"`))
@@ -108,8 +108,8 @@ func TestRenderTransferRequested(t *testing.T) {
 		m, err := Render(n, r)
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(m.Text).To(ContainSubstring("Approve or refuse with kubectl:"))
-		g.Expect(m.Text).To(ContainSubstring("roster.dev/approve=" + bobToken))
-		g.Expect(m.Text).To(ContainSubstring("This token is personal"))
+		g.Expect(m.Text).To(ContainSubstring("roster.dev/approve=" + bobApprove))
+		g.Expect(m.Text).To(ContainSubstring("these codes are personal and work once"))
 		g.Expect(m.Text).NotTo(ContainSubstring("https://"))
 	})
 
@@ -119,7 +119,7 @@ func TestRenderTransferRequested(t *testing.T) {
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(m.Subject).To(Equal("[Acme Corp] Approbation requise : transfert du rôle billing"))
 		g.Expect(m.Text).To(ContainSubstring("Approuvez ou refusez ici :\n" + aliceLink))
-		g.Expect(m.Text).To(ContainSubstring("roster.dev/refuse=" + aliceToken))
+		g.Expect(m.Text).To(ContainSubstring("roster.dev/refuse=" + aliceRefuse))
 		g.Expect(m.Text).To(ContainSubstring("Échéance : 1 juillet 2026 à 12:00 UTC"))
 	})
 
