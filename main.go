@@ -140,7 +140,8 @@ func run(o options) error {
 	if o.approvalAddr != "0" {
 		backend := &approvalweb.Backend{Reader: mgr.GetClient(), Client: mgr.GetClient(), Keys: keys,
 			Announcer: &controllers.ApprovalAnnouncer{Client: mgr.GetClient(), Deliverer: controllers.NewDeliverer(mgr, ctrlOpts)}}
-		page := approvalweb.NewHandler(backend, ctrl.Log.WithName("approval-page"))
+		addresses := &approvalweb.AddressBackend{Reader: mgr.GetClient(), Client: mgr.GetClient(), Keys: keys}
+		page := approvalweb.NewHandler(approvalweb.Pages{Backend: backend, AddressBackend: addresses}, ctrl.Log.WithName("approval-page"))
 		if err := mgr.Add(approvalweb.NewServer(o.approvalAddr, page)); err != nil {
 			return err
 		}

@@ -19,6 +19,8 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -29,8 +31,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	"roster.dev/roster/api/v1alpha1"
+	"roster.dev/roster/internal/approval"
 	"roster.dev/roster/internal/conditions"
 	"roster.dev/roster/internal/index"
 	"roster.dev/roster/internal/notify"
@@ -68,10 +72,13 @@ type contactFacts struct {
 	duplicateOf string
 	// successorProblem says why spec.reassignTo cannot take the roles over.
 	successorProblem string
+	// address is what the address verification needs to know.
+	address approval.AddressFacts
 }
 
 // +kubebuilder:rbac:groups=roster.dev,resources=contacts,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=roster.dev,resources=contacts/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=roster.dev,resources=contacttransfers,verbs=patch
 
 // Reconcile runs the contact's phases and patches its status once.
 func (r *ContactReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
@@ -85,13 +92,98 @@ func (r *ContactReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	before := contact.DeepCopy()
 	s := &contactScope{contact: contact}
 
-	result, err := runPhases(ctx, s, r.reconcileOrganization, r.reconcileEmail, r.reconcileReassignment)
+	result, err := runPhases(ctx, s, r.reconcileOrganization, r.reconcileEmail, r.reconcileAddress, r.reconcileReassignment)
+	change := approval.AddressUnchanged
 	if err == nil {
 		setContactStatus(contact, s.facts)
+		if s.org != nil {
+			change = approval.SetAddress(contact, s.facts.address)
+		}
 		r.recordDisabled(ctx, s, before)
+		r.recordAddressChange(ctx, s, change)
 	}
-	return finishWithOutbox(ctx, r.Client, r.Deliverer, before, contact, "Contact", s.org, &contact.Status.Outbox,
+	result, err = finishWithOutbox(ctx, r.Client, r.Deliverer, before, contact, "Contact", s.org, &contact.Status.Outbox,
 		&contact.Status.Conditions, contact.Generation, result, err)
+	if err == nil && change == approval.AddressChangeCompleted {
+		err = r.resendPendingRounds(ctx, contact)
+	}
+	return result, err
+}
+
+// reconcileAddress gathers what the verification of the contact's address depends on: whether the
+// organization sends email, whether the contact's approval counts, and whether it used a token sent to
+// its verified address.
+func (r *ContactReconciler) reconcileAddress(ctx context.Context, s *contactScope) (ctrl.Result, error) {
+	c := s.contact
+	if s.org == nil {
+		return ctrl.Result{}, nil
+	}
+	n := s.org.Spec.Notifications
+	s.facts.address.EmailChannel = n != nil && n.Email != nil
+	s.facts.address.Approver = s.catalogue != nil && approval.IsApprover(s.catalogue, s.facts.held)
+	var transfers v1alpha1.ContactTransferList
+	if err := r.List(ctx, &transfers, client.InNamespace(c.Namespace), client.MatchingFields{index.ByParty: c.Name}); err != nil {
+		return ctrl.Result{}, err
+	}
+	for i := range transfers.Items {
+		if approval.UsedTokenAt(&transfers.Items[i], c.Name, c.Status.VerifiedEmail) {
+			s.facts.address.UsedToken = true
+		}
+	}
+	return ctrl.Result{}, nil
+}
+
+// recordAddressChange sends, when a change of address starts, the confirmation link to the new address,
+// and tells the old address; for an approver, the old address and the other initiators get the link that
+// approves the change.
+func (r *ContactReconciler) recordAddressChange(ctx context.Context, s *contactScope, change approval.AddressChange) {
+	c := s.contact
+	ch := c.Status.EmailChange
+	if change != approval.AddressChangeStarted || ch == nil {
+		return
+	}
+	facts := map[string]string{emailFact: ch.Email, roundFact: fmt.Sprint(ch.Round)}
+	object := notify.ObjectRef{Kind: "Contact", Namespace: c.Namespace, Name: c.Name, UID: string(c.UID)}
+	confirm := notify.Notification{Key: fmt.Sprintf("%s/%s/%d", c.UID, notify.EmailConfirmationRequested, ch.Round),
+		Type: notify.EmailConfirmationRequested, Organization: s.org.Name, Facts: facts, Object: object,
+		Recipients: recipientsNamed(ctx, r.Client, c.Namespace, []string{c.Name})}
+	r.Deliverer.Record(c, &c.Status.Outbox, s.org, confirm, fmt.Sprintf("spec.email changed: %s must confirm it", ch.Email))
+
+	told := []string{c.Name}
+	if ch.NeedsApproval {
+		told = append(told, slices.DeleteFunc(holdersOf(s.evaluation, roles.Primary, roles.Administrative),
+			func(n string) bool { return n == c.Name })...)
+		facts = map[string]string{emailFact: ch.Email, roundFact: fmt.Sprint(ch.Round), approversFact: strings.Join(told, ",")}
+	}
+	tell := notify.Notification{Key: fmt.Sprintf("%s/%s/%d", c.UID, notify.EmailChangeRequested, ch.Round),
+		Type: notify.EmailChangeRequested, Organization: s.org.Name, Facts: facts, Object: object,
+		Recipients: recipientsNamed(ctx, r.Client, c.Namespace, told)}
+	note := fmt.Sprintf("the old address %s is told of the change to %s", c.Status.VerifiedEmail, ch.Email)
+	if ch.NeedsApproval {
+		note = fmt.Sprintf("the change of address to %s waits for %s (or another initiator) to approve it", ch.Email, c.Status.VerifiedEmail)
+	}
+	r.Deliverer.Record(c, &c.Status.Outbox, s.org, tell, note)
+}
+
+// resendPendingRounds asks every open transfer that awaits the contact for new tokens: the old ones went
+// to its previous address.
+func (r *ContactReconciler) resendPendingRounds(ctx context.Context, c *v1alpha1.Contact) error {
+	var transfers v1alpha1.ContactTransferList
+	if err := r.List(ctx, &transfers, client.InNamespace(c.Namespace), client.MatchingFields{index.ByParty: c.Name}); err != nil {
+		return err
+	}
+	for i := range transfers.Items {
+		t := &transfers.Items[i]
+		if !approval.Open(t) || !slices.Contains(approval.Pending(t), c.Name) {
+			continue
+		}
+		before := t.DeepCopy()
+		metav1.SetMetaDataAnnotation(&t.ObjectMeta, v1alpha1.ResendAnnotation, "address of "+c.Name+" changed")
+		if err := r.Patch(ctx, t, client.MergeFrom(before)); client.IgnoreNotFound(err) != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // reconcileOrganization makes the contact owned by its organization and reads the roles it holds.
@@ -240,10 +332,11 @@ func ReassignThroughTransfer(c client.Client) func(ctx context.Context, ra *v1al
 func (r *ContactReconciler) SetupWithManager(mgr ctrl.Manager, opts controller.Options) error {
 	m := mapper{c: mgr.GetClient()}
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&v1alpha1.Contact{}, builder.WithPredicates(generationOrAnnotationsChanged())).
+		For(&v1alpha1.Contact{}, builder.WithPredicates(predicate.Or(generationOrAnnotationsChanged(), emailChangeDecided()))).
 		Watches(&v1alpha1.Contact{}, handler.EnqueueRequestsFromMapFunc(m.contactsWithSameEmail)).
 		Watches(&v1alpha1.Organization{}, handler.EnqueueRequestsFromMapFunc(m.contactsOfOrganization)).
 		Watches(&v1alpha1.RoleAssignment{}, handler.EnqueueRequestsFromMapFunc(contactsOfAssignment)).
+		Watches(&v1alpha1.ContactTransfer{}, handler.EnqueueRequestsFromMapFunc(contactsDecidingTransfer)).
 		WithOptions(opts).
 		Named("contact").
 		Complete(r)

@@ -232,11 +232,16 @@ func (r *ContactTransferReconciler) readDecisions(_ context.Context, s *transfer
 			continue
 		}
 		s.consumed = append(s.consumed, c.annotation)
-		if party, outcome := approval.Decide(r.Keys, t, strings.TrimSpace(code), c.purpose, c.decision,
-			v1alpha1.DecisionViaAnnotation, s.facts.Now); outcome == approval.Wrong {
+		party, outcome := approval.Decide(r.Keys, t, strings.TrimSpace(code), c.purpose, c.decision, v1alpha1.DecisionViaAnnotation, s.facts.Now)
+		switch outcome {
+		case approval.Recorded:
+			if contact := s.contacts[party]; contact != nil {
+				approval.RecordAddress(t, party, approval.AddressOf(contact))
+			}
+		case approval.Wrong:
 			r.Recorder.Eventf(t, nil, corev1.EventTypeWarning, "WrongCode", "Decide",
 				"%s holds no awaited party's %s code (%d wrong attempts)", c.annotation, c.purpose, t.Status.FailedAttempts)
-		} else if outcome == approval.Replay {
+		case approval.Replay:
 			r.Recorder.Eventf(t, nil, corev1.EventTypeNormal, "CodeAlreadyUsed", "Decide",
 				"%s holds a code already used or of an earlier round%s: nothing changes", c.annotation, partyNote(party))
 		}

@@ -138,7 +138,7 @@ func recipientOf(c *v1alpha1.Contact, party bool) (notify.Recipient, bool) {
 	if c == nil || (c.Spec.Disabled && !party) {
 		return notify.Recipient{}, false
 	}
-	return notify.Recipient{Contact: c.Name, DisplayName: c.Spec.DisplayName, Email: c.Spec.Email, Locale: string(c.Spec.Locale)}, true
+	return notify.Recipient{Contact: c.Name, DisplayName: c.Spec.DisplayName, Email: approval.AddressOf(c), Locale: string(c.Spec.Locale)}, true
 }
 
 func joinNames(names []string) string { return strings.Join(names, ", ") }

@@ -55,6 +55,8 @@ const (
 const (
 	roundFact     = "round"
 	approversFact = "approvers"
+	// emailFact is the new address of a change of address.
+	emailFact = "email"
 )
 
 // Deliverer records notifications in an object's outbox and sends them on the organization's channels:
@@ -192,6 +194,15 @@ func (d *Deliverer) rebuild(ctx context.Context, obj client.Object, kind string,
 		r, ok := recipientOf(c, party)
 		if !ok {
 			continue
+		}
+		switch {
+		case n.Type == notify.EmailConfirmationRequested && round > 0:
+			r.Email = del.Facts[emailFact]
+			r.Link = approval.ConfirmLink(d.ApprovalBaseURL, obj.GetUID(),
+				d.Keys.EmailToken(obj.GetUID(), int32(round), del.Facts[emailFact], name, approval.PurposeConfirmEmail))
+		case n.Type == notify.EmailChangeRequested && round > 0 && slices.Contains(approvers, name):
+			r.Link = approval.ConfirmLink(d.ApprovalBaseURL, obj.GetUID(),
+				d.Keys.EmailToken(obj.GetUID(), int32(round), del.Facts[emailFact], name, approval.PurposeApproveEmail))
 		}
 		if party {
 			uid := obj.GetUID()

@@ -169,7 +169,8 @@ func startManager() {
 	Expect(webhooks.Setup(mgr)).To(Succeed())
 	backend := &approvalweb.Backend{Reader: mgr.GetClient(), Client: mgr.GetClient(), Keys: keys, Now: testNow,
 		Announcer: &controllers.ApprovalAnnouncer{Client: mgr.GetClient(), Deliverer: controllers.NewDeliverer(mgr, opts)}}
-	pageHandler.Store(approvalweb.NewHandler(backend, ctrl.Log.WithName("approval-page")))
+	addresses := &approvalweb.AddressBackend{Reader: mgr.GetClient(), Client: mgr.GetClient(), Keys: keys, Now: testNow}
+	pageHandler.Store(approvalweb.NewHandler(approvalweb.Pages{Backend: backend, AddressBackend: addresses}, ctrl.Log.WithName("approval-page")))
 	done := make(chan struct{})
 	go func() {
 		defer GinkgoRecover()

@@ -20,8 +20,10 @@ import (
 	"context"
 	"slices"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
@@ -155,4 +157,31 @@ func (m mapper) transfersOfContact(ctx context.Context, obj client.Object) []rec
 // transfersOfOrganization maps an Organization to its transfers.
 func (m mapper) transfersOfOrganization(ctx context.Context, obj client.Object) []reconcile.Request {
 	return m.listRequests(ctx, &v1alpha1.ContactTransferList{}, obj.GetNamespace(), index.ByOrganization, obj.GetName())
+}
+
+// contactsDecidingTransfer maps a ContactTransfer to the contacts that decided it with a token: using a
+// token verifies their address.
+func contactsDecidingTransfer(_ context.Context, obj client.Object) []reconcile.Request {
+	t := obj.(*v1alpha1.ContactTransfer)
+	var reqs []reconcile.Request
+	for _, a := range t.Status.Approvals {
+		if a.Email != "" {
+			reqs = append(reqs, reconcile.Request{NamespacedName: types.NamespacedName{Namespace: t.Namespace, Name: a.Contact}})
+		}
+	}
+	return reqs
+}
+
+// emailChangeDecided passes the status writes of the confirmation page: a confirmation, an approval or a
+// refusal of a change of address, which the contact's controller then applies.
+func emailChangeDecided() predicate.Predicate {
+	return predicate.Funcs{
+		CreateFunc:  func(event.CreateEvent) bool { return false },
+		DeleteFunc:  func(event.DeleteEvent) bool { return false },
+		GenericFunc: func(event.GenericEvent) bool { return false },
+		UpdateFunc: func(e event.UpdateEvent) bool {
+			before, after := e.ObjectOld.(*v1alpha1.Contact), e.ObjectNew.(*v1alpha1.Contact)
+			return !equality.Semantic.DeepEqual(before.Status.EmailChange, after.Status.EmailChange)
+		},
+	}
 }

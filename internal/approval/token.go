@@ -89,6 +89,27 @@ func (k *Keyring) derive(fields ...string) string {
 	return base64.RawURLEncoding.EncodeToString(mac.Sum(nil))
 }
 
+// Purposes of the secrets of a change of address.
+const (
+	// PurposeConfirmEmail is the secret of the link that confirms a new address, sent to that address.
+	PurposeConfirmEmail Purpose = "confirm-email"
+	// PurposeApproveEmail is the secret of the link that approves (or refuses) a change of address, sent
+	// to the old address and to the other initiators.
+	PurposeApproveEmail Purpose = "approve-email"
+)
+
+// EmailToken returns the secret of party for round of a change of the address of the contact with UID
+// contactUID to email: derived like Token, and unrelated to any transfer's.
+func (k *Keyring) EmailToken(contactUID types.UID, round int32, email, party string, purpose Purpose) string {
+	return k.derive("contact", string(contactUID), strconv.FormatInt(int64(round), 10), strings.ToLower(email), party, string(purpose))
+}
+
+// ConfirmLink is the URL of the page where a change of address is confirmed or approved:
+// baseURL/confirm/CONTACT-UID?token=TOKEN.
+func ConfirmLink(baseURL string, contactUID types.UID, token string) string {
+	return strings.TrimSuffix(baseURL, "/") + "/confirm/" + url.PathEscape(string(contactUID)) + "?token=" + url.QueryEscape(token)
+}
+
 // Link is the URL of a party's approval page: baseURL (scheme, host and optional path prefix) followed
 // by /approve/TRANSFER-UID?token=TOKEN. The link names the transfer by UID, which nobody can guess, not
 // by namespace and name.

@@ -96,6 +96,11 @@ func NewHandler(d Decider, log logr.Logger) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /approve/{uid}", h.show)
 	mux.HandleFunc("POST /approve/{uid}", h.decide)
+	if ad, ok := d.(AddressDecider); ok {
+		a := addressHandlers{h: h, d: ad}
+		mux.HandleFunc("GET /confirm/{uid}", a.show)
+		mux.HandleFunc("POST /confirm/{uid}", a.decide)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte("ok"))
 	})

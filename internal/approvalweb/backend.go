@@ -86,6 +86,10 @@ func (b *Backend) Decide(ctx context.Context, uid, token string, decision v1alph
 		case approval.Replay:
 			return ErrInvalidToken
 		case approval.Recorded:
+			c := &v1alpha1.Contact{}
+			if err := b.Reader.Get(ctx, client.ObjectKey{Namespace: t.Namespace, Name: party}, c); err == nil {
+				approval.RecordAddress(t, party, approval.AddressOf(c)) // using the link verifies the address
+			}
 			view = b.view(ctx, t, party)
 			view.Decision = decision
 			if decision == v1alpha1.DecisionApproved && b.Announcer != nil {

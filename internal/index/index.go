@@ -37,10 +37,11 @@ const (
 	ByRoleScope = "roster.dev/role-scope"
 	// ByEmail indexes Contacts by EmailKey(organization, email): case-insensitive uniqueness checks.
 	ByEmail = "roster.dev/email"
-	// ByParty indexes ContactTransfers by every contact they name (from, to, requestedBy).
+	// ByParty indexes ContactTransfers by every contact they concern: from, to, requestedBy and the
+	// parties of status.approvals.
 	ByParty = "roster.dev/party"
-	// ByUID indexes ContactTransfers by metadata.uid, across namespaces: approval links name the transfer
-	// by UID.
+	// ByUID indexes ContactTransfers and Contacts by metadata.uid, across namespaces: approval and
+	// confirmation links name their object by UID.
 	ByUID = "metadata.uid"
 )
 
@@ -84,7 +85,8 @@ func Setup(ctx context.Context, indexer client.FieldIndexer) error {
 			return []string{RoleScopeKey(t.Spec.OrganizationRef.Name, t.Spec.Role, t.Spec.Scope)}
 		}},
 		{&v1alpha1.ContactTransfer{}, ByParty, transferParties},
-		{&v1alpha1.ContactTransfer{}, ByUID, func(o client.Object) []string { return []string{string(o.GetUID())} }},
+		{&v1alpha1.ContactTransfer{}, ByUID, byUID},
+		{&v1alpha1.Contact{}, ByUID, byUID},
 	} {
 		if err := indexer.IndexField(ctx, ix.obj, ix.field, ix.fn); err != nil {
 			return err
@@ -92,6 +94,8 @@ func Setup(ctx context.Context, indexer client.FieldIndexer) error {
 	}
 	return nil
 }
+
+func byUID(o client.Object) []string { return []string{string(o.GetUID())} }
 
 func assignmentContacts(o client.Object) []string {
 	ra := o.(*v1alpha1.RoleAssignment)
@@ -108,7 +112,11 @@ func transferParties(o client.Object) []string {
 	if t.Spec.RequestedBy != nil {
 		requestedBy = t.Spec.RequestedBy.Name
 	}
-	return distinct(from, t.Spec.To.Name, requestedBy)
+	names := []string{from, t.Spec.To.Name, requestedBy}
+	for _, a := range t.Status.Approvals {
+		names = append(names, a.Contact)
+	}
+	return distinct(names...)
 }
 
 // distinct returns the non-empty names, each once.
