@@ -151,7 +151,7 @@ func (b *AddressBackend) now() time.Time {
 
 // addressMessages are the texts of the address page.
 type addressMessages struct {
-	Title, ConfirmIntro, ApproveIntro, Organization, Contact, Current, New string
+	Title, ConfirmIntro, ApproveIntro, Organization, Contact, Current, New    string
 	Confirm, NotMine, Approve, Refuse, Personal, Confirmed, Approved, Refused string
 }
 

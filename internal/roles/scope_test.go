@@ -17,9 +17,9 @@ limitations under the License.
 package roles
 
 import (
-	"time"
 	"slices"
 	"testing"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
