@@ -27,7 +27,6 @@ import (
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"roster.dev/roster/api/v1alpha1"
 	"roster.dev/roster/internal/notify"
@@ -91,9 +90,7 @@ var _ = Describe("Security #7: addresses are verified", func() {
 	}
 	setEmail := func(c *v1alpha1.Contact, email string) {
 		GinkgoHelper()
-		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(c), c)).To(Succeed())
-		c.Spec.Email = email
-		Expect(k8sClient.Update(ctx, c)).To(Succeed())
+		edit(c, func() { c.Spec.Email = email })
 	}
 
 	It("takes a first address as declared, and verifies it when a token sent there is used", func() {

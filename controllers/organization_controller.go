@@ -20,6 +20,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"errors"
@@ -33,6 +34,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
@@ -71,7 +73,11 @@ func (r *OrganizationReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !org.DeletionTimestamp.IsZero() {
-		return ctrl.Result{}, nil
+		return r.finalize(ctx, org)
+	}
+	if controllerutil.AddFinalizer(org, v1alpha1.OrganizationFinalizer) {
+		// The update brings the organization back with its finalizer.
+		return ctrl.Result{}, r.Update(ctx, org)
 	}
 	before := org.DeepCopy()
 	s := &organizationScope{org: org}
@@ -94,6 +100,41 @@ func (r *OrganizationReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		err = patchObject(ctx, r.Client, unread, org)
 	}
 	return result, err
+}
+
+// finalize tells every holder that the organization is deleted (its roles go with it), then lets it go
+// once the message is delivered, or keeps failing: a deletion is never held for long.
+func (r *OrganizationReconciler) finalize(ctx context.Context, org *v1alpha1.Organization) (ctrl.Result, error) {
+	if !controllerutil.ContainsFinalizer(org, v1alpha1.OrganizationFinalizer) {
+		return ctrl.Result{}, nil
+	}
+	if in, err := state.Load(ctx, r.Client, org); err == nil {
+		var holders []string
+		for _, row := range roles.Evaluate(in).Rows {
+			holders = append(holders, row.Holders...)
+		}
+		slices.Sort(holders)
+		before := org.DeepCopy()
+		n := notify.Notification{Key: string(org.UID) + "/" + string(notify.OrganizationDeleted), Type: notify.OrganizationDeleted,
+			Organization: org.Name, Facts: map[string]string{},
+			Object:     notify.ObjectRef{Kind: "Organization", Namespace: org.Namespace, Name: org.Name, UID: string(org.UID)},
+			Recipients: recipientsNamed(ctx, r.Client, org.Namespace, slices.Compact(holders))}
+		r.Deliverer.Record(org, &org.Status.Outbox, org, n, "organization deleted: every role of its contacts ends")
+		if err := patchStatusLocked(ctx, r.Client, before, org); err != nil {
+			return ctrl.Result{}, err
+		}
+		res, err := deliverOutbox(ctx, r.Client, r.Deliverer, org, "Organization", org, &org.Status.Outbox, &org.Status.Conditions, org.Generation)
+		if err != nil {
+			return res, err
+		}
+		if res.RequeueAfter > 0 && len(notify.Failing(org.Status.Outbox)) == 0 {
+			return res, nil
+		}
+	} else if state.IgnoreInvalidCatalogue(err) != nil {
+		return ctrl.Result{}, err
+	}
+	controllerutil.RemoveFinalizer(org, v1alpha1.OrganizationFinalizer)
+	return ctrl.Result{}, r.Update(ctx, org)
 }
 
 // evaluateRoles applies the role rules to the organization's contacts and assignments.

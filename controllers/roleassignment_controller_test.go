@@ -30,6 +30,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	"roster.dev/roster/api/v1alpha1"
+	"roster.dev/roster/internal/notify"
 )
 
 var _ = Describe("RoleAssignment and Contact status", func() {
@@ -185,8 +186,12 @@ var _ = Describe("RoleAssignment and Contact status", func() {
 		Expect(primary.OwnerReferences).To(ContainElement(HaveField("UID", org.UID)))
 		Expect(alice.OwnerReferences).To(ContainElement(HaveField("UID", org.UID)))
 
+		Expect(fetch(org).Finalizers).To(ContainElement(v1alpha1.OrganizationFinalizer))
 		Expect(k8sClient.Delete(ctx, org)).To(Succeed())
 		Eventually(condition(primary, v1alpha1.ReadyCondition)).Should(haveStatus(metav1.ConditionFalse, v1alpha1.OrganizationNotFoundReason))
+		// Every holder is told: deleting an organization is no quiet way to end its roles.
+		Expect(sent.about(ns, "acme", notify.OrganizationDeleted)).To(ContainElement(
+			HaveField("Recipients", ContainElement(HaveField("Contact", "alice")))))
 		// With the organization gone, the last-holder rule steps aside, as the garbage collector needs.
 		Expect(k8sClient.Delete(ctx, primary)).To(Succeed())
 		Expect(k8sClient.Delete(ctx, alice)).To(Succeed())

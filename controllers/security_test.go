@@ -31,6 +31,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"roster.dev/roster/api/v1alpha1"
@@ -118,17 +119,13 @@ var _ = Describe("Security: one rule for every path to a two-party role", func()
 	It("Security #2: disabling the primary with a successor, then repointing it, still needs the disabled holder", func() {
 		setup()
 		alice := contact(ns, "acme", "alice")
-		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(alice), alice)).To(Succeed())
-		alice.Spec.Disabled, alice.Spec.ReassignTo = true, &v1alpha1.LocalObjectReference{Name: "bob"}
-		Expect(k8sClient.Update(ctx, alice)).To(Succeed())
+		edit(alice, func() { alice.Spec.Disabled, alice.Spec.ReassignTo = true, &v1alpha1.LocalObjectReference{Name: "bob"} })
 
 		primary := assignment(ns, "acme", "acme-primary", "", "", "")
 		Eventually(condition(primary, v1alpha1.ReadyCondition)).Should(haveStatus(metav1.ConditionFalse, v1alpha1.AwaitingApprovalReason))
 		Expect(primary.Status.Holder).To(Equal("alice"), "the disabled holder keeps the role until its reassignment is approved")
 
-		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(primary), primary)).To(Succeed())
-		primary.Spec.ContactRef.Name = "mallory"
-		Expect(k8sClient.Update(ctx, primary)).To(Succeed())
+		edit(primary, func() { primary.Spec.ContactRef.Name = "mallory" })
 		t := gatedTransferOf(primary)
 		Expect(fetch(t).Spec.From.Name).To(Equal("alice"))
 		Eventually(func() []string { return partiesOf(fetch(t)) }).Should(ConsistOf("mallory", "alice", "carol"))
@@ -140,9 +137,7 @@ var _ = Describe("Security: one rule for every path to a two-party role", func()
 	It("Security #3: a reassignment on disable needs the successor and an initiator, never the successor alone", func() {
 		setup()
 		bob := contact(ns, "acme", "bob")
-		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(bob), bob)).To(Succeed())
-		bob.Spec.Disabled, bob.Spec.ReassignTo = true, &v1alpha1.LocalObjectReference{Name: "mallory"}
-		Expect(k8sClient.Update(ctx, bob)).To(Succeed())
+		edit(bob, func() { bob.Spec.Disabled, bob.Spec.ReassignTo = true, &v1alpha1.LocalObjectReference{Name: "mallory"} })
 
 		billing := assignment(ns, "acme", "acme-billing", "", "", "")
 		t := reassignmentOf(ns, "billing")
@@ -164,9 +159,7 @@ var _ = Describe("Security: one rule for every path to a two-party role", func()
 		afterInitialRoster(org)
 
 		alice := contact(ns, "solo", "alice")
-		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(alice), alice)).To(Succeed())
-		alice.Spec.Disabled, alice.Spec.ReassignTo = true, &v1alpha1.LocalObjectReference{Name: "bob"}
-		Expect(k8sClient.Update(ctx, alice)).To(Succeed())
+		edit(alice, func() { alice.Spec.Disabled, alice.Spec.ReassignTo = true, &v1alpha1.LocalObjectReference{Name: "bob"} })
 		t := reassignmentOf(ns, "primary")
 		Eventually(func() []string { return partiesOf(fetch(t)) }).Should(ConsistOf("bob", "alice"))
 		annotate(t, v1alpha1.ApproveAnnotation, approveCode(t, "bob", 1))
@@ -209,14 +202,10 @@ var _ = Describe("Security: one rule for every path to a two-party role", func()
 		Eventually(holderOf(billing)).Should(Equal("bob"))
 
 		// Pointing the assignment at frank again is a new change: the old approval of bob -> frank does not count.
-		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(billing), billing)).To(Succeed())
-		billing.Spec.ContactRef.Name = "frank"
-		Expect(k8sClient.Update(ctx, billing)).To(Succeed())
+		edit(billing, func() { billing.Spec.ContactRef.Name = "frank" })
 		Eventually(condition(billing, v1alpha1.ReadyCondition)).Should(haveStatus(metav1.ConditionFalse, v1alpha1.AwaitingApprovalReason))
 		Consistently(holderOf(billing)).WithTimeout(2 * time.Second).Should(Equal("bob"))
-		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(billing), billing)).To(Succeed())
-		billing.Spec.ContactRef.Name = "bob"
-		Expect(k8sClient.Update(ctx, billing)).To(Succeed())
+		edit(billing, func() { billing.Spec.ContactRef.Name = "bob" })
 		Eventually(condition(billing, v1alpha1.ReadyCondition)).Should(haveStatus(metav1.ConditionTrue, ""))
 
 		// bob -> mallory, approved by alice, but mallory turns Overdue before it moves: the transfer stops,
@@ -227,15 +216,11 @@ var _ = Describe("Security: one rule for every path to a two-party role", func()
 		annotate(third, v1alpha1.ApproveAnnotation, approveCode(third, "alice", 1))
 		Eventually(decisionOf(third, "alice")).Should(HaveField("Decision", v1alpha1.DecisionApproved))
 		mallory := contact(ns, "acme", "mallory")
-		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(mallory), mallory)).To(Succeed())
-		mallory.Spec.AccountStanding = v1alpha1.AccountStandingOverdue
-		Expect(k8sClient.Update(ctx, mallory)).To(Succeed())
+		edit(mallory, func() { mallory.Spec.AccountStanding = v1alpha1.AccountStandingOverdue })
 		annotate(third, v1alpha1.ApproveAnnotation, approveCode(third, "mallory", 1))
 		Eventually(condition(third, v1alpha1.ReadyCondition)).Should(And(haveStatus(metav1.ConditionFalse, v1alpha1.InvalidTransferReason),
 			HaveField("Message", ContainSubstring("unpaid invoices"))))
-		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(billing), billing)).To(Succeed())
-		billing.Spec.ContactRef.Name = "mallory"
-		Expect(k8sClient.Update(ctx, billing)).To(Succeed())
+		edit(billing, func() { billing.Spec.ContactRef.Name = "mallory" })
 		Consistently(holderOf(billing)).WithTimeout(2 * time.Second).Should(Equal("bob"))
 	})
 
@@ -323,6 +308,7 @@ var _ = Describe("Security: one rule for every path to a two-party role", func()
 		Eventually(func() []v1alpha1.PartyApproval { return fetch(t).Status.Approvals }).Should(HaveLen(v1alpha1.MaxApprovers))
 		Expect(t.Status.Awaiting).To(HavePrefix("nominee, one of auditor-00, "))
 		annotate(t, v1alpha1.ApproveAnnotation, approveCode(t, "auditor-03", 1))
+		Eventually(decisionOf(t, "auditor-03")).Should(HaveField("Decision", v1alpha1.DecisionApproved))
 		annotate(t, v1alpha1.ApproveAnnotation, approveCode(t, "nominee", 1))
 		Eventually(holderOf(nomination)).Should(Equal("nominee"))
 	})
@@ -380,4 +366,16 @@ func reassignmentOf(ns, role string) *v1alpha1.ContactTransfer {
 		g.Expect(t).NotTo(BeNil())
 	}).Should(Succeed())
 	return t
+}
+
+// edit reads obj, changes it and writes it back, again when the operator wrote it meanwhile.
+func edit(obj client.Object, change func()) {
+	GinkgoHelper()
+	Expect(retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		if err := k8sClient.Get(context.Background(), client.ObjectKeyFromObject(obj), obj); err != nil {
+			return err
+		}
+		change()
+		return k8sClient.Update(context.Background(), obj)
+	})).To(Succeed())
 }

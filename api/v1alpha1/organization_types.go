@@ -356,6 +356,9 @@ const (
 	InvalidCatalogueReason = "InvalidCatalogue"
 )
 
+// OrganizationFinalizer lets the operator tell every holder when an organization is deleted.
+const OrganizationFinalizer = "roster.dev/organization"
+
 func init() {
 	SchemeBuilder.Register(&Organization{}, &OrganizationList{})
 }

@@ -40,6 +40,8 @@ const (
 	RoleRevoked        Type = "RoleRevoked"
 	ContactDisabled    Type = "ContactDisabled"
 	RequiredRoleVacant Type = "RequiredRoleVacant"
+	// OrganizationDeleted tells every holder that its organization, and so its roles, were deleted.
+	OrganizationDeleted Type = "OrganizationDeleted"
 	// EmailConfirmationRequested goes to a contact's new address, with the link that confirms it.
 	EmailConfirmationRequested Type = "EmailConfirmationRequested"
 	// EmailChangeRequested tells the old address of a change of address and, when the change needs

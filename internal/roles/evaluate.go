@@ -144,6 +144,8 @@ func grantOf(ra *v1alpha1.RoleAssignment, role *Role, org *v1alpha1.Organization
 	transfers []v1alpha1.ContactTransfer) (holder, pending string, grant v1alpha1.Grant, transfer string) {
 	want, have := ra.Spec.ContactRef.Name, ra.Status.Holder
 	switch {
+	case have != "" && have == want && ra.Status.Grant != "":
+		return want, "", ra.Status.Grant, ra.Status.Transfer
 	case !role.Gated(have):
 		return want, "", v1alpha1.GrantDirect, ""
 	case have == want:
