@@ -17,7 +17,6 @@ limitations under the License.
 package controllers_test
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"net/url"
@@ -70,7 +69,6 @@ func usePage(link, decision string) {
 }
 
 var _ = Describe("Security #7: addresses are verified", func() {
-	ctx := context.Background()
 
 	setup := func() (string, *v1alpha1.Organization) {
 		smtp := smtptest.Start(GinkgoTB(), smtptest.Options{TLS: v1alpha1.SMTPTLSNone})
