@@ -26,10 +26,14 @@ import (
 	"os"
 	"strings"
 
+	authenticationv1 "k8s.io/api/authentication/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
+	"k8s.io/client-go/kubernetes"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
@@ -68,6 +72,7 @@ type options struct {
 	approvalAddr       string
 	approvalBaseURL    string
 	tokenKeySecret     string
+	operatorUsername   string
 }
 
 func main() {
@@ -86,6 +91,7 @@ func main() {
 	flag.StringVar(&o.approvalAddr, "approval-bind-address", ":8082", "Address of the approval page behind the links in approval emails; 0 disables it.")
 	flag.StringVar(&o.approvalBaseURL, "approval-base-url", "http://localhost:8082", "External URL of the approval page, as the links in emails show it.")
 	flag.StringVar(&o.tokenKeySecret, "token-key-secret", defaultTokenKeySecret(), "namespace/name of the Secret holding the key approval tokens derive from; created when missing.")
+	flag.StringVar(&o.operatorUsername, "operator-username", "", "Kubernetes username of the operator, the only writer of status admitted by the webhooks (default: asked of the apiserver with a SelfSubjectReview).")
 	zapOpts := zap.Options{Development: false}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -148,7 +154,14 @@ func run(o options) error {
 	}
 
 	if o.enableWebhooks {
-		if err := webhooks.Setup(mgr); err != nil {
+		username := o.operatorUsername
+		if username == "" {
+			if username, err = whoAmI(ctx, mgr.GetConfig()); err != nil {
+				return err
+			}
+		}
+		log.Info("status writes admitted from the operator only", "operatorUsername", username)
+		if err := webhooks.Setup(mgr, webhooks.Options{OperatorUsername: username}); err != nil {
 			return err
 		}
 	}
@@ -175,6 +188,23 @@ func defaultTokenKeySecret() string {
 		ns = "roster-system"
 	}
 	return ns + "/roster-token-key"
+}
+
+// whoAmI asks the apiserver which user the operator's credentials authenticate as (a SelfSubjectReview,
+// authentication.k8s.io/v1): the webhooks admit status writes from that user only.
+func whoAmI(ctx context.Context, cfg *rest.Config) (string, error) {
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return "", err
+	}
+	review, err := cs.AuthenticationV1().SelfSubjectReviews().Create(ctx, &authenticationv1.SelfSubjectReview{}, metav1.CreateOptions{})
+	if err != nil {
+		return "", fmt.Errorf("finding the operator's own username with a SelfSubjectReview (or set --operator-username): %w", err)
+	}
+	if review.Status.UserInfo.Username == "" {
+		return "", fmt.Errorf("the apiserver's SelfSubjectReview named no user: set --operator-username")
+	}
+	return review.Status.UserInfo.Username, nil
 }
 
 // loadKeys reads (or creates) the token key, straight from the apiserver: the cache is not started yet.

@@ -31,6 +31,7 @@ import (
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -68,6 +69,10 @@ var (
 	// approvalPage serves the approval page of the running manager; its URL is the links' base URL.
 	approvalPage *httptest.Server
 	pageHandler  atomic.Value
+
+	// operatorUsername is the user the manager runs as (the admin of the control plane here): the webhooks
+	// admit status writes from it only.
+	operatorUsername string
 
 	// operatorWrites counts the API writes the operator's client makes (creates, updates, patches and
 	// deletes, of objects and of their status).
@@ -126,6 +131,11 @@ var _ = BeforeSuite(func() {
 
 	k8sClient, err = client.New(cfg, client.Options{Scheme: scheme})
 	Expect(err).NotTo(HaveOccurred())
+	// The manager runs with the admin's config: ask the apiserver who that is, as main does.
+	review := &authenticationv1.SelfSubjectReview{}
+	Expect(k8sClient.Create(context.Background(), review)).To(Succeed())
+	operatorUsername = review.Status.UserInfo.Username
+	Expect(operatorUsername).NotTo(BeEmpty())
 
 	// The operator's token key lives in its own namespace.
 	Expect(k8sClient.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "roster-system"}})).To(Succeed())
@@ -166,7 +176,7 @@ func startManager() {
 	Expect(err).NotTo(HaveOccurred())
 	opts := controllers.Options{MaxConcurrentReconciles: 2, Keys: keys, Notifier: sent, ApprovalBaseURL: approvalPage.URL, Now: testNow}
 	Expect(controllers.Setup(ctx, mgr, opts)).To(Succeed())
-	Expect(webhooks.Setup(mgr)).To(Succeed())
+	Expect(webhooks.Setup(mgr, webhooks.Options{OperatorUsername: operatorUsername})).To(Succeed())
 	backend := &approvalweb.Backend{Reader: mgr.GetClient(), Client: mgr.GetClient(), Keys: keys, Now: testNow,
 		Announcer: &controllers.ApprovalAnnouncer{Client: mgr.GetClient(), Deliverer: controllers.NewDeliverer(mgr, opts)}}
 	addresses := &approvalweb.AddressBackend{Reader: mgr.GetClient(), Client: mgr.GetClient(), Keys: keys, Now: testNow}

@@ -18,12 +18,15 @@ package webhooks
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 
 	admissionv1 "k8s.io/api/admission/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
@@ -32,27 +35,69 @@ import (
 	"roster.dev/roster/internal/state"
 )
 
-// +kubebuilder:webhook:path=/mutate-roster-dev-v1alpha1-contacttransfer,mutating=true,failurePolicy=fail,sideEffects=None,groups=roster.dev,resources=contacttransfers,verbs=create,versions=v1alpha1,name=mcontacttransfer.roster.dev,admissionReviewVersions=v1,timeoutSeconds=5
+// +kubebuilder:webhook:path=/mutate-roster-dev-v1alpha1-contacttransfer,mutating=true,failurePolicy=fail,sideEffects=None,groups=roster.dev,resources=contacttransfers,verbs=create;update,versions=v1alpha1,name=mcontacttransfer.roster.dev,admissionReviewVersions=v1,timeoutSeconds=5
 // +kubebuilder:webhook:path=/validate-roster-dev-v1alpha1-contacttransfer,mutating=false,failurePolicy=fail,sideEffects=None,groups=roster.dev,resources=contacttransfers;contacttransfers/status,verbs=create;update,versions=v1alpha1,name=vcontacttransfer.roster.dev,admissionReviewVersions=v1,timeoutSeconds=5
 
-// ContactTransferDefaulter records who asked: the Kubernetes user and groups of the creating request
-// replace whatever the client wrote in spec.username and spec.groups.
+// ContactTransferDefaulter records who asked and who overrode: on create, the Kubernetes user and groups
+// of the request replace whatever the client wrote in spec.username and spec.groups; on create and update,
+// roster.dev/override-by names the user who set or changed roster.dev/override, and cannot be written by a
+// client.
 type ContactTransferDefaulter struct{}
 
 var _ admission.Defaulter[*v1alpha1.ContactTransfer] = ContactTransferDefaulter{}
 
-// Default sets spec.username and spec.groups from the admission request.
+// Default sets spec.username and spec.groups on create, and stamps roster.dev/override-by.
 func (ContactTransferDefaulter) Default(ctx context.Context, t *v1alpha1.ContactTransfer) error {
 	req, err := admission.RequestFromContext(ctx)
 	if err != nil {
 		return err
 	}
-	if req.Operation != admissionv1.Create {
+	var oldAnnotations map[string]string
+	switch req.Operation {
+	case admissionv1.Create:
+		t.Spec.Username = req.UserInfo.Username
+		t.Spec.Groups = slices.Clone(req.UserInfo.Groups)
+	case admissionv1.Update:
+		old := &v1alpha1.ContactTransfer{}
+		if err := json.Unmarshal(req.OldObject.Raw, old); err != nil {
+			return fmt.Errorf("reading the stored ContactTransfer: %w", err)
+		}
+		oldAnnotations = old.Annotations
+	default:
 		return nil
 	}
-	t.Spec.Username = req.UserInfo.Username
-	t.Spec.Groups = slices.Clone(req.UserInfo.Groups)
+	t.Annotations = stampOverrideBy(oldAnnotations, t.Annotations, req.UserInfo.Username)
 	return nil
+}
+
+// stampOverrideBy returns the annotations with roster.dev/override-by set to user when roster.dev/override
+// was added or changed, removed when roster.dev/override is absent, and otherwise as it was before the
+// write: whatever the client wrote in roster.dev/override-by is never kept.
+func stampOverrideBy(old, annotations map[string]string, user string) map[string]string {
+	value, set := annotations[v1alpha1.OverrideAnnotation]
+	oldValue, wasSet := old[v1alpha1.OverrideAnnotation]
+	oldBy, hadBy := old[v1alpha1.OverrideByAnnotation]
+	switch {
+	case !set:
+		delete(annotations, v1alpha1.OverrideByAnnotation)
+	case !wasSet || value != oldValue:
+		annotations[v1alpha1.OverrideByAnnotation] = user
+	case hadBy:
+		annotations[v1alpha1.OverrideByAnnotation] = oldBy
+	default:
+		delete(annotations, v1alpha1.OverrideByAnnotation)
+	}
+	if len(annotations) == 0 {
+		return nil
+	}
+	return annotations
+}
+
+// overrideChanged reports whether a write sets roster.dev/override or changes its value.
+func overrideChanged(old, annotations map[string]string) bool {
+	value, set := annotations[v1alpha1.OverrideAnnotation]
+	oldValue, wasSet := old[v1alpha1.OverrideAnnotation]
+	return set && (!wasSet || value != oldValue)
 }
 
 // ContactTransferValidator admits a ContactTransfer only when it follows the rules (who may ask, who holds
@@ -64,8 +109,11 @@ var _ admission.Validator[*v1alpha1.ContactTransfer] = &ContactTransferValidator
 // oneWay are the conditions that never go back once True.
 var oneWay = []string{v1alpha1.ApprovedCondition, v1alpha1.RefusedCondition, v1alpha1.ExpiredCondition, v1alpha1.CompletedCondition}
 
-// ValidateCreate checks the request against the organization's state.
+// ValidateCreate checks who sets roster.dev/override, and the request against the organization's state.
 func (v *ContactTransferValidator) ValidateCreate(ctx context.Context, t *v1alpha1.ContactTransfer) (admission.Warnings, error) {
+	if err := v.checkOverride(ctx, nil, t); err != nil {
+		return nil, err
+	}
 	spec := field.NewPath("spec")
 	org, err := v.organization(ctx, t.Namespace, t.Spec.OrganizationRef.Name)
 	if err != nil {
@@ -101,8 +149,12 @@ func (v *ContactTransferValidator) ValidateCreate(ctx context.Context, t *v1alph
 	return nil, nil
 }
 
-// ValidateUpdate keeps the one-way conditions True once they are.
-func (v *ContactTransferValidator) ValidateUpdate(_ context.Context, old, t *v1alpha1.ContactTransfer) (admission.Warnings, error) {
+// ValidateUpdate checks who sets or changes roster.dev/override, and keeps the one-way conditions True
+// once they are.
+func (v *ContactTransferValidator) ValidateUpdate(ctx context.Context, old, t *v1alpha1.ContactTransfer) (admission.Warnings, error) {
+	if err := v.checkOverride(ctx, old.Annotations, t); err != nil {
+		return nil, err
+	}
 	var errs field.ErrorList
 	for _, typ := range oneWay {
 		if meta.IsStatusConditionTrue(old.Status.Conditions, typ) && !meta.IsStatusConditionTrue(t.Status.Conditions, typ) {
@@ -119,6 +171,28 @@ func (v *ContactTransferValidator) ValidateUpdate(_ context.Context, old, t *v1a
 // ValidateDelete allows deletion: deleting a pending transfer cancels it.
 func (v *ContactTransferValidator) ValidateDelete(context.Context, *v1alpha1.ContactTransfer) (admission.Warnings, error) {
 	return nil, nil
+}
+
+// checkOverride refuses to set or change roster.dev/override unless the request's user is granted the
+// verb approve on this transfer (a SubjectAccessReview; RBAC grants it on every transfer of a namespace,
+// or on named ones with resourceNames).
+func (v *ContactTransferValidator) checkOverride(ctx context.Context, old map[string]string, t *v1alpha1.ContactTransfer) error {
+	if !overrideChanged(old, t.Annotations) {
+		return nil
+	}
+	req, err := admission.RequestFromContext(ctx)
+	if err != nil {
+		return err
+	}
+	ok, err := v.access.canApprove(ctx, req.UserInfo, t.Namespace, t.Name)
+	if err != nil || ok {
+		return err
+	}
+	errs := field.ErrorList{field.Forbidden(field.NewPath("metadata", "annotations").Key(v1alpha1.OverrideAnnotation), fmt.Sprintf(
+		"user %q may not decide for a party without its token: %s; otherwise let the party decide with the link "+
+			"or code of its email", req.UserInfo.Username, howToGrantApprove(t.Namespace)))}
+	return apierrors.NewForbidden(schema.GroupResource{Group: v1alpha1.GroupVersion.Group, Resource: "contacttransfers"},
+		t.Name, errs.ToAggregate())
 }
 
 func fromOf(t *v1alpha1.ContactTransfer) string {

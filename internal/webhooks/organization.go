@@ -18,17 +18,24 @@ package webhooks
 
 import (
 	"context"
+	"fmt"
+	"slices"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"roster.dev/roster/api/v1alpha1"
 	"roster.dev/roster/internal/roles"
+	"roster.dev/roster/internal/state"
 )
 
 // +kubebuilder:webhook:path=/validate-roster-dev-v1alpha1-organization,mutating=false,failurePolicy=fail,sideEffects=None,groups=roster.dev,resources=organizations,verbs=create;update,versions=v1alpha1,name=vorganization.roster.dev,admissionReviewVersions=v1,timeoutSeconds=5
 
 // OrganizationValidator admits an Organization only when spec.roles forms a valid catalogue with the
-// built-in roles (bounds in order, initiators that exist).
+// built-in roles (bounds in order, initiators that exist), and lets only a user granted the verb approve
+// on contacttransfers.roster.dev weaken the catalogue of a role that is held (see weakenings).
 type OrganizationValidator struct{ *reader }
 
 var _ admission.Validator[*v1alpha1.Organization] = &OrganizationValidator{}
@@ -38,12 +45,59 @@ func (v *OrganizationValidator) ValidateCreate(_ context.Context, org *v1alpha1.
 	return nil, validateCatalogue(org)
 }
 
-// ValidateUpdate checks the catalogue.
-func (v *OrganizationValidator) ValidateUpdate(_ context.Context, _, org *v1alpha1.Organization) (admission.Warnings, error) {
+// ValidateUpdate checks the catalogue, and who weakens it.
+func (v *OrganizationValidator) ValidateUpdate(ctx context.Context, old, org *v1alpha1.Organization) (admission.Warnings, error) {
 	if !org.DeletionTimestamp.IsZero() {
 		return nil, nil
 	}
-	return nil, validateCatalogue(org)
+	if err := validateCatalogue(org); err != nil {
+		return nil, err
+	}
+	return nil, v.checkWeakening(ctx, old, org)
+}
+
+// checkWeakening refuses a change that weakens a held role (see weakenings and heldRoles) unless the
+// request's user is granted the verb approve on contacttransfers.roster.dev in the namespace: weakening
+// the rules is as strong as deciding for a party, and needs the same grant as break-glass.
+func (v *OrganizationValidator) checkWeakening(ctx context.Context, old, org *v1alpha1.Organization) error {
+	updated, _ := roles.NewCatalogue(org.Spec.Roles)
+	before, errs := roles.NewCatalogue(old.Spec.Roles)
+	// Holders are those of the stored catalogue; a stored catalogue that is not valid (written before
+	// this webhook) has no holders to evaluate: compare with the built-in roles, held per the new one.
+	holdersOf := old
+	if len(errs) > 0 {
+		before, holdersOf = roles.BuiltInCatalogue(), org
+	}
+	changes := weakenings(before, updated)
+	if len(changes) == 0 {
+		return nil
+	}
+	in, err := state.Load(ctx, v.cache, holdersOf)
+	if err != nil {
+		return err
+	}
+	held := heldRoles(in)
+	changes = slices.DeleteFunc(changes, func(w weakening) bool { return !held[w.role] })
+	if len(changes) == 0 {
+		return nil
+	}
+	req, err := admission.RequestFromContext(ctx)
+	if err != nil {
+		return err
+	}
+	ok, err := v.access.canApprove(ctx, req.UserInfo, org.Namespace, "")
+	if err != nil || ok {
+		return err
+	}
+	var out field.ErrorList
+	for _, w := range changes {
+		out = append(out, field.Forbidden(w.field, fmt.Sprintf(
+			"role %s is held (or a change of its holder is awaited); this change (%s) weakens the approval it needs, "+
+				"and user %q may not make it: %s; or leave the role as it is",
+			w.role, w.change, req.UserInfo.Username, howToGrantApprove(org.Namespace))))
+	}
+	return apierrors.NewForbidden(schema.GroupResource{Group: v1alpha1.GroupVersion.Group, Resource: "organizations"},
+		org.Name, out.ToAggregate())
 }
 
 // ValidateDelete allows every deletion: the organization's contacts and assignments go with it.

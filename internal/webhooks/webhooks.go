@@ -19,6 +19,12 @@ limitations under the License.
 // Rules of one object live in the CRD schemas (OpenAPI and CEL); races that slip past admission are
 // settled by the controllers (oldest wins) and reported in status.
 //
+// Admission also checks who writes, not only what (as cert-manager does for CertificateRequest
+// approvals): the status of every kind is written by the operator only (statusGuard); the break-glass
+// annotation roster.dev/override and a change that weakens the catalogue of a held role need the verb
+// approve on contacttransfers.roster.dev, checked with a SubjectAccessReview for the request's user; the
+// author of an override is stamped by the mutating webhook.
+//
 // Failure policy: Fail, with a 5 second timeout. A write that breaks a rule must get a clear error at
 // once rather than a condition later, and the webhook server runs on every replica (it needs no leader),
 // so two replicas keep admission available. Deleting objects of a namespace or organization that is being
@@ -35,6 +41,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"roster.dev/roster/api/v1alpha1"
 	"roster.dev/roster/internal/roles"
@@ -43,9 +50,21 @@ import (
 
 // +kubebuilder:rbac:groups="",resources=namespaces,verbs=get;list;watch
 
-// Setup registers the validating webhooks with the manager's webhook server.
-func Setup(mgr ctrl.Manager) error {
-	r := &reader{cache: mgr.GetClient(), live: mgr.GetAPIReader()}
+// Options configure the webhooks.
+type Options struct {
+	// OperatorUsername is the Kubernetes user the operator runs as (e.g.
+	// system:serviceaccount:roster-system:roster-controller-manager): the only writer of status.
+	OperatorUsername string
+}
+
+// Setup registers the admission webhooks with the manager's webhook server.
+func Setup(mgr ctrl.Manager, opts Options) error {
+	if opts.OperatorUsername == "" {
+		return fmt.Errorf("webhooks: the operator's username is needed to admit status writes from it only")
+	}
+	access := &subjectAccessReviewer{client: mgr.GetClient()}
+	r := &reader{cache: mgr.GetClient(), live: mgr.GetAPIReader(), access: access}
+	mgr.GetWebhookServer().Register(statusPath, &webhook.Admission{Handler: &statusGuard{operator: opts.OperatorUsername}})
 	if err := ctrl.NewWebhookManagedBy(mgr, &v1alpha1.Organization{}).WithValidator(&OrganizationValidator{r}).Complete(); err != nil {
 		return err
 	}
@@ -66,6 +85,8 @@ type reader struct {
 	// live reads the apiserver directly, for the referents of a write: a GitOps apply may have created
 	// them a moment ago, before the cache heard of them.
 	live client.Reader
+	// access tells whether the user of a request was granted the verb approve.
+	access approveChecker
 }
 
 // organization returns the named organization, or nil when it does not exist.
