@@ -227,7 +227,7 @@ func TestStatusGuard(t *testing.T) {
 			if resp.Result.Code != 403 || resp.Result.Reason != metav1.StatusReasonForbidden {
 				t.Errorf("result %d %s, want 403 Forbidden", resp.Result.Code, resp.Result.Reason)
 			}
-			for _, part := range []string{"status", "written by the Roster operator only", tc.user, tc.resource + "/status"} {
+			for _, part := range []string{"status", "written by the Roster operator only", tc.user, tc.resource + ".roster.dev"} {
 				if !strings.Contains(resp.Result.Message, part) {
 					t.Errorf("message %q does not say %q", resp.Result.Message, part)
 				}

@@ -65,7 +65,7 @@ func statusForbidden(resource, name, user string) *apierrors.StatusError {
 	}
 	errs := field.ErrorList{field.Forbidden(field.NewPath("status"), fmt.Sprintf(
 		"the status is written by the Roster operator only, not by user %q: %s", user, what))}
-	return apierrors.NewForbidden(schema.GroupResource{Group: v1alpha1.GroupVersion.Group, Resource: resource + "/status"},
+	return apierrors.NewForbidden(schema.GroupResource{Group: v1alpha1.GroupVersion.Group, Resource: resource},
 		name, errs.ToAggregate())
 }
 
