@@ -59,6 +59,8 @@ const (
 	emailFact = "email"
 )
 
+// +kubebuilder:rbac:groups="",resources=secrets,verbs=get
+
 // Deliverer records notifications in an object's outbox and sends them on the organization's channels:
 // an email to each recipient over SMTP, a signed POST to each webhook, and Notifier when set. Tokens are
 // never recorded: they are derived again, for their party only, at the moment a message is sent.

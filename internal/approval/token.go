@@ -122,6 +122,10 @@ func SecretsEqual(a, b string) bool {
 	return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
 }
 
+// The key Secret is created in the operator's own namespace on first start; no other Secret is ever
+// written, and none is kept per transfer.
+// +kubebuilder:rbac:groups="",namespace=system,resources=secrets,verbs=create
+
 // LoadOrCreateKey returns the Keyring of the key stored in the Secret ref (data key "key", at least
 // MinKeySize bytes). When the Secret does not exist it creates it with MinKeySize random bytes; when
 // another replica created it first (AlreadyExists) it reads that one, so all replicas share one key.
