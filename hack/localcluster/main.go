@@ -276,27 +276,14 @@ func setUp(env *envtest.Environment, kubeconfig, certDir string) (string, error)
 		}
 	}
 
-	user, err := env.AddUser(envtest.User{Name: "admin", Groups: []string{"system:masters"}}, nil)
-	if err != nil {
-		return "", fmt.Errorf("provisioning the admin user: %w", err)
-	}
-	raw, err := user.KubeConfig()
+	user, err := writeKubeconfig(env, "admin", kubeconfig)
 	if err != nil {
 		return "", err
 	}
-	cfg, err := clientcmd.Load(raw)
-	if err != nil {
+	// The manager runs as a user of its own, as it runs under its own ServiceAccount in a cluster: the
+	// status of the Roster kinds is written by the operator only, so the admin's writes are refused.
+	if _, err := writeKubeconfig(env, operatorUser, operatorKubeconfig(kubeconfig)); err != nil {
 		return "", err
-	}
-	ctx := cfg.Contexts[cfg.CurrentContext]
-	cluster, authInfo := cfg.Clusters[ctx.Cluster], cfg.AuthInfos[ctx.AuthInfo]
-	ctx.Cluster, ctx.AuthInfo, ctx.Namespace = contextName, contextName+"-admin", "default"
-	cfg.Clusters = map[string]*clientcmdapi.Cluster{ctx.Cluster: cluster}
-	cfg.AuthInfos = map[string]*clientcmdapi.AuthInfo{ctx.AuthInfo: authInfo}
-	cfg.Contexts = map[string]*clientcmdapi.Context{contextName: ctx}
-	cfg.CurrentContext = contextName
-	if err := clientcmd.WriteToFile(*cfg, kubeconfig); err != nil {
-		return "", fmt.Errorf("writing %s: %w", kubeconfig, err)
 	}
 
 	dc, err := discovery.NewDiscoveryClientForConfig(user.Config())
@@ -316,6 +303,41 @@ func setUp(env *envtest.Environment, kubeconfig, certDir string) (string, error)
 		return "", err
 	}
 	return v.GitVersion, nil
+}
+
+// operatorUser is the Kubernetes user the local manager runs as.
+const operatorUser = "roster-operator"
+
+// operatorKubeconfig is where the manager's own kubeconfig lives, next to the admin's.
+func operatorKubeconfig(kubeconfig string) string {
+	return filepath.Join(filepath.Dir(kubeconfig), "operator.kubeconfig")
+}
+
+// writeKubeconfig provisions a cluster-admin user called name and writes its kubeconfig to path.
+func writeKubeconfig(env *envtest.Environment, name, path string) (*envtest.AuthenticatedUser, error) {
+	user, err := env.AddUser(envtest.User{Name: name, Groups: []string{"system:masters"}}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("provisioning the user %s: %w", name, err)
+	}
+	raw, err := user.KubeConfig()
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := clientcmd.Load(raw)
+	if err != nil {
+		return nil, err
+	}
+	ctx := cfg.Contexts[cfg.CurrentContext]
+	cluster, authInfo := cfg.Clusters[ctx.Cluster], cfg.AuthInfos[ctx.AuthInfo]
+	ctx.Cluster, ctx.AuthInfo, ctx.Namespace = contextName, contextName+"-"+name, "default"
+	cfg.Clusters = map[string]*clientcmdapi.Cluster{ctx.Cluster: cluster}
+	cfg.AuthInfos = map[string]*clientcmdapi.AuthInfo{ctx.AuthInfo: authInfo}
+	cfg.Contexts = map[string]*clientcmdapi.Context{contextName: ctx}
+	cfg.CurrentContext = contextName
+	if err := clientcmd.WriteToFile(*cfg, path); err != nil {
+		return nil, fmt.Errorf("writing %s: %w", path, err)
+	}
+	return user, nil
 }
 
 // ensureNamespace creates the namespace name unless it exists (it does after
@@ -381,7 +403,7 @@ func runManager(path string, extra []string, kubeconfig, certDir string, addrs m
 		"--token-key-secret=" + tokenKeySecret,
 	}, extra...)
 	cmd := exec.Command(path, args...)
-	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+operatorKubeconfig(kubeconfig))
 	cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 	// Its own process group: a terminal's Ctrl-C reaches only us, and the
 	// manager gets the signal exactly once, from us (controller-runtime exits
