@@ -71,6 +71,7 @@ type options struct {
 	maxConcurrentRecon int
 	approvalAddr       string
 	approvalBaseURL    string
+	approvalProxies    string
 	tokenKeySecret     string
 	operatorUsername   string
 }
@@ -90,6 +91,7 @@ func main() {
 	flag.IntVar(&o.maxConcurrentRecon, "max-concurrent-reconciles", 2, "Objects of one kind reconciled in parallel.")
 	flag.StringVar(&o.approvalAddr, "approval-bind-address", ":8082", "Address of the approval page behind the links in approval emails; 0 disables it.")
 	flag.StringVar(&o.approvalBaseURL, "approval-base-url", "http://localhost:8082", "External URL of the approval page, as the links in emails show it.")
+	flag.StringVar(&o.approvalProxies, "approval-trusted-proxies", "", "Comma-separated addresses or CIDRs of the reverse proxies in front of the approval page, whose X-Forwarded-For names the client the page rate-limits (default: none, X-Forwarded-For is ignored).")
 	flag.StringVar(&o.tokenKeySecret, "token-key-secret", defaultTokenKeySecret(), "namespace/name of the Secret holding the key approval tokens derive from; created when missing.")
 	flag.StringVar(&o.operatorUsername, "operator-username", "", "Kubernetes username of the operator, the only writer of status admitted by the webhooks (default: asked of the apiserver with a SelfSubjectReview).")
 	zapOpts := zap.Options{Development: false}
@@ -144,10 +146,15 @@ func run(o options) error {
 		return err
 	}
 	if o.approvalAddr != "0" {
+		proxies, err := approvalweb.ParseTrustedProxies(o.approvalProxies)
+		if err != nil {
+			return fmt.Errorf("--approval-trusted-proxies: %w", err)
+		}
 		backend := &approvalweb.Backend{Reader: mgr.GetClient(), Client: mgr.GetClient(), Keys: keys,
 			Announcer: &controllers.ApprovalAnnouncer{Client: mgr.GetClient(), Deliverer: controllers.NewDeliverer(mgr, ctrlOpts)}}
 		addresses := &approvalweb.AddressBackend{Reader: mgr.GetClient(), Client: mgr.GetClient(), Keys: keys}
-		page := approvalweb.NewHandler(approvalweb.Pages{Backend: backend, AddressBackend: addresses}, ctrl.Log.WithName("approval-page"))
+		page := approvalweb.NewHandlerWithOptions(approvalweb.Pages{Backend: backend, AddressBackend: addresses},
+			ctrl.Log.WithName("approval-page"), approvalweb.Options{TrustedProxies: proxies})
 		if err := mgr.Add(approvalweb.NewServer(o.approvalAddr, page)); err != nil {
 			return err
 		}

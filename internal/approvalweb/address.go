@@ -181,14 +181,14 @@ func addressLocale(locale string) (*addressMessages, string) {
 	return addressTexts["en"], "en"
 }
 
-// addressHandlers serve GET and POST /confirm/{uid}.
+// addressHandlers serve GET and POST /confirm/{uid}, with the limits and checks of the approval page.
 type addressHandlers struct {
 	h *handler
 	d AddressDecider
 }
 
-func (a addressHandlers) show(w http.ResponseWriter, r *http.Request) {
-	uid, token := r.PathValue("uid"), r.URL.Query().Get("token")
+func (a addressHandlers) show(w http.ResponseWriter, r *http.Request, uid string) {
+	token := r.URL.Query().Get("token")
 	if token == "" {
 		a.h.invalid(w)
 		return
@@ -202,8 +202,7 @@ func (a addressHandlers) show(w http.ResponseWriter, r *http.Request) {
 	a.h.render(w, http.StatusOK, "confirm.html", addressData{Lang: lang, Action: "./" + url.PathEscape(uid), Token: token, T: t, V: v})
 }
 
-func (a addressHandlers) decide(w http.ResponseWriter, r *http.Request) {
-	uid := r.PathValue("uid")
+func (a addressHandlers) decide(w http.ResponseWriter, r *http.Request, uid string) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 	if err := r.ParseForm(); err != nil {
 		a.h.render(w, http.StatusBadRequest, "message.html", badRequestPage)

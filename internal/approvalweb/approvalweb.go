@@ -17,9 +17,12 @@ limitations under the License.
 // Package approvalweb is the operator's approval web endpoint: the page behind the link in each party's
 // email, where the party approves or refuses a ContactTransfer with its token.
 //
-// It knows nothing about Kubernetes clients: it talks to a Decider, which the controller implements.
-// The token is a secret: it is never logged (neither is the URL that carries it), the pages send no
-// Referer, are never cached, and every failure of a token gets the same answer.
+// The handler knows nothing about Kubernetes clients: it talks to a Decider, which Backend implements
+// on the manager's cache. The token is a secret: it is never logged (neither is the URL that carries
+// it), the pages send no Referer, are never cached, and every failure of a token gets the same answer,
+// whether the transfer exists or not. A GET never decides and never counts as an attempt (mail scanners
+// open links); wrong tokens count only when POSTed. Requests are rate limited per client and per
+// transfer.
 package approvalweb
 
 import (
@@ -28,8 +31,10 @@ import (
 	"embed"
 	"errors"
 	"html/template"
+	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -69,6 +74,9 @@ type Decider interface {
 // maxBodyBytes limits the body of a POST: a form with a token and a decision.
 const maxBodyBytes = 4 << 10
 
+// maxTokenBytes bounds a token: longer ones (a token is 43 characters) are refused without a look-up.
+const maxTokenBytes = 128
+
 // contentSecurityPolicy allows no script, no external resource, inline styles, and forms posting to the
 // page's own origin only; the page cannot be framed.
 const contentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; " +
@@ -81,32 +89,113 @@ var templates = template.Must(template.New("").ParseFS(templateFS, "templates/*.
 
 type handler struct {
 	decider Decider
+	// address serves /confirm when the Decider also confirms changes of address.
+	address *addressHandlers
 	log     logr.Logger
+	opts    Options
+
+	perClient, perTransfer, perTransferPost *limiter
 }
 
-// NewHandler returns the approval endpoint:
+// NewHandler returns the approval endpoint with the default Options.
+func NewHandler(d Decider, log logr.Logger) http.Handler {
+	return NewHandlerWithOptions(d, log, Options{})
+}
+
+// NewHandlerWithOptions returns the approval endpoint:
 //
 //	GET  /approve/{uid}?token=T  the transfer and an Approve / Refuse form (approval.Link makes these links)
 //	POST /approve/{uid}          form fields token and decision (Approved or Refused)
-//	GET  /healthz                             200 "ok"
+//	GET  /healthz                200 "ok"
 //
-// Anything else is 404. Every response carries strict security headers.
-func NewHandler(d Decider, log logr.Logger) http.Handler {
-	h := &handler{decider: d, log: log}
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /approve/{uid}", h.show)
-	mux.HandleFunc("POST /approve/{uid}", h.decide)
-	if ad, ok := d.(AddressDecider); ok {
-		a := addressHandlers{h: h, d: ad}
-		mux.HandleFunc("GET /confirm/{uid}", a.show)
-		mux.HandleFunc("POST /confirm/{uid}", a.decide)
+//	GET  /confirm/{uid}?token=T  a change of a contact's address, to confirm or approve (when d is also an AddressDecider)
+//	POST /confirm/{uid}          form fields token and decision
+//
+// {uid} is a transfer (or contact) UID in its canonical form (36 characters, lowercase). Anything else is the generic
+// 404 page, without a look-up and without a log line; so is every failure of a token. Every response
+// carries strict security headers. The requests but /healthz are rate limited (see Options): over a
+// limit, the answer is 429 with a Retry-After header.
+func NewHandlerWithOptions(d Decider, log logr.Logger, o Options) http.Handler {
+	o = o.withDefaults()
+	h := &handler{
+		decider:         d,
+		log:             log,
+		opts:            o,
+		perClient:       newLimiter(o.PerClient, o.MaxTrackedKeys),
+		perTransfer:     newLimiter(o.PerTransfer, o.MaxTrackedKeys),
+		perTransferPost: newLimiter(o.PerTransferPost, o.MaxTrackedKeys),
 	}
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+	if ad, ok := d.(AddressDecider); ok {
+		h.address = &addressHandlers{h: h, d: ad}
+	}
+	return secure(h)
+}
+
+// ServeHTTP routes by hand rather than with an http.ServeMux, which answers unclean paths (dot segments,
+// double slashes) with a redirect that repeats the query, and so the token.
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	get := r.Method == http.MethodGet || r.Method == http.MethodHead
+	if r.URL.Path == "/healthz" && get {
 		_, _ = w.Write([]byte("ok"))
-	})
-	// The catch-all also answers the wrong methods of the routes above: 404, never 405.
-	mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { h.invalid(w) })
-	return secure(mux)
+		return
+	}
+	now := h.opts.Now()
+	if ok, wait := h.perClient.allow(clientKey(r.RemoteAddr, r.Header.Values("X-Forwarded-For"), h.opts.TrustedProxies), now); !ok {
+		h.tooMany(w, wait)
+		return
+	}
+	uid, ok := strings.CutPrefix(r.URL.Path, "/approve/")
+	var address *addressHandlers
+	if !ok && h.address != nil {
+		uid, ok = strings.CutPrefix(r.URL.Path, "/confirm/")
+		address = h.address
+	}
+	if !ok || r.URL.RawPath != "" || !validUID(uid) || (!get && r.Method != http.MethodPost) {
+		h.invalid(w)
+		return
+	}
+	if ok, wait := h.perTransfer.allow(uid, now); !ok {
+		h.tooMany(w, wait)
+		return
+	}
+	if get && address != nil {
+		address.show(w, r, uid)
+		return
+	}
+	if get {
+		h.show(w, r, uid)
+		return
+	}
+	if ok, wait := h.perTransferPost.allow(uid, now); !ok {
+		h.tooMany(w, wait)
+		return
+	}
+	if address != nil {
+		address.decide(w, r, uid)
+		return
+	}
+	h.decide(w, r, uid)
+}
+
+// validUID reports whether s is a UID as Kubernetes writes them: a UUID in canonical form, lowercase.
+func validUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := range len(s) {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // secure sets the security headers of every response.
@@ -140,10 +229,9 @@ type doneData struct {
 }
 
 // show renders the approval page of the token's party.
-func (h *handler) show(w http.ResponseWriter, r *http.Request) {
-	uid := r.PathValue("uid")
+func (h *handler) show(w http.ResponseWriter, r *http.Request, uid string) {
 	token := r.URL.Query().Get("token")
-	if token == "" {
+	if token == "" || len(token) > maxTokenBytes {
 		h.invalid(w)
 		return
 	}
@@ -168,8 +256,7 @@ func (h *handler) show(w http.ResponseWriter, r *http.Request) {
 }
 
 // decide records the decision of the token's party.
-func (h *handler) decide(w http.ResponseWriter, r *http.Request) {
-	uid := r.PathValue("uid")
+func (h *handler) decide(w http.ResponseWriter, r *http.Request, uid string) {
 	r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 	if err := r.ParseForm(); err != nil {
 		status := http.StatusBadRequest
@@ -185,7 +272,7 @@ func (h *handler) decide(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	token := r.PostForm.Get("token")
-	if token == "" {
+	if token == "" || len(token) > maxTokenBytes {
 		h.invalid(w)
 		return
 	}
@@ -225,6 +312,12 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error, token,
 // invalid renders the page of every token failure: the same status and body whatever the reason.
 func (h *handler) invalid(w http.ResponseWriter) {
 	h.render(w, http.StatusNotFound, "message.html", invalidPage)
+}
+
+// tooMany renders the page of a request over a rate limit, with the whole seconds to wait.
+func (h *handler) tooMany(w http.ResponseWriter, wait time.Duration) {
+	w.Header().Set("Retry-After", strconv.FormatInt(max(1, int64(math.Ceil(wait.Seconds()))), 10))
+	h.render(w, http.StatusTooManyRequests, "message.html", tooManyPage)
 }
 
 // render executes a template before writing anything, so that a template error is a clean 500.

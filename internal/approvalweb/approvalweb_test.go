@@ -34,20 +34,23 @@ import (
 	. "github.com/onsi/gomega"
 
 	"roster.dev/roster/api/v1alpha1"
+	"roster.dev/roster/internal/approval"
 )
 
 const (
 	testNS    = "acme"
 	testName  = "billing-to-bob"
+	testUID   = "0b5a3c1e-7f0e-4b8e-9d7a-1f0c2d3e4f50"
+	otherUID  = "7d1e0c55-2b3a-4c8d-9e0f-a1b2c3d4e5f6"
 	goodToken = "s3cr3t-T0ken_abcdefghijklmnop"
 )
 
 type call struct {
-	Op, Namespace, Name, Token string
-	Decision                   v1alpha1.Decision
+	Op, UID, Token string
+	Decision       v1alpha1.Decision
 }
 
-// fakeDecider knows one transfer and one token; err, when set, is returned for the right token.
+// fakeDecider knows one transfer (testUID) and one token; err, when set, is returned for the right token.
 type fakeDecider struct {
 	mu    sync.Mutex
 	view  View
@@ -68,24 +71,24 @@ func (f *fakeDecider) Calls() []call {
 	return append([]call(nil), f.calls...)
 }
 
-func (f *fakeDecider) check(namespace, name, token string) error {
-	if namespace != testNS || name != testName || token != goodToken {
+func (f *fakeDecider) check(uid, token string) error {
+	if uid != testUID || token != goodToken {
 		return ErrInvalidToken
 	}
 	return f.err
 }
 
-func (f *fakeDecider) View(_ context.Context, namespace, name, token string) (View, error) {
-	f.record(call{Op: "View", Namespace: namespace, Name: name, Token: token})
-	if err := f.check(namespace, name, token); err != nil {
+func (f *fakeDecider) View(_ context.Context, uid, token string) (View, error) {
+	f.record(call{Op: "View", UID: uid, Token: token})
+	if err := f.check(uid, token); err != nil {
 		return View{}, err
 	}
 	return f.view, nil
 }
 
-func (f *fakeDecider) Decide(_ context.Context, namespace, name, token string, d v1alpha1.Decision) (View, error) {
-	f.record(call{Op: "Decide", Namespace: namespace, Name: name, Token: token, Decision: d})
-	if err := f.check(namespace, name, token); err != nil {
+func (f *fakeDecider) Decide(_ context.Context, uid, token string, d v1alpha1.Decision) (View, error) {
+	f.record(call{Op: "Decide", UID: uid, Token: token, Decision: d})
+	if err := f.check(uid, token); err != nil {
 		return View{}, err
 	}
 	v := f.view
@@ -95,6 +98,7 @@ func (f *fakeDecider) Decide(_ context.Context, namespace, name, token string, d
 
 func sampleView(locale string) View {
 	return View{
+		UID:          testUID,
 		Namespace:    testNS,
 		Name:         testName,
 		Organization: "ACME <Corp>",
@@ -110,12 +114,22 @@ func sampleView(locale string) View {
 	}
 }
 
-func newTestServer(t *testing.T, f *fakeDecider, log logr.Logger) *httptest.Server {
+// unlimited are Options whose rate limits no test of the page's other behaviour reaches.
+var unlimited = Options{
+	PerClient:       Limit{Burst: 1 << 20, Every: time.Millisecond},
+	PerTransfer:     Limit{Burst: 1 << 20, Every: time.Millisecond},
+	PerTransferPost: Limit{Burst: 1 << 20, Every: time.Millisecond},
+}
+
+func newTestServer(t *testing.T, d Decider, log logr.Logger) *httptest.Server {
 	t.Helper()
-	srv := httptest.NewServer(NewHandler(f, log))
+	srv := httptest.NewServer(NewHandlerWithOptions(d, log, unlimited))
 	t.Cleanup(srv.Close)
 	return srv
 }
+
+// link is the party's link to the test transfer, as the emails carry it.
+func link(base, token string) string { return approval.Link(base, testUID, token) }
 
 // noRedirect is a client that shows redirects instead of following them.
 var noRedirect = &http.Client{
@@ -145,7 +159,7 @@ func post(g *WithT, u string, form url.Values) (*http.Response, string) {
 	return do(g, req)
 }
 
-func pageURL(base string) string { return base + "/approve/" + testNS + "/" + testName }
+func pageURL(base string) string { return base + "/approve/" + testUID }
 
 func expectSecurityHeaders(g *WithT, resp *http.Response) {
 	g.Expect(resp.Header.Get("Content-Security-Policy")).To(Equal(
@@ -162,7 +176,7 @@ func TestGetValidTokenShowsTransferInEnglish(t *testing.T) {
 	f := &fakeDecider{view: sampleView("en")}
 	srv := newTestServer(t, f, logr.Discard())
 
-	resp, body := get(g, Link(srv.URL, testNS, testName, goodToken))
+	resp, body := get(g, link(srv.URL, goodToken))
 	g.Expect(resp.StatusCode).To(Equal(http.StatusOK))
 	expectSecurityHeaders(g, resp)
 	g.Expect(body).To(ContainSubstring(`<html lang="en">`))
@@ -175,12 +189,12 @@ func TestGetValidTokenShowsTransferInEnglish(t *testing.T) {
 	g.Expect(body).To(ContainSubstring("Alice leaves the company"))
 	g.Expect(body).To(ContainSubstring("14 August 2026 at 09:30 UTC"))
 	g.Expect(body).To(ContainSubstring(`datetime="2026-08-14T09:30:00Z"`))
-	g.Expect(body).To(ContainSubstring(`<form method="post" action="./` + testName + `">`))
+	g.Expect(body).To(ContainSubstring(`<form method="post" action="./` + testUID + `">`))
 	g.Expect(body).To(ContainSubstring(`<input type="hidden" name="token" value="` + goodToken + `">`))
 	g.Expect(body).To(ContainSubstring(`name="decision" value="Approved">Approve</button>`))
 	g.Expect(body).To(ContainSubstring(`name="decision" value="Refused">Refuse</button>`))
 	g.Expect(strings.ToLower(body)).NotTo(ContainSubstring("<script"))
-	g.Expect(f.Calls()).To(Equal([]call{{Op: "View", Namespace: testNS, Name: testName, Token: goodToken}}))
+	g.Expect(f.Calls()).To(Equal([]call{{Op: "View", UID: testUID, Token: goodToken}}))
 }
 
 func TestGetValidTokenShowsTransferInFrench(t *testing.T) {
@@ -190,7 +204,7 @@ func TestGetValidTokenShowsTransferInFrench(t *testing.T) {
 	f := &fakeDecider{view: v}
 	srv := newTestServer(t, f, logr.Discard())
 
-	resp, body := get(g, Link(srv.URL, testNS, testName, goodToken))
+	resp, body := get(g, link(srv.URL, goodToken))
 	g.Expect(resp.StatusCode).To(Equal(http.StatusOK))
 	g.Expect(body).To(ContainSubstring(`<html lang="fr">`))
 	g.Expect(body).To(ContainSubstring("Bonjour Bob Durand"))
@@ -208,10 +222,10 @@ func TestGetInvalidOrMissingTokenIsTheSame404(t *testing.T) {
 	f := &fakeDecider{view: sampleView("fr")}
 	srv := newTestServer(t, f, logr.Discard())
 
-	wrongResp, wrong := get(g, Link(srv.URL, testNS, testName, "wrong"))
+	wrongResp, wrong := get(g, link(srv.URL, "wrong"))
 	missingResp, missing := get(g, pageURL(srv.URL))
 	emptyResp, empty := get(g, pageURL(srv.URL)+"?token=")
-	unknownResp, unknown := get(g, Link(srv.URL, testNS, "no-such-transfer", goodToken))
+	unknownResp, unknown := get(g, approval.Link(srv.URL, otherUID, goodToken))
 
 	for _, resp := range []*http.Response{wrongResp, missingResp, emptyResp, unknownResp} {
 		g.Expect(resp.StatusCode).To(Equal(http.StatusNotFound))
@@ -249,8 +263,7 @@ func TestPostRecordsDecision(t *testing.T) {
 			g.Expect(body).To(ContainSubstring(`<html lang="` + tc.locale + `">`))
 			g.Expect(body).NotTo(ContainSubstring(goodToken))
 			g.Expect(body).NotTo(ContainSubstring("<form"))
-			g.Expect(f.Calls()).To(Equal([]call{{Op: "Decide", Namespace: testNS, Name: testName, Token: goodToken,
-				Decision: tc.decision}}))
+			g.Expect(f.Calls()).To(Equal([]call{{Op: "Decide", UID: testUID, Token: goodToken, Decision: tc.decision}}))
 		})
 	}
 }
@@ -316,7 +329,7 @@ func TestDeciderErrorIs503AndDoesNotLogTheToken(t *testing.T) {
 		err: fmt.Errorf("get secret for token %s: %w", goodToken, errors.New("connection refused"))}
 	srv := newTestServer(t, f, log)
 
-	resp, body := get(g, Link(srv.URL, testNS, testName, goodToken))
+	resp, body := get(g, link(srv.URL, goodToken))
 	g.Expect(resp.StatusCode).To(Equal(http.StatusServiceUnavailable))
 	expectSecurityHeaders(g, resp)
 	g.Expect(body).To(ContainSubstring("Try again in a moment"))
@@ -332,7 +345,7 @@ func TestDeciderErrorIs503AndDoesNotLogTheToken(t *testing.T) {
 	g.Expect(logs).To(HaveLen(2))
 	all := strings.Join(logs, "\n")
 	g.Expect(all).To(ContainSubstring("connection refused"))
-	g.Expect(all).To(ContainSubstring(testName))
+	g.Expect(all).To(ContainSubstring(testUID))
 	g.Expect(all).NotTo(ContainSubstring(goodToken))
 	g.Expect(all).NotTo(ContainSubstring("token="))
 }
@@ -347,17 +360,20 @@ func TestHealthzAndOtherRoutes(t *testing.T) {
 	g.Expect(body).To(Equal("ok"))
 	expectSecurityHeaders(g, resp)
 
-	for _, path := range []string{"/", "/approve", "/approve/" + testNS, "/approve/" + testNS + "/" + testName + "/x",
-		"/favicon.ico"} {
-		resp, _ := get(g, srv.URL+path+"?token="+goodToken)
+	_, generic := get(g, pageURL(srv.URL))
+	for _, path := range []string{"/", "/approve", "/approve/", "/approve/" + testUID + "/x", "/approve/" + testUID + "/",
+		"/favicon.ico", "/approve/" + testNS + "/" + testName} {
+		resp, body := get(g, srv.URL+path+"?token="+goodToken)
 		g.Expect(resp.StatusCode).To(Equal(http.StatusNotFound), path)
+		g.Expect(body).To(Equal(generic), path)
 		expectSecurityHeaders(g, resp)
 	}
-	for _, method := range []string{http.MethodPut, http.MethodDelete, http.MethodPatch} {
-		req, err := http.NewRequest(method, Link(srv.URL, testNS, testName, goodToken), nil)
+	for _, method := range []string{http.MethodPut, http.MethodDelete, http.MethodPatch, http.MethodOptions} {
+		req, err := http.NewRequest(method, link(srv.URL, goodToken), nil)
 		g.Expect(err).NotTo(HaveOccurred())
-		resp, _ := do(g, req)
+		resp, body := do(g, req)
 		g.Expect(resp.StatusCode).To(Equal(http.StatusNotFound), method)
+		g.Expect(body).To(Equal(generic), method)
 		expectSecurityHeaders(g, resp)
 	}
 	req, err := http.NewRequest(http.MethodPost, srv.URL+"/healthz", nil)
@@ -367,16 +383,125 @@ func TestHealthzAndOtherRoutes(t *testing.T) {
 	g.Expect(f.Calls()).To(BeEmpty())
 }
 
-func TestLinkEscapes(t *testing.T) {
-	g := NewWithT(t)
-	g.Expect(Link("https://roster.example.com", "acme", "billing-to-bob", "abc_DEF-123")).To(Equal(
-		"https://roster.example.com/approve/acme/billing-to-bob?token=abc_DEF-123"))
-	g.Expect(Link("https://roster.example.com/prefix/", "a b", "x/y?z", "t+o&k=e n/")).To(Equal(
-		"https://roster.example.com/prefix/approve/a%20b/x%2Fy%3Fz?token=t%2Bo%26k%3De+n%2F"))
+// logSink records every log line, at every verbosity.
+type logSink struct {
+	mu    sync.Mutex
+	lines []string
+}
 
-	u, err := url.Parse(Link("https://h", "ns", "n", "t+o&k=e n/"))
-	g.Expect(err).NotTo(HaveOccurred())
-	g.Expect(u.Query().Get("token")).To(Equal("t+o&k=e n/"))
+func (s *logSink) logger() logr.Logger {
+	return funcr.New(func(prefix, args string) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.lines = append(s.lines, prefix+" "+args)
+	}, funcr.Options{Verbosity: 10})
+}
+
+func (s *logSink) Lines() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.lines...)
+}
+
+func TestInvalidPathIsTheGeneric404WithoutLookUpOrLog(t *testing.T) {
+	f := &fakeDecider{view: sampleView("en")}
+	logs := &logSink{}
+	h := NewHandlerWithOptions(f, logs.logger(), unlimited)
+	serve := func(method, target string, body io.Reader) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(method, target, body)
+		if body != nil {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	generic := serve(http.MethodGet, "/approve/"+testUID, nil).Body.String()
+	NewWithT(t).Expect(generic).To(ContainSubstring("This link is not valid or has expired."))
+	form := url.Values{"token": {goodToken}, "decision": {"Approved"}}.Encode()
+
+	for _, tc := range []struct{ name, path string }{
+		{"not a UUID", "/approve/billing-to-bob"},
+		{"namespace and name", "/approve/acme/billing-to-bob"},
+		{"uppercase", "/approve/" + strings.ToUpper(testUID)},
+		{"no dashes", "/approve/" + strings.ReplaceAll(testUID, "-", "")},
+		{"braces", "/approve/{" + testUID + "}"},
+		{"urn", "/approve/urn:uuid:" + testUID},
+		{"overlong", "/approve/" + testUID + "0"},
+		{"very long", "/approve/" + strings.Repeat("a", 4096)},
+		{"short", "/approve/" + testUID[:35]},
+		{"escaped slash", "/approve/" + testUID[:8] + "%2F" + testUID[9:]},
+		{"escaped slash after", "/approve/" + testUID + "%2Fx"},
+		{"escaped character", "/approve/%30" + testUID[1:]},
+		{"double-escaped slash", "/approve/" + testUID[:8] + "%252F" + testUID[9:]},
+		{"dot segment", "/approve/../approve/" + testUID},
+		{"dot segment after", "/approve/" + testUID + "/.."},
+		{"double slash", "//approve/" + testUID},
+		{"trailing slash", "/approve/" + testUID + "/"},
+		{"encoded NUL", "/approve/" + testUID + "%00"},
+		{"non-hex", "/approve/0b5a3c1e-7f0e-4b8e-9d7a-1f0c2d3e4f5g"},
+		{"dashes misplaced", "/approve/0b5a3c1e7-f0e-4b8e-9d7a-1f0c2d3e4f50"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := NewWithT(t)
+			for _, rec := range []*httptest.ResponseRecorder{
+				serve(http.MethodGet, tc.path+"?token="+goodToken, nil),
+				serve(http.MethodPost, tc.path, strings.NewReader(form)),
+			} {
+				g.Expect(rec.Code).To(Equal(http.StatusNotFound))
+				g.Expect(rec.Header().Get("Location")).To(BeEmpty(), "no redirect repeats the token")
+				g.Expect(rec.Body.String()).To(Equal(generic))
+				g.Expect(rec.Header().Get("Content-Security-Policy")).To(Equal(contentSecurityPolicy))
+			}
+		})
+	}
+	g := NewWithT(t)
+	g.Expect(f.Calls()).To(BeEmpty(), "an invalid path never reaches the Decider")
+	g.Expect(logs.Lines()).To(BeEmpty(), "an invalid path is not logged")
+}
+
+func TestOverlongTokenIsTheGeneric404WithoutLookUp(t *testing.T) {
+	g := NewWithT(t)
+	f := &fakeDecider{view: sampleView("en")}
+	srv := newTestServer(t, f, logr.Discard())
+	_, generic := get(g, pageURL(srv.URL))
+
+	long := strings.Repeat("A", maxTokenBytes+1)
+	resp, body := get(g, link(srv.URL, long))
+	g.Expect(resp.StatusCode).To(Equal(http.StatusNotFound))
+	g.Expect(body).To(Equal(generic))
+	resp, body = post(g, pageURL(srv.URL), url.Values{"token": {long}, "decision": {"Approved"}})
+	g.Expect(resp.StatusCode).To(Equal(http.StatusNotFound))
+	g.Expect(body).To(Equal(generic))
+	g.Expect(f.Calls()).To(BeEmpty())
+}
+
+func TestGetNeverDecides(t *testing.T) {
+	for _, tc := range []struct {
+		name, target string
+		status       int
+	}{
+		{"right token", "?token=" + goodToken, http.StatusOK},
+		{"right token and a decision in the query", "?token=" + goodToken + "&decision=Approved", http.StatusOK},
+		{"wrong token", "?token=wrong", http.StatusNotFound},
+		{"wrong token and a decision in the query", "?token=wrong&decision=Refused", http.StatusNotFound},
+		{"no token", "", http.StatusNotFound},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := NewWithT(t)
+			f := &fakeDecider{view: sampleView("en")}
+			srv := newTestServer(t, f, logr.Discard())
+			for _, method := range []string{http.MethodGet, http.MethodHead} {
+				req, err := http.NewRequest(method, pageURL(srv.URL)+tc.target, nil)
+				g.Expect(err).NotTo(HaveOccurred())
+				resp, _ := do(g, req)
+				g.Expect(resp.StatusCode).To(Equal(tc.status), method)
+			}
+			for _, c := range f.Calls() {
+				g.Expect(c.Op).To(Equal("View"), "a GET only ever views")
+			}
+		})
+	}
 }
 
 func TestLinkRoundTripsThroughTheHandler(t *testing.T) {
@@ -384,23 +509,26 @@ func TestLinkRoundTripsThroughTheHandler(t *testing.T) {
 	token := "tok+en/with=odd&chars"
 	var got call
 	f := &recordingDecider{fn: func(c call) { got = c }}
-	srv := httptest.NewServer(NewHandler(f, logr.Discard()))
-	defer srv.Close()
+	srv := newTestServer(t, f, logr.Discard())
 
-	resp, _ := get(g, Link(srv.URL, "ns", "name.with.dots", token))
+	resp, _ := get(g, approval.Link(srv.URL, testUID, token))
 	g.Expect(resp.StatusCode).To(Equal(http.StatusNotFound))
-	g.Expect(got).To(Equal(call{Op: "View", Namespace: "ns", Name: "name.with.dots", Token: token}))
+	g.Expect(got).To(Equal(call{Op: "View", UID: testUID, Token: token}))
+
+	resp, _ = get(g, approval.Link(srv.URL+"/", testUID, goodToken))
+	g.Expect(resp.StatusCode).To(Equal(http.StatusNotFound))
+	g.Expect(got).To(Equal(call{Op: "View", UID: testUID, Token: goodToken}), "a base URL's trailing slash is dropped")
 }
 
 type recordingDecider struct{ fn func(call) }
 
-func (r *recordingDecider) View(_ context.Context, ns, name, token string) (View, error) {
-	r.fn(call{Op: "View", Namespace: ns, Name: name, Token: token})
+func (r *recordingDecider) View(_ context.Context, uid, token string) (View, error) {
+	r.fn(call{Op: "View", UID: uid, Token: token})
 	return View{}, ErrInvalidToken
 }
 
-func (r *recordingDecider) Decide(_ context.Context, ns, name, token string, d v1alpha1.Decision) (View, error) {
-	r.fn(call{Op: "Decide", Namespace: ns, Name: name, Token: token, Decision: d})
+func (r *recordingDecider) Decide(_ context.Context, uid, token string, d v1alpha1.Decision) (View, error) {
+	r.fn(call{Op: "Decide", UID: uid, Token: token, Decision: d})
 	return View{}, ErrInvalidToken
 }
 

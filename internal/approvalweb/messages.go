@@ -113,6 +113,11 @@ var (
 		English: "Try again in a moment.",
 		French:  "Réessayez dans un instant.",
 	}
+	tooManyPage = messagePage{
+		Title:   "Too many requests",
+		English: "Too many requests: try again in a few minutes.",
+		French:  "Trop de requêtes : réessayez dans quelques minutes.",
+	}
 	badRequestPage = messagePage{
 		Title:   "Bad request",
 		English: "This request is not valid.",
