@@ -21,7 +21,9 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -40,6 +42,19 @@ type Announcer interface {
 // ByUID), checks tokens by deriving them again, and writes decisions and wrong attempts into the
 // transfer's status with optimistic concurrency, as the controller does, so that neither loses the
 // other's writes.
+//
+// An unknown UID is answered like a wrong token, and with the same work as a transfer with one party in
+// its first round: one List by UID, one Get of the transfer's Organization (a random name for an
+// unknown UID), one token derived and compared (transfer gives an unknown UID a decoy of that shape).
+// What still differs for a wrong token:
+//   - POSTed for a real transfer that is open, it is counted: the status is written (and written again
+//     after a conflict), which takes longer than answering for a decoy;
+//   - a real transfer with more parties, or in a later round, derives one token per party and round it
+//     recognises, so a few more.
+//
+// Neither helps an attacker find transfers: a UID is a random 122-bit value that only the recipients of
+// the transfer's emails know, so there is nothing to probe but UIDs one already holds, and the page's
+// rate limits keep a timing measurement from gathering the many samples it needs.
 type Backend struct {
 	// Reader reads the manager's cache; Client writes status.
 	Reader client.Reader
@@ -52,32 +67,41 @@ type Backend struct {
 
 var _ Decider = &Backend{}
 
-// View shows the transfer to the party whose link token it is. It never decides nor counts anything:
-// a GET may come from a mail scanner.
+// View shows the transfer to the party whose link token it is. It never decides nor counts anything,
+// and never writes: a GET may come from a mail scanner.
 func (b *Backend) View(ctx context.Context, uid, token string) (View, error) {
-	t, err := b.transfer(ctx, uid)
+	t, found, err := b.transfer(ctx, uid)
 	if err != nil {
 		return View{}, err
 	}
+	open, err := b.open(ctx, t)
+	if err != nil && found {
+		return View{}, err
+	}
 	party, outcome := approval.Identify(b.Keys, t, token, approval.PurposeLink)
-	if t.UID == "" || outcome != approval.Recorded || !b.open(ctx, t) {
+	if !found || !open || outcome != approval.Recorded {
 		return View{}, ErrInvalidToken
 	}
 	return b.view(ctx, t, party), nil
 }
 
 // Decide records the decision of the party whose link token it is. A wrong token counts as a failed
-// attempt against the transfer's approval.maxAttempts.
+// attempt against the transfer's approval.maxAttempts; a used token, or one of an earlier round, does
+// not. A transfer that is not open takes nothing and counts nothing.
 func (b *Backend) Decide(ctx context.Context, uid, token string, decision v1alpha1.Decision) (View, error) {
 	var view View
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		view = View{}
-		t, err := b.transfer(ctx, uid)
+		t, found, err := b.transfer(ctx, uid)
 		if err != nil {
 			return err
 		}
-		if t.UID == "" || !b.open(ctx, t) {
-			approval.Identify(b.Keys, t, token, approval.PurposeLink) // the same work for every transfer
+		open, err := b.open(ctx, t)
+		if err != nil && found {
+			return err
+		}
+		if !found || !open {
+			approval.Identify(b.Keys, t, token, approval.PurposeLink) // the derivations of approval.Decide
 			return ErrInvalidToken
 		}
 		party, outcome := approval.Decide(b.Keys, t, token, approval.PurposeLink, decision, v1alpha1.DecisionViaLink,
@@ -109,34 +133,41 @@ func (b *Backend) Decide(ctx context.Context, uid, token string, decision v1alph
 	return view, nil
 }
 
-// transfer finds the transfer of a UID in the cache. An unknown UID gives an empty transfer with a
-// random UID, so that checking a token costs the same whether the transfer exists or not.
-func (b *Backend) transfer(ctx context.Context, uid string) (*v1alpha1.ContactTransfer, error) {
+// transfer finds the transfer of a UID in the cache, and reports whether it exists. An unknown UID
+// gives a decoy shaped like a transfer with one party in its first round, with a random UID, party and
+// organization, so that checking a token costs the same whether the transfer exists or not.
+func (b *Backend) transfer(ctx context.Context, uid string) (*v1alpha1.ContactTransfer, bool, error) {
 	var list v1alpha1.ContactTransferList
 	if err := b.Reader.List(ctx, &list, client.MatchingFields{index.ByUID: uid}); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if len(list.Items) == 1 {
-		return &list.Items[0], nil
+		return &list.Items[0], true, nil
 	}
 	decoy := &v1alpha1.ContactTransfer{}
+	decoy.UID = types.UID(uuid.NewString())
+	decoy.Spec.OrganizationRef.Name = uuid.NewString()
 	decoy.Status.Round = 1
 	decoy.Status.Approvals = []v1alpha1.PartyApproval{{Contact: uuid.NewString(), Decision: v1alpha1.DecisionPending}}
-	return decoy, nil
+	return decoy, false, nil
 }
 
-// open reports whether the transfer takes decisions: pending, not expired, not being deleted, and not
-// locked by wrong tokens (the page stops at approval.maxAttempts, before the controller marks it locked).
-func (b *Backend) open(ctx context.Context, t *v1alpha1.ContactTransfer) bool {
-	if !approval.Open(t) || !t.DeletionTimestamp.IsZero() ||
-		(t.Status.ExpiresAt != nil && !b.now().Before(t.Status.ExpiresAt.Time)) {
-		return false
-	}
+// open reports whether the transfer takes decisions: pending, not expired, not being deleted, its
+// Organization still there, and not locked by wrong tokens (the page stops at approval.maxAttempts,
+// before the controller marks the transfer locked). It reads the Organization whatever the transfer's
+// state, so that every answer costs the same.
+func (b *Backend) open(ctx context.Context, t *v1alpha1.ContactTransfer) (bool, error) {
 	org := &v1alpha1.Organization{}
-	if b.Reader.Get(ctx, client.ObjectKey{Namespace: t.Namespace, Name: t.Spec.OrganizationRef.Name}, org) != nil {
-		return true
+	err := b.Reader.Get(ctx, client.ObjectKey{Namespace: t.Namespace, Name: t.Spec.OrganizationRef.Name}, org)
+	if apierrors.IsNotFound(err) {
+		return false, nil
 	}
-	return org.Spec.Approval.MaxAttempts == nil || t.Status.FailedAttempts < *org.Spec.Approval.MaxAttempts
+	if err != nil {
+		return false, err
+	}
+	locked := org.Spec.Approval.MaxAttempts != nil && t.Status.FailedAttempts >= *org.Spec.Approval.MaxAttempts
+	expired := t.Status.ExpiresAt != nil && !b.now().Before(t.Status.ExpiresAt.Time)
+	return approval.Open(t) && t.DeletionTimestamp.IsZero() && !expired && !locked, nil
 }
 
 // view is what the page shows the party.
