@@ -19,6 +19,12 @@ KUBE_APISERVER ?= $(K8S_BIN)/kube-apiserver
 ETCD ?= $(K8S_BIN)/etcd
 
 GO_TEST_FLAGS ?= -race -count=1
+# Fuzz targets, as package:Target (go test -fuzz takes one target of one package at a time). make test
+# runs each for FUZZ_SMOKE_TIME after the unit tests; make fuzz runs each for FUZZTIME.
+FUZZ_TARGETS = ./internal/approval:FuzzIdentify ./internal/approval:FuzzDecisionCodes ./internal/approvalweb:FuzzHandler
+FUZZ_SMOKE_TIME ?= 3s
+FUZZTIME ?= 1m
+FUZZ_FLAGS ?=
 # kube-apiserver --version prints the real version only when the build stamps it.
 KUBEVERSION_LDFLAGS = $(foreach p,k8s.io/component-base/version k8s.io/client-go/pkg/version,\
 	-X $(p).gitVersion=$(KUBERNETES_VERSION) -X $(p).gitMajor=1 \
@@ -52,8 +58,25 @@ vet: ## Run go vet.
 	go vet ./...
 
 .PHONY: test
-test: manifests generate vet control-plane ## Run go vet, the unit tests and the envtest suites against a real kube-apiserver and etcd.
+test: manifests generate vet control-plane ## Run go vet, the unit tests and the envtest suites against a real kube-apiserver and etcd, then each fuzz target for FUZZ_SMOKE_TIME.
 	KUBEBUILDER_ASSETS="$(K8S_BIN)" go test $(GO_TEST_FLAGS) ./...
+	$(call run-fuzz,$(FUZZ_SMOKE_TIME))
+
+.PHONY: fuzz-smoke
+fuzz-smoke: ## Run each fuzz target for FUZZ_SMOKE_TIME (3s), as make test does after the unit tests.
+	$(call run-fuzz,$(FUZZ_SMOKE_TIME))
+
+.PHONY: fuzz
+fuzz: ## Run each fuzz target for FUZZTIME (1m); failing inputs are kept under the package's testdata/fuzz/.
+	$(call run-fuzz,$(FUZZTIME))
+
+# run-fuzz runs every target of FUZZ_TARGETS for $(1).
+define run-fuzz
+for target in $(FUZZ_TARGETS); do \
+	echo "go test $${target%%:*} -run '^$$' -fuzz '^$${target##*:}$$' -fuzztime $(1) $(FUZZ_FLAGS)"; \
+	go test "$${target%%:*}" -run '^$$' -fuzz "^$${target##*:}\$$" -fuzztime $(1) $(FUZZ_FLAGS); \
+done
+endef
 
 .PHONY: bench
 bench: control-plane ## Run the benchmarks and print their figures.
