@@ -180,7 +180,10 @@ func startManager() {
 	backend := &approvalweb.Backend{Reader: mgr.GetClient(), Client: mgr.GetClient(), Keys: keys, Now: testNow,
 		Announcer: &controllers.ApprovalAnnouncer{Client: mgr.GetClient(), Deliverer: controllers.NewDeliverer(mgr, opts)}}
 	addresses := &approvalweb.AddressBackend{Reader: mgr.GetClient(), Client: mgr.GetClient(), Keys: keys, Now: testNow}
-	pageHandler.Store(approvalweb.NewHandler(approvalweb.Pages{Backend: backend, AddressBackend: addresses}, ctrl.Log.WithName("approval-page")))
+	// Every test request comes from 127.0.0.1: the per-client limit is lifted (its own tests are in package
+	// approvalweb); the per-transfer limits are the defaults.
+	pageHandler.Store(approvalweb.NewHandlerWithOptions(approvalweb.Pages{Backend: backend, AddressBackend: addresses},
+		ctrl.Log.WithName("approval-page"), approvalweb.Options{PerClient: approvalweb.Limit{Burst: 1000, Every: time.Millisecond}}))
 	done := make(chan struct{})
 	go func() {
 		defer GinkgoRecover()
