@@ -42,7 +42,7 @@ func setAssignmentStatus(ra *v1alpha1.RoleAssignment, res roles.AssignmentResult
 	what := ra.Spec.Role + scopeSuffix(ra.Spec.Scope)
 	switch {
 	case res.Pending != "" && (res.Effective || res.Reason == v1alpha1.AwaitingApprovalReason):
-		ra.Status.Holder = res.Holder
+		ra.Status.Holder, ra.Status.HolderUID = res.Holder, res.HolderUID
 		ra.Status.Transfer = change.transfer
 		if change.refused {
 			conditions.SetReady(conds, gen, false, true, v1alpha1.TransferRefusedReason, fmt.Sprintf(
@@ -57,11 +57,11 @@ func setAssignmentStatus(ra *v1alpha1.RoleAssignment, res roles.AssignmentResult
 		}
 		conditions.SetReady(conds, gen, false, false, v1alpha1.AwaitingApprovalReason, msg)
 	case res.Effective && res.Successor != "":
-		ra.Status.Holder, ra.Status.Grant, ra.Status.Transfer = res.Holder, res.Grant, res.Transfer
+		ra.Status.Holder, ra.Status.HolderUID, ra.Status.Grant, ra.Status.Transfer = res.Holder, res.HolderUID, res.Grant, res.Transfer
 		conditions.SetReady(conds, gen, false, false, v1alpha1.AwaitingApprovalReason, fmt.Sprintf(
 			"%s is disabled and holds role %s until its reassignment to %s is approved", res.Holder, what, res.Successor))
 	case res.Effective:
-		ra.Status.Holder, ra.Status.Grant, ra.Status.Transfer = res.Holder, res.Grant, res.Transfer
+		ra.Status.Holder, ra.Status.HolderUID, ra.Status.Grant, ra.Status.Transfer = res.Holder, res.HolderUID, res.Grant, res.Transfer
 		reason := v1alpha1.ReconciledReason
 		switch res.Grant {
 		case v1alpha1.GrantInitialRoster:
@@ -75,7 +75,8 @@ func setAssignmentStatus(ra *v1alpha1.RoleAssignment, res roles.AssignmentResult
 		// so that fixing it does not need approvals again.
 		conditions.SetReady(conds, gen, false, stalls(res.Reason), res.Reason, res.Message)
 	default:
-		ra.Status.Holder, ra.Status.Grant, ra.Status.Transfer = "", "", change.transfer
+		// The holder goes; grant stays, so that the assignment never takes the initial roster path again.
+		ra.Status.Holder, ra.Status.HolderUID, ra.Status.Transfer = "", "", change.transfer
 		conditions.SetReady(conds, gen, false, stalls(res.Reason), res.Reason, res.Message)
 	}
 }

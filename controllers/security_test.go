@@ -286,6 +286,24 @@ var _ = Describe("Security: one rule for every path to a two-party role", func()
 		Eventually(condition(t, v1alpha1.CompletedCondition)).Should(haveStatus(metav1.ConditionTrue, ""))
 	})
 
+	It("Security: a holder that comes back needs the approvals again", func() {
+		setup()
+		billing := assignment(ns, "acme", "acme-billing", "", "", "")
+		bob := contact(ns, "acme", "bob")
+		// Disabled without a successor, bob holds nothing; enabled again, he is a new holder.
+		edit(bob, func() { bob.Spec.Disabled = true })
+		Eventually(holderOf(billing)).Should(BeEmpty())
+		edit(bob, func() { bob.Spec.Disabled = false })
+		Eventually(condition(billing, v1alpha1.ReadyCondition)).Should(haveStatus(metav1.ConditionFalse, v1alpha1.AwaitingApprovalReason))
+		Consistently(holderOf(billing)).WithTimeout(2 * time.Second).Should(BeEmpty())
+		Expect(billing.Status.Grant).To(Equal(v1alpha1.GrantInitialRoster), "how the last holder got it stays")
+
+		// A holder is a Contact, not a name: one created again under the same name is a new person
+		// (the unit test TestAnAssignmentThatLostItsHolderTakesNoShortcut plays that race).
+		technical := assignment(ns, "acme", "acme-technical", "", "", "")
+		Expect(fetch(technical).Status.HolderUID).To(Equal(string(fetch(contact(ns, "acme", "dave")).UID)))
+	})
+
 	It("Security #11: a transfer with many initiators is written, with bounded approval rows", func() {
 		ns = newNamespace()
 		const auditors = 2 * v1alpha1.MaxApprovers

@@ -72,10 +72,17 @@ type RoleAssignmentStatus struct {
 	// +kubebuilder:validation:MaxLength=253
 	Holder string `json:"holder,omitempty"`
 
-	// grant says how the holder came to hold the role: InitialRoster, Transfer (status.transfer names
-	// it) or Direct (the role needs no approval).
+	// grant says how the holder, or the last holder when there is none now, came to hold the role:
+	// InitialRoster, Transfer (status.transfer names it) or Direct (the role needs no approval). Once set
+	// it stays: an assignment that lost its holder never takes the initial roster path again.
 	// +optional
 	Grant Grant `json:"grant,omitempty"`
+
+	// holderUID is the UID of the holder's Contact: a Contact deleted and created again with the same
+	// name is a new person, who needs the approvals again.
+	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	HolderUID string `json:"holderUID,omitempty"`
 
 	// transfer names the ContactTransfer that carries a pending change of holder to spec.contactRef,
 	// or the one that gave the role to the holder, for roles whose changes need approval.

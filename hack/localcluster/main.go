@@ -369,9 +369,9 @@ In another shell:
   export KUBECONFIG=%s
   kubectl apply -f config/samples/
   kubectl get roster -A
-Approval page: %s/approve/<namespace>/<transfer>?token=...
-  (the link comes in the approval emails; a token also works as
-  kubectl annotate -n <namespace> contacttransfer <transfer> roster.dev/approve=<token>)
+Approval page: %s/approve/<transfer-uid>?token=...
+  (the link comes in the approval emails, with a code for
+  kubectl annotate -n <namespace> contacttransfer <transfer> roster.dev/approve=<code>)
 Stop with Ctrl-C; `+"`make clean-local`"+` wipes the data.
 
 `, version, dir, filepath.Join(dir, "kubeconfig"), approvalURL)

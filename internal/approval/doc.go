@@ -14,15 +14,17 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-// Package approval holds the personal single-use approval tokens of a ContactTransfer and the rules of
-// who takes part in it.
+// Package approval is the two-party approval in one home: who takes part in a change of holder
+// (PartiesFor), whether it may happen (Validate, CheckStanding), the secrets that decide it and how a
+// decision is recorded (Decide, Override), the transfer's status (SetStatus), and the verification of
+// contacts' addresses (SetAddress, DecideAddress).
 //
-// A token is derived, not stored: it is the HMAC-SHA256 of (transfer UID, round, contact) under the
-// operator's secret key, so that the operator can send the same token again after a restart without
-// keeping it anywhere. Only its SHA-256 hash is stored, in a Secret the transfer owns; a new round
-// (roster.dev/resend) gives every party a new token and makes the old ones useless. A used token dies
-// when its hash is removed from that Secret.
+// Secrets are derived, never stored: each is the HMAC-SHA256 of (object UID, round, contact, purpose) under
+// the operator's key. The operator derives them again to send an email and to check a submitted secret,
+// comparing in constant time. A link token, an approve code and a refuse code are unrelated, so a code
+// seen in an annotation serves no other decision. A decision is single-use because it is recorded in
+// status.approvals; a new round (roster.dev/resend) makes the earlier secrets useless.
 //
-// Who takes part (PartiesOf) and whether a transfer may happen at all (Validate, CheckStanding) are pure
-// functions shared by the admission webhook and the controller, so that they agree on every decision.
+// Everything here is pure and shared by the controllers, the admission webhooks and the approval page, so
+// that they agree on every decision.
 package approval

@@ -66,6 +66,8 @@ type AssignmentResult struct {
 	// Grant says how Holder got the role; Transfer names the ContactTransfer when Grant is Transfer.
 	Grant    v1alpha1.Grant
 	Transfer string
+	// HolderUID is the UID of Holder's Contact.
+	HolderUID string
 	// Successor is set when Holder is disabled and keeps the role only until its reassignment to the
 	// successor (its spec.reassignTo) is approved.
 	Successor string
@@ -143,6 +145,9 @@ func (r Role) Gated(current string) bool {
 func grantOf(ra *v1alpha1.RoleAssignment, role *Role, org *v1alpha1.Organization, contacts map[string]*v1alpha1.Contact,
 	transfers []v1alpha1.ContactTransfer) (holder, pending string, grant v1alpha1.Grant, transfer string) {
 	want, have := ra.Spec.ContactRef.Name, ra.Status.Holder
+	if c, ok := contacts[have]; have != "" && ra.Status.HolderUID != "" && (!ok || string(c.UID) != ra.Status.HolderUID) {
+		have = "" // the holder's Contact is gone, or was created again: whoever has the name now is new
+	}
 	switch {
 	case have != "" && have == want && ra.Status.Grant != "":
 		return want, "", ra.Status.Grant, ra.Status.Transfer
@@ -150,7 +155,8 @@ func grantOf(ra *v1alpha1.RoleAssignment, role *Role, org *v1alpha1.Organization
 		return want, "", v1alpha1.GrantDirect, ""
 	case have == want:
 		return want, "", ra.Status.Grant, ra.Status.Transfer
-	case have == "" && InInitialRoster(ra, org):
+	case have == "" && ra.Status.Grant == "" && InInitialRoster(ra, org):
+		// Only a first holder: an assignment that had one takes no shortcut.
 		return want, "", v1alpha1.GrantInitialRoster, ""
 	}
 	for i := range transfers {
@@ -345,8 +351,8 @@ func judge(ra *v1alpha1.RoleAssignment, org *v1alpha1.Organization, cat *Catalog
 	if scope != "" {
 		msg += fmt.Sprintf(" in scope %q", scope)
 	}
-	return AssignmentResult{Effective: true, Holder: name, Reason: v1alpha1.ReconciledReason, Message: msg, Pending: pending,
-		Grant: grant, Transfer: via, Successor: successor}
+	return AssignmentResult{Effective: true, Holder: name, HolderUID: string(c.UID), Reason: v1alpha1.ReconciledReason,
+		Message: msg, Pending: pending, Grant: grant, Transfer: via, Successor: successor}
 }
 
 // conflictMessage explains that the slot is full and names its holders, oldest first.

@@ -627,6 +627,40 @@ func TestOneRuleForEveryPath(t *testing.T) {
 	}
 }
 
+func TestAnAssignmentThatLostItsHolderTakesNoShortcut(t *testing.T) {
+	org := newOrg("acme") // every assignment of these tests is in the initial roster window
+	alice := newContact("alice", "acme")
+	alice.UID = "alice-1"
+	ra := newRA("acme-billing", "billing", "", "alice", 0)
+	ra.Generation = 1
+	in := Input{Organization: org, Contacts: []v1alpha1.Contact{alice}, Assignments: []v1alpha1.RoleAssignment{ra}}
+	if got := Evaluate(in).Assignments[ra.Name]; !got.Effective || got.Grant != v1alpha1.GrantInitialRoster || got.HolderUID != "alice-1" {
+		t.Fatalf("first holder: got %+v, want alice by the initial roster", got)
+	}
+
+	// alice was disabled (or deleted): the holder went, the grant stays.
+	lost := ra
+	lost.Status.Grant = v1alpha1.GrantInitialRoster
+	in.Assignments = []v1alpha1.RoleAssignment{lost}
+	if got := Evaluate(in).Assignments[ra.Name]; got.Effective || got.Pending != "alice" {
+		t.Errorf("back after losing the role: got %+v, want a change waiting for approval", got)
+	}
+
+	// alice's Contact was deleted and created again under the same name: a new person.
+	recreated := ra
+	recreated.Status.Holder, recreated.Status.HolderUID, recreated.Status.Grant = "alice", "alice-1", v1alpha1.GrantInitialRoster
+	newAlice := alice
+	newAlice.UID = "alice-2"
+	in.Contacts, in.Assignments = []v1alpha1.Contact{newAlice}, []v1alpha1.RoleAssignment{recreated}
+	if got := Evaluate(in).Assignments[ra.Name]; got.Effective || got.Pending != "alice" {
+		t.Errorf("a Contact created again: got %+v, want a change waiting for approval", got)
+	}
+	in.Contacts = []v1alpha1.Contact{alice}
+	if got := Evaluate(in).Assignments[ra.Name]; !got.Effective || got.Holder != "alice" {
+		t.Errorf("the same Contact: got %+v, want alice holding", got)
+	}
+}
+
 func TestDisabledHolderKeepsATwoPartyRoleUntilReassigned(t *testing.T) {
 	in := Input{Organization: newOrg("acme"), Contacts: contacts("alice", "bob")}
 	in.Contacts[0].Spec.Disabled = true
