@@ -149,7 +149,7 @@ var _ = Describe("RoleAssignment and Contact status", func() {
 		Expect(billing.Spec.ContactRef.Name).To(Equal("carol"))
 
 		Eventually(condition(bob, v1alpha1.ReadyCondition)).Should(haveStatus(metav1.ConditionTrue, v1alpha1.ContactDisabledReason))
-		Expect(bob.Status.Roles).To(BeEmpty())
+		Eventually(func() []v1alpha1.HeldRole { return fetch(bob).Status.Roles }).Should(BeEmpty())
 		carol := contact(ns, "acme", "carol")
 		Eventually(func(g Gomega) []v1alpha1.HeldRole {
 			g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(carol), carol)).To(Succeed())

@@ -270,13 +270,15 @@ var _ = Describe("Security: one rule for every path to a two-party role", func()
 		t := transfer(ns, "concurrent", "billing", "", "bob", "frank", "alice")
 		create(t)
 		frankCode := approveCode(t, "frank", 1)
+		frank := &v1alpha1.ContactTransfer{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: t.Name}} // frank's own copy
+		name := t.Name
 		var once sync.Once
 		hook := func(obj client.Object) {
-			if obj.GetName() != t.Name || obj.GetNamespace() != ns {
+			if obj.GetName() != name || obj.GetNamespace() != ns {
 				return
 			}
 			// frank annotates his code just before the operator removes alice's.
-			once.Do(func() { annotate(t, v1alpha1.ApproveAnnotation, frankCode) })
+			once.Do(func() { annotate(frank, v1alpha1.ApproveAnnotation, frankCode) })
 		}
 		beforeOperatorPatch.Store(&hook)
 		DeferCleanup(func() { beforeOperatorPatch.Store(nil) })
