@@ -210,7 +210,7 @@ var _ = Describe("Security: one rule for every path to a two-party role", func()
 
 		// bob -> mallory, approved by alice, but mallory turns Overdue before it moves: the transfer stops,
 		// and repointing the assignment by hand does not move the role either (an approved transfer waiting
-		// on an Overdue account is proved in package roles: TestOneRuleForEveryPath).
+		// on an Overdue account is proved in package roles: TestSecurityOneRuleForEveryPath).
 		third := transfer(ns, "to-mallory", "billing", "", "bob", "mallory", "alice")
 		create(third)
 		annotate(third, v1alpha1.ApproveAnnotation, approveCode(third, "alice", 1))
@@ -301,7 +301,7 @@ var _ = Describe("Security: one rule for every path to a two-party role", func()
 		Expect(billing.Status.Grant).To(Equal(v1alpha1.GrantInitialRoster), "how the last holder got it stays")
 
 		// A holder is a Contact, not a name: one created again under the same name is a new person
-		// (the unit test TestAnAssignmentThatLostItsHolderTakesNoShortcut plays that race).
+		// (the unit test TestSecurityAHolderThatComesBackTakesNoShortcut plays that race).
 		technical := assignment(ns, "acme", "acme-technical", "", "", "")
 		Expect(fetch(technical).Status.HolderUID).To(Equal(string(fetch(contact(ns, "acme", "dave")).UID)))
 	})

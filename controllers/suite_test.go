@@ -18,6 +18,7 @@ package controllers_test
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -108,6 +109,18 @@ func (l *writeLog) String() string {
 func TestControllers(t *testing.T) {
 	RegisterFailHandler(Fail)
 	RunSpecs(t, "Controllers Suite")
+}
+
+// TestSecurity runs the specs of docs/security.md alone, as `go test ./... -run Security -v` asks: every
+// spec whose name holds "Security". Without -run, TestControllers runs them with the rest.
+func TestSecurity(t *testing.T) {
+	if run := flag.Lookup("test.run"); run == nil || !strings.Contains(run.Value.String(), "Security") {
+		t.Skip("the Security specs run within TestControllers; select them alone with -run Security")
+	}
+	RegisterFailHandler(Fail)
+	suiteConfig, reporterConfig := GinkgoConfiguration()
+	suiteConfig.FocusStrings = append(suiteConfig.FocusStrings, "Security")
+	RunSpecs(t, "Security specs", suiteConfig, reporterConfig)
 }
 
 var _ = BeforeSuite(func() {

@@ -96,7 +96,7 @@ func TestSetAddress(t *testing.T) {
 	}
 }
 
-func TestDecideAddress(t *testing.T) {
+func TestSecurityAddressLinks(t *testing.T) {
 	k := mustKeyring(t, testKey(5))
 	now := metav1.NewTime(past)
 	pending := func(needsApproval bool) *v1alpha1.Contact {

@@ -25,7 +25,7 @@ import (
 	"roster.dev/roster/api/v1alpha1"
 )
 
-func TestDecide(t *testing.T) {
+func TestSecurityDecisionsBoundToTheirPurpose(t *testing.T) {
 	k := mustKeyring(t, testKey(7))
 	x := func(rows ...v1alpha1.PartyApproval) *v1alpha1.ContactTransfer {
 		tr := xferWith(rows...)

@@ -58,7 +58,7 @@ func holding(held map[string][]string) roles.Evaluation {
 	return roles.Evaluate(in)
 }
 
-func TestPartiesFor(t *testing.T) {
+func TestSecurityPartiesFor(t *testing.T) {
 	billing, _ := roles.BuiltInCatalogue().Get(roles.Billing)
 	noInitiators := billing
 	noInitiators.Initiators = nil

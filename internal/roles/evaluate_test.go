@@ -521,9 +521,9 @@ func TestSelfNomination(t *testing.T) {
 	}
 }
 
-// TestOneRuleForEveryPath: after the initial roster, a new holder of a two-party role needs a transfer
+// TestSecurityOneRuleForEveryPath: after the initial roster, a new holder of a two-party role needs a transfer
 // approved for this very assignment, whatever the path.
-func TestOneRuleForEveryPath(t *testing.T) {
+func TestSecurityOneRuleForEveryPath(t *testing.T) {
 	const uid = "ra-uid"
 	transfer := func(from, to string, mutate ...func(*v1alpha1.ContactTransfer)) v1alpha1.ContactTransfer {
 		tr := v1alpha1.ContactTransfer{Spec: v1alpha1.ContactTransferSpec{Role: "billing", To: v1alpha1.LocalObjectReference{Name: to}}}
@@ -627,7 +627,7 @@ func TestOneRuleForEveryPath(t *testing.T) {
 	}
 }
 
-func TestAnAssignmentThatLostItsHolderTakesNoShortcut(t *testing.T) {
+func TestSecurityAHolderThatComesBackTakesNoShortcut(t *testing.T) {
 	org := newOrg("acme") // every assignment of these tests is in the initial roster window
 	alice := newContact("alice", "acme")
 	alice.UID = "alice-1"

@@ -118,7 +118,7 @@ func transferWith(annotations map[string]string) *v1alpha1.ContactTransfer {
 	return &v1alpha1.ContactTransfer{ObjectMeta: metav1.ObjectMeta{Namespace: "tenant", Name: "to-bob", Annotations: annotations}}
 }
 
-func TestOverrideNeedsTheVerbApprove(t *testing.T) {
+func TestSecurityOverrideNeedsTheVerbApprove(t *testing.T) {
 	cases := []struct {
 		name     string
 		user     string

@@ -38,7 +38,7 @@ func catalogue(t *testing.T, defs ...v1alpha1.RoleDefinition) *roles.Catalogue {
 	return c
 }
 
-func TestWeakenings(t *testing.T) {
+func TestSecurityWeakenings(t *testing.T) {
 	two, none := v1alpha1.RoleApprovalTwoParty, v1alpha1.RoleApprovalNone
 	cases := []struct {
 		name     string
