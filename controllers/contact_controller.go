@@ -52,7 +52,8 @@ type ContactReconciler struct {
 	// started something (false when the move is already under way).
 	// from is the disabled holder, which keeps a role whose changes need approval until the move; "" for
 	// other roles, which it no longer holds.
-	Reassign func(ctx context.Context, ra *v1alpha1.RoleAssignment, successor *v1alpha1.Contact, from string) (bool, error)
+	// generation, the disabled contact's, names the move: disabling it again starts another one.
+	Reassign func(ctx context.Context, ra *v1alpha1.RoleAssignment, successor *v1alpha1.Contact, from string, generation int64) (bool, error)
 }
 
 // contactScope carries one reconcile's state between phases.
@@ -126,8 +127,14 @@ func (r *ContactReconciler) reconcileAddress(ctx context.Context, s *contactScop
 		return ctrl.Result{}, err
 	}
 	for i := range transfers.Items {
-		if approval.UsedTokenAt(&transfers.Items[i], c.Name, c.Status.VerifiedEmail) {
+		t := &transfers.Items[i]
+		if approval.UsedTokenAt(t, c.Name, c.Status.VerifiedEmail) {
 			s.facts.address.UsedToken = true
+		}
+		if approval.Open(t) && slices.Contains(approval.Pending(t), c.Name) {
+			// A party awaited by a transfer: whoever reads its mail decides, so its address is guarded
+			// like an approver's.
+			s.facts.address.Approver = true
 		}
 	}
 	return ctrl.Result{}, nil
@@ -266,7 +273,7 @@ func (r *ContactReconciler) reconcileReassignment(ctx context.Context, s *contac
 		if role, ok := s.catalogue.Get(ra.Spec.Role); ok && role.NeedsApproval() && ra.Status.Holder == c.Name {
 			from = c.Name
 		}
-		started, err := r.Reassign(ctx, ra, successor, from)
+		started, err := r.Reassign(ctx, ra, successor, from, c.Generation)
 		if err != nil {
 			return ctrl.Result{}, fmt.Errorf("reassigning %s to %s: %w", ra.Name, successor.Name, err)
 		}
@@ -274,7 +281,7 @@ func (r *ContactReconciler) reconcileReassignment(ctx context.Context, s *contac
 			continue
 		}
 		r.Recorder.Eventf(c, ra, "Normal", "RoleReassigned", "Reassign",
-			"role %s%s moves from disabled contact %s to %s once it accepts", ra.Spec.Role, scopeSuffix(ra.Spec.Scope), c.Name, successor.Name)
+			"role %s%s moves from disabled contact %s to %s once the move is approved", ra.Spec.Role, scopeSuffix(ra.Spec.Scope), c.Name, successor.Name)
 	}
 	return ctrl.Result{}, nil
 }
@@ -303,10 +310,10 @@ func (r *ContactReconciler) recordDisabled(ctx context.Context, s *contactScope,
 // the role to the successor. For a role whose changes need approval the disabled contact keeps the role
 // meanwhile (it is spec.from), and the successor and one initiator (the disabled contact itself, or
 // another holder of the role's initiators) approve; the transfer then points the assignment at it.
-func ReassignThroughTransfer(c client.Client) func(ctx context.Context, ra *v1alpha1.RoleAssignment, successor *v1alpha1.Contact, from string) (bool, error) {
-	return func(ctx context.Context, ra *v1alpha1.RoleAssignment, successor *v1alpha1.Contact, from string) (bool, error) {
+func ReassignThroughTransfer(c client.Client) func(ctx context.Context, ra *v1alpha1.RoleAssignment, successor *v1alpha1.Contact, from string, generation int64) (bool, error) {
+	return func(ctx context.Context, ra *v1alpha1.RoleAssignment, successor *v1alpha1.Contact, from string, generation int64) (bool, error) {
 		t := &v1alpha1.ContactTransfer{
-			ObjectMeta: metav1.ObjectMeta{Namespace: ra.Namespace, Name: boundedName(ra.Name, "reassign", successor.Name),
+			ObjectMeta: metav1.ObjectMeta{Namespace: ra.Namespace, Name: boundedName(ra.Name, "reassign", successor.Name, fmt.Sprintf("g%d", generation)),
 				Labels: map[string]string{v1alpha1.PurposeLabel: v1alpha1.ReassignmentPurpose}},
 			Spec: v1alpha1.ContactTransferSpec{
 				OrganizationRef: ra.Spec.OrganizationRef, Role: ra.Spec.Role, Scope: ra.Spec.Scope,

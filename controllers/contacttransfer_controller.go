@@ -334,6 +334,12 @@ func (r *ContactTransferReconciler) bind(ctx context.Context, s *transferScope) 
 	}
 	s.move = ra
 	s.facts.Moved = ra.Status.Holder == t.Spec.To.Name
+	if !s.facts.Moved && ra.Status.Holder != approval.From(t) {
+		// Another change came first: this approval was for a change from the holder of then.
+		s.facts.Gone = fmt.Sprintf("RoleAssignment %s is held by %q now, not by %q: this approval counts for that change only; create a new ContactTransfer",
+			ra.Name, ra.Status.Holder, approval.From(t))
+		s.move = nil
+	}
 	return ctrl.Result{}, nil
 }
 

@@ -125,7 +125,7 @@ func (r *RoleAssignmentReconciler) reconcileHolderChange(ctx context.Context, s 
 	}
 	want := ""
 	if s.result.Pending != "" {
-		want = gatedTransferName(ra.Name, s.result.Holder, s.result.Pending)
+		want = gatedTransferName(ra.Name, s.result.Holder, s.result.Pending, ra.Generation)
 	}
 	for i := range related.Items {
 		t := &related.Items[i]
@@ -188,12 +188,13 @@ func (r *RoleAssignmentReconciler) reconcileHolderChange(ctx context.Context, s 
 }
 
 // gatedTransferName names the transfer of an assignment's change from one holder to another, or to a
-// first holder.
-func gatedTransferName(assignment, from, to string) string {
+// first holder; the assignment's generation makes each edit of spec.contactRef a change of its own.
+func gatedTransferName(assignment, from, to string, generation int64) string {
+	g := fmt.Sprintf("g%d", generation)
 	if from == "" {
-		return boundedName(assignment, "to", to)
+		return boundedName(assignment, "to", to, g)
 	}
-	return boundedName(assignment, from, "to", to)
+	return boundedName(assignment, from, "to", to, g)
 }
 
 // gatedTransfer is the ContactTransfer a new holder of a gated role opens. No requester is named unless

@@ -226,14 +226,15 @@ var _ = Describe("Security: one rule for every path to a two-party role", func()
 
 	It("Security #5: the operator keeps no token Secret, and never touches one named like a transfer's", func() {
 		setup()
+		// The SHA-256 of "planted-secret", where the operator once looked for alice's token hash.
 		planted := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "registry-tokens"},
-			StringData: map[string]string{"hash.alice": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855", "round": "1"}}
+			StringData: map[string]string{"hash.alice": "0101796e082e85a7acb098392550a36dcae559684bab7633d509868b9c5b6a88", "round": "1"}}
 		create(planted)
 		t := transfer(ns, "registry", "billing", "", "bob", "frank", "alice")
 		create(t)
 		tokenOf(t, "alice", 1)
-		// The string whose hash was planted approves nothing.
-		annotate(t, v1alpha1.ApproveAnnotation, "")
+		// The string whose hash was planted approves nothing: it is a wrong code.
+		annotate(t, v1alpha1.ApproveAnnotation, "planted-secret")
 		Eventually(func() int32 { return fetch(t).Status.FailedAttempts }).Should(BeEquivalentTo(1))
 		Expect(decisionOf(t, "alice")(Default).Decision).To(Equal(v1alpha1.DecisionPending))
 		Expect(k8sClient.Delete(ctx, t)).To(Succeed())
@@ -263,6 +264,38 @@ var _ = Describe("Security: one rule for every path to a two-party role", func()
 		// It still approves, as alice meant.
 		annotate(t, v1alpha1.ApproveAnnotation, approve)
 		Eventually(decisionOf(t, "alice")).Should(HaveField("Decision", v1alpha1.DecisionApproved))
+	})
+
+	It("Security #9: the page takes no decision on GET, counts only wrong POSTs, and tells nothing about unknown transfers", func() {
+		setup(func(o *v1alpha1.Organization) { o.Spec.Approval.MaxAttempts = ptr(int32(3)) })
+		t := transfer(ns, "page", "billing", "", "bob", "frank", "alice")
+		create(t)
+		uid := string(fetch(t).UID)
+		get := func(path string) int {
+			resp, err := http.Get(approvalPage.URL + path)
+			Expect(err).NotTo(HaveOccurred())
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+		post := func(path, token string) int {
+			resp, err := http.PostForm(approvalPage.URL+path, url.Values{"token": {token}, "decision": {"Approved"}})
+			Expect(err).NotTo(HaveOccurred())
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+		// Five GETs with wrong tokens lock nothing and count nothing.
+		for range 5 {
+			Expect(get("/approve/" + uid + "?token=guess")).To(Equal(http.StatusNotFound))
+		}
+		Consistently(func() int32 { return fetch(t).Status.FailedAttempts }).WithTimeout(time.Second).Should(BeZero())
+		// A right link shown by GET decides nothing.
+		Expect(get("/approve/" + uid + "?token=" + tokenOf(t, "alice", 1))).To(Equal(http.StatusOK))
+		Expect(decisionOf(t, "alice")(Default).Decision).To(Equal(v1alpha1.DecisionPending))
+		// Names are not links; an unknown UID and a real one with a wrong token answer alike.
+		Expect(get("/approve/" + ns + "/page?token=" + tokenOf(t, "alice", 1))).To(Equal(http.StatusNotFound))
+		Expect(post("/approve/00000000-0000-4000-8000-000000000000", "guess")).To(Equal(http.StatusNotFound))
+		Expect(post("/approve/"+uid, "guess")).To(Equal(http.StatusNotFound))
+		Eventually(func() int32 { return fetch(t).Status.FailedAttempts }).Should(BeEquivalentTo(1))
 	})
 
 	It("Security #10: a code annotated while the operator consumes another is not deleted unread", func() {

@@ -86,8 +86,8 @@ func NewDeliverer(mgr ctrl.Manager, o Options) *Deliverer {
 // olderObject orders objects as the rules settle races: oldest creationTimestamp first, then name.
 func olderObject(a, b client.Object) bool { return roles.OlderFirst(a, b) < 0 }
 
-// boundedName joins parts with "-" into an object name that stays under 200 characters (room for
-// suffixes such as "-tokens"), ending in a short hash of the whole when it had to be cut.
+// boundedName joins parts with "-" into an object name that stays under 200 characters, ending in a
+// short hash of the whole when it had to be cut.
 func boundedName(parts ...string) string {
 	name := strings.Join(parts, "-")
 	if len(name) <= 200 {

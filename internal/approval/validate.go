@@ -162,7 +162,7 @@ func CheckStanding(t *v1alpha1.ContactTransfer, role roles.Role, contacts map[st
 	var errs field.ErrorList
 	check := func(path *field.Path, name string) {
 		c := contacts[name]
-		if c == nil || goodStanding(c) {
+		if c == nil || roles.InGoodStanding(c) {
 			return
 		}
 		errs = append(errs, field.Forbidden(path, fmt.Sprintf(
@@ -173,12 +173,6 @@ func CheckStanding(t *v1alpha1.ContactTransfer, role roles.Role, contacts map[st
 	}
 	check(spec.Child("to", "name"), t.Spec.To.Name)
 	return errs
-}
-
-// goodStanding reports whether c may take part in a change of a role that requires good standing.
-func goodStanding(c *v1alpha1.Contact) bool {
-	s := c.Spec.AccountStanding
-	return s == "" || s == v1alpha1.AccountStandingGood
 }
 
 // checkMember checks that name is an existing, enabled contact of org; who says what the field is for.

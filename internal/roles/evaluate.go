@@ -56,7 +56,7 @@ type AssignmentResult struct {
 	Holder string
 	// Reason is v1alpha1.ReconciledReason when Effective, else the reason it is not: UnknownRole,
 	// ScopeRequired, ScopeNotAllowed, ContactNotFound, ContactOfOtherOrganization, ContactDisabled,
-	// Duplicate or Conflict.
+	// Duplicate, Conflict, or AwaitingApproval for a first holder that waits for its approvals.
 	Reason string
 	// Message is a sentence naming the field at fault and what to do.
 	Message string
@@ -126,10 +126,20 @@ func InInitialRoster(ra *v1alpha1.RoleAssignment, org *v1alpha1.Organization) bo
 	if w := org.Spec.Approval.InitialRosterWindow; w != nil {
 		window = w.Duration
 	}
-	if window <= 0 || ra.Generation > 1 {
+	if window <= 0 || ra.Generation > 1 || ra.CreationTimestamp.IsZero() {
 		return false
 	}
 	return !ra.CreationTimestamp.After(org.CreationTimestamp.Add(window))
+}
+
+// PastInitialRoster reports whether org's initial roster window is over at now: from then on every
+// weakening of its approvals needs the verb approve.
+func PastInitialRoster(org *v1alpha1.Organization, now time.Time) bool {
+	window := DefaultInitialRosterWindow
+	if w := org.Spec.Approval.InitialRosterWindow; w != nil {
+		window = w.Duration
+	}
+	return !org.CreationTimestamp.IsZero() && now.After(org.CreationTimestamp.Add(window))
 }
 
 // Gated reports whether a change to a new holder of role needs approval, when current holds it now ("" for

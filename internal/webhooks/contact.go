@@ -130,9 +130,8 @@ func (v *ContactValidator) checkDisable(ctx context.Context, old, c *v1alpha1.Co
 		}
 		return nil, nil
 	}
-	if old.Spec.Disabled {
-		return nil, nil
-	}
+	// Also when it was disabled already: a holder disabled with reassignTo keeps a two-party role until
+	// the move, and dropping reassignTo would leave the role vacant.
 	in, err := v.input(ctx, org, old)
 	var badCatalogue *state.InvalidCatalogueError
 	if errors.As(err, &badCatalogue) {

@@ -20,6 +20,9 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/equality"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -69,17 +72,26 @@ func (v *OrganizationValidator) checkWeakening(ctx context.Context, old, org *v1
 		before, holdersOf = roles.BuiltInCatalogue(), org
 	}
 	changes := weakenings(before, updated)
+	if !equality.Semantic.DeepEqual(emailOf(old), emailOf(org)) {
+		// Where the approval secrets are sent is as strong as the approval: a relay of one's own, or no
+		// channel while an address changes, would put every party's secrets in one person's hands.
+		changes = append(changes, weakening{role: "", field: field.NewPath("spec", "notifications", "email"),
+			change: "the mail server that carries the approval secrets changed"})
+	}
 	if len(changes) == 0 {
 		return nil
 	}
-	in, err := state.Load(ctx, v.cache, holdersOf)
-	if err != nil {
-		return err
-	}
-	held := heldRoles(in)
-	changes = slices.DeleteFunc(changes, func(w weakening) bool { return !held[w.role] })
-	if len(changes) == 0 {
-		return nil
+	if !roles.PastInitialRoster(old, time.Now()) {
+		// While the organization is being set up, a role nobody holds yet may still change freely.
+		in, err := state.Load(ctx, v.cache, holdersOf)
+		if err != nil {
+			return err
+		}
+		held := heldRoles(in)
+		changes = slices.DeleteFunc(changes, func(w weakening) bool { return w.role != "" && !held[w.role] })
+		if len(changes) == 0 || (len(heldAny(held)) == 0 && onlyEmail(changes)) {
+			return nil
+		}
 	}
 	req, err := admission.RequestFromContext(ctx)
 	if err != nil {
@@ -91,10 +103,14 @@ func (v *OrganizationValidator) checkWeakening(ctx context.Context, old, org *v1
 	}
 	var out field.ErrorList
 	for _, w := range changes {
+		what := "role " + w.role
+		if w.role == "" {
+			what = "the email channel"
+		}
 		out = append(out, field.Forbidden(w.field, fmt.Sprintf(
-			"role %s is held (or a change of its holder is awaited); this change (%s) weakens the approval it needs, "+
-				"and user %q may not make it: %s; or leave the role as it is",
-			w.role, w.change, req.UserInfo.Username, howToGrantApprove(org.Namespace))))
+			"%s matters to the approvals of this organization; this change (%s) weakens them, "+
+				"and user %q may not make it: %s; or leave it as it is",
+			what, w.change, req.UserInfo.Username, howToGrantApprove(org.Namespace))))
 	}
 	return apierrors.NewForbidden(schema.GroupResource{Group: v1alpha1.GroupVersion.Group, Resource: "organizations"},
 		org.Name, out.ToAggregate())
@@ -103,6 +119,30 @@ func (v *OrganizationValidator) checkWeakening(ctx context.Context, old, org *v1
 // ValidateDelete allows every deletion: the organization's contacts and assignments go with it.
 func (v *OrganizationValidator) ValidateDelete(context.Context, *v1alpha1.Organization) (admission.Warnings, error) {
 	return nil, nil
+}
+
+// emailOf is the organization's email channel, nil when it has none.
+func emailOf(org *v1alpha1.Organization) *v1alpha1.EmailSettings {
+	if org.Spec.Notifications == nil {
+		return nil
+	}
+	return org.Spec.Notifications.Email
+}
+
+// heldAny lists the roles held.
+func heldAny(held map[string]bool) []string {
+	var out []string
+	for r, ok := range held {
+		if ok {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// onlyEmail reports whether the changes are all to the email channel.
+func onlyEmail(changes []weakening) bool {
+	return !slices.ContainsFunc(changes, func(w weakening) bool { return w.role != "" })
 }
 
 func validateCatalogue(org *v1alpha1.Organization) error {

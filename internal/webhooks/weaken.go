@@ -45,19 +45,21 @@ type weakening struct {
 //   - a different initiators list (other people may start a change);
 //   - requiresGoodStanding turned off;
 //   - maxHolders raised, or made unbounded (0), for a two-party role;
-//   - selfNomination turned off.
-//
-// A role that the new catalogue no longer has is not a weakening: nobody can become its holder.
+//   - selfNomination turned off;
+//   - a role that needed approval removed (it could come back without it).
 func weakenings(old, updated *roles.Catalogue) []weakening {
 	var out []weakening
 	for _, before := range old.Roles() {
-		after, ok := updated.Get(before.Name)
-		if !ok {
-			continue
-		}
 		path := field.NewPath("spec", "roles").Key(before.Name)
 		add := func(child, format string, args ...any) {
 			out = append(out, weakening{role: before.Name, field: path.Child(child), change: fmt.Sprintf(format, args...)})
+		}
+		after, ok := updated.Get(before.Name)
+		if !ok {
+			if before.Gated("") {
+				out = append(out, weakening{role: before.Name, field: path, change: "a role that needs approval removed"})
+			}
+			continue
 		}
 		if before.NeedsApproval() && !after.NeedsApproval() {
 			add("approval", "approval from %s to %s", before.Approval, after.Approval)
