@@ -33,6 +33,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/yaml"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
@@ -348,6 +349,49 @@ var _ = Describe("Security: admission", func() {
 			create(organization(ns, "globex"), contact(ns, "globex", "gus"))
 			Eventually(func() error { return weakenPrimary(editor, "globex") }).Should(Succeed())
 			Expect(latest(organization(ns, "globex")).Spec.Roles).To(ConsistOf(HaveField("Approval", v1alpha1.RoleApprovalNone)))
+		})
+
+		It("refuses an editor weakening even a vacant role once the initial roster is over", func() {
+			editor := editorIn(ns)
+			org := organization(ns, "later", initialRosterWindow(2*time.Second))
+			create(org, contact(ns, "later", "gus"))
+			afterInitialRoster(org)
+			// administrative is vacant: weakening it, giving it, and strengthening it again would make an
+			// initiator of the editor's choosing.
+			expectForbidden(mergePatch(editor, organization(ns, "later"), false,
+				`{"spec":{"roles":[{"name":"administrative","approval":"None"}]}}`), "spec.roles[administrative].approval", "verb approve")
+			Expect(latest(organization(ns, "later")).Spec.Roles).To(BeEmpty())
+		})
+
+		It("refuses an editor repointing or removing the mail server that carries the secrets", func() {
+			editor := editorIn(ns)
+			Eventually(func() error {
+				return mergePatch(editor, organization(ns, "acme"), false, `{"metadata":{"annotations":{"example.com/note":"seen"}}}`)
+			}).Should(Succeed())
+			expectForbidden(mergePatch(editor, organization(ns, "acme"), false,
+				`{"spec":{"notifications":{"email":{"smtp":{"host":"relay.evil.example","from":"x@evil.example"}}}}}`),
+				"spec.notifications.email", "verb approve")
+			Expect(latest(organization(ns, "acme")).Spec.Notifications).To(BeNil())
+			breakglass := breakglassIn(ns)
+			Eventually(func() error {
+				return mergePatch(breakglass, organization(ns, "acme"), false,
+					`{"spec":{"notifications":{"email":{"smtp":{"host":"smtp.acme.example","from":"roster@acme.example"}}}}}`)
+			}).Should(Succeed(), "a user granted approve may")
+		})
+
+		It("refuses dropping reassignTo of a disabled holder whose two-party role would fall vacant", func() {
+			alice := contact(ns, "acme", "alice")
+			edit(alice, func() { alice.Spec.Disabled, alice.Spec.ReassignTo = true, &v1alpha1.LocalObjectReference{Name: "bob"} })
+			Eventually(func() string { return latest(assignment(ns, "acme", "acme-primary", "", "", "")).Status.Holder }).Should(Equal("alice"))
+			err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+				if err := k8sClient.Get(ctx, client.ObjectKeyFromObject(alice), alice); err != nil {
+					return err
+				}
+				alice.Spec.ReassignTo = nil
+				return k8sClient.Update(ctx, alice)
+			})
+			Expect(err).To(HaveOccurred())
+			Expect(err.Error()).To(And(ContainSubstring("spec.disabled"), ContainSubstring("last place of required role primary")))
 		})
 
 		It("lets a user granted approve weaken a held role", func() {
