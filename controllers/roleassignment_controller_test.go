@@ -86,9 +86,9 @@ var _ = Describe("RoleAssignment and Contact status", func() {
 			Eventually(condition(o, v1alpha1.ReadyCondition)).Should(haveStatus(metav1.ConditionTrue, ""))
 		}
 		// Let the last reconciles triggered by the operator's own status writes drain.
-		Eventually(operatorWrites.Load).WithTimeout(10 * time.Second).Should(BeStableFor(2 * time.Second))
+		Eventually(writesIn(ns)).WithTimeout(10 * time.Second).Should(BeStableFor(2 * time.Second))
 
-		writes := operatorWrites.Load()
+		writes := writesIn(ns)()
 		reconciles := reconcileTotal()
 		// A label change reaches the organization's controller, and through the watches every contact and
 		// assignment of the organization.
@@ -98,7 +98,7 @@ var _ = Describe("RoleAssignment and Contact status", func() {
 		Expect(k8sClient.Update(ctx, org)).To(Succeed())
 
 		Eventually(reconcileTotal).Should(BeNumerically(">=", reconciles+float64(len(objs))))
-		Consistently(operatorWrites.Load).Should(Equal(writes), func() string { return "last writes:\n" + recentWrites.String() })
+		Consistently(writesIn(ns)).Should(Equal(writes), func() string { return "last writes:\n" + recentWrites.String() })
 	})
 
 	It("moves the roles of a disabled contact to its successor through a ContactTransfer the successor accepts", func() {

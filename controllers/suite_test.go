@@ -78,6 +78,9 @@ var (
 	// operatorWrites counts the API writes the operator's client makes (creates, updates, patches and
 	// deletes, of objects and of their status).
 	operatorWrites atomic.Int64
+	// writesByNamespace counts the same writes per namespace, so that a test counts only its own objects
+	// (another test's outbox may still retry in the background).
+	writesByNamespace sync.Map // namespace -> *atomic.Int64
 	// recentWrites names the operator's last writes, for failure messages.
 	recentWrites = &writeLog{}
 	// beforeOperatorPatch, when set, runs before each patch of an object (not of its status) by the
@@ -209,6 +212,17 @@ func startManager() {
 	}
 }
 
+// writesIn returns the operator's writes to objects of namespace ns so far.
+func writesIn(ns string) func() int64 {
+	return func() int64 {
+		n, ok := writesByNamespace.Load(ns)
+		if !ok {
+			return 0
+		}
+		return n.(*atomic.Int64).Load()
+	}
+}
+
 // clockSkew moves the operator's clock ahead of the real one (see skipAhead).
 var clockSkew atomic.Int64
 
@@ -242,6 +256,8 @@ func countingWrites(config *rest.Config, options client.Options) (client.Client,
 	}
 	count := func(op string, obj client.Object) {
 		operatorWrites.Add(1)
+		n, _ := writesByNamespace.LoadOrStore(obj.GetNamespace(), &atomic.Int64{})
+		n.(*atomic.Int64).Add(1)
 		recentWrites.add(fmt.Sprintf("%s %T %s/%s", op, obj, obj.GetNamespace(), obj.GetName()))
 	}
 	return interceptor.NewClient(c, interceptor.Funcs{
