@@ -29,6 +29,7 @@ func setContactStatus(c *v1alpha1.Contact, f contactFacts) {
 	gen := c.Generation
 	c.Status.Roles = f.held
 	c.Status.RolesSummary = rolesSummary(f.held)
+	c.Status.NormalizedEmail = strings.ToLower(strings.TrimSpace(c.Spec.Email))
 	c.Status.ObservedGeneration = gen
 	conds := &c.Status.Conditions
 	switch {

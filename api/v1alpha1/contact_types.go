@@ -161,6 +161,12 @@ type ContactStatus struct {
 	// +kubebuilder:validation:MaxLength=254
 	VerifiedEmail string `json:"verifiedEmail,omitempty"`
 
+	// normalizedEmail is spec.email in lowercase, without surrounding spaces: a support desk finds a contact
+	// by address whatever its case, with --field-selector status.normalizedEmail=<address in lowercase>.
+	// +optional
+	// +kubebuilder:validation:MaxLength=254
+	NormalizedEmail string `json:"normalizedEmail,omitempty"`
+
 	// emailChange is the change of spec.email waiting for confirmation.
 	// +optional
 	EmailChange *EmailChange `json:"emailChange,omitempty"`
@@ -189,6 +195,7 @@ type ContactStatus struct {
 // +kubebuilder:resource:shortName=ct,categories=roster
 // +kubebuilder:selectablefield:JSONPath=`.spec.email`
 // +kubebuilder:selectablefield:JSONPath=`.spec.organizationRef.name`
+// +kubebuilder:selectablefield:JSONPath=`.status.normalizedEmail`
 // +kubebuilder:printcolumn:name="Organization",type=string,JSONPath=`.spec.organizationRef.name`,priority=1
 // +kubebuilder:printcolumn:name="Email",type=string,JSONPath=`.spec.email`
 // +kubebuilder:printcolumn:name="Roles",type=string,JSONPath=`.status.rolesSummary`

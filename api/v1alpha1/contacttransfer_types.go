@@ -240,6 +240,9 @@ type ContactTransferStatus struct {
 // +kubebuilder:subresource:status
 // +kubebuilder:resource:shortName=xfer,categories=roster
 // +kubebuilder:selectablefield:JSONPath=`.spec.organizationRef.name`
+// +kubebuilder:selectablefield:JSONPath=`.spec.from.name`
+// +kubebuilder:selectablefield:JSONPath=`.spec.to.name`
+// +kubebuilder:selectablefield:JSONPath=`.spec.requestedBy.name`
 // +kubebuilder:printcolumn:name="Role",type=string,JSONPath=`.spec.role`
 // +kubebuilder:printcolumn:name="Scope",type=string,JSONPath=`.spec.scope`,priority=1
 // +kubebuilder:printcolumn:name="From",type=string,JSONPath=`.spec.from.name`

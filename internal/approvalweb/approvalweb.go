@@ -53,9 +53,12 @@ type View struct {
 	RequestedBy     string
 	Reason          string
 	Party           string // the display name of the token's party
-	Locale          string // the party's locale: "fr" or anything else = English
-	ExpiresAt       time.Time
-	Decision        v1alpha1.Decision // after a POST: what was recorded
+	// Awaiting are the other parties whose decision is still needed; AwaitingOneOf, the initiators of
+	// whom one approval is still needed (empty when the party is one of them).
+	Awaiting, AwaitingOneOf []string
+	Locale                  string // the party's locale: "fr" or anything else = English
+	ExpiresAt               time.Time
+	Decision                v1alpha1.Decision // after a POST: what was recorded
 }
 
 // ErrInvalidToken is returned for a wrong, used or expired token, or a transfer that is no longer

@@ -197,6 +197,25 @@ func TestGetValidTokenShowsTransferInEnglish(t *testing.T) {
 	g.Expect(f.Calls()).To(Equal([]call{{Op: "View", UID: testUID, Token: goodToken}}))
 }
 
+func TestGetShowsTheOtherPartiesStillAwaited(t *testing.T) {
+	g := NewWithT(t)
+	v := sampleView("en")
+	v.AwaitingOneOf = []string{"Carol Admin", "Dave <Ops>"}
+	srv := newTestServer(t, &fakeDecider{view: v}, logr.Discard())
+	_, body := get(g, link(srv.URL, goodToken))
+	g.Expect(body).To(ContainSubstring("<dt>Also awaited</dt><dd>one of Carol Admin, Dave &lt;Ops&gt;</dd>"))
+
+	v = sampleView("fr")
+	v.Awaiting = []string{"Bob Durand"}
+	srv = newTestServer(t, &fakeDecider{view: v}, logr.Discard())
+	_, body = get(g, link(srv.URL, goodToken))
+	g.Expect(body).To(ContainSubstring("<dt>Également attendus</dt><dd>Bob Durand</dd>"))
+
+	srv = newTestServer(t, &fakeDecider{view: sampleView("en")}, logr.Discard())
+	_, body = get(g, link(srv.URL, goodToken))
+	g.Expect(body).NotTo(ContainSubstring("Also awaited"), "nothing when nobody else is awaited")
+}
+
 func TestGetValidTokenShowsTransferInFrench(t *testing.T) {
 	g := NewWithT(t)
 	v := sampleView("fr")

@@ -18,6 +18,7 @@ package approvalweb
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -194,6 +195,19 @@ func (b *Backend) view(ctx context.Context, t *v1alpha1.ContactTransfer, party s
 	}
 	if t.Status.ExpiresAt != nil {
 		v.ExpiresAt = t.Status.ExpiresAt.Time
+	}
+	incoming, initiators := approval.Awaited(t)
+	for _, other := range incoming {
+		if other != party {
+			v.Awaiting = append(v.Awaiting, displayName(other))
+		}
+	}
+	if len(initiators) > 0 && !slices.Contains(initiators, party) {
+		names := make([]string, 0, len(initiators))
+		for _, other := range initiators {
+			names = append(names, displayName(other))
+		}
+		v.AwaitingOneOf = names
 	}
 	return v
 }

@@ -420,8 +420,13 @@ func TestBackendViewShowsTheTransferToItsParty(t *testing.T) {
 	g.Expect(v).To(Equal(View{
 		UID: testUID, Namespace: testNS, Name: testName, Organization: "ACME Corp", Role: "billing",
 		From: "Alice Martin", To: "Bob Durand", RequestedBy: "Carol Admin", Reason: "Alice leaves", Party: "Bob Durand",
-		Locale: "fr", ExpiresAt: backendNow.Add(24 * time.Hour),
-	}))
+		Locale: "fr", ExpiresAt: backendNow.Add(24 * time.Hour), AwaitingOneOf: []string{"Carol Admin"},
+	}), "bob is told that carol's approval is awaited too")
+
+	v, err = w.backend.View(context.Background(), testUID, linkToken(t, w.backend.Keys, 1, "carol"))
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(v.Awaiting).To(Equal([]string{"Bob Durand"}), "carol is told that bob's approval is awaited")
+	g.Expect(v.AwaitingOneOf).To(BeEmpty())
 }
 
 // TestBackendDoesTheSameWorkForAnUnknownTransfer compares a wrong token for a transfer with one party in

@@ -27,6 +27,7 @@ type messages struct {
 	Title, Greeting, Intro                      string
 	Organization, Role, Scope, From, To, Vacant string
 	RequestedBy, Reason, Expires                string
+	AlsoAwaited, OneOf                          string
 	Approve, Refuse, Personal                   string
 	Approved, Refused, Close                    string
 	months                                      [12]string
@@ -44,6 +45,8 @@ var english = &messages{
 	To:           "To",
 	Vacant:       "nobody (the role is vacant)",
 	RequestedBy:  "Requested by",
+	AlsoAwaited:  "Also awaited",
+	OneOf:        "one of",
 	Reason:       "Reason",
 	Expires:      "Decide before",
 	Approve:      "Approve",
@@ -68,6 +71,8 @@ var french = &messages{
 	To:           "Nouveau titulaire",
 	Vacant:       "personne (le rôle est vacant)",
 	RequestedBy:  "Demandé par",
+	AlsoAwaited:  "Également attendus",
+	OneOf:        "l'un de",
 	Reason:       "Motif",
 	Expires:      "À décider avant le",
 	Approve:      "Approuver",
