@@ -318,9 +318,9 @@ var _ = Describe("ContactTransfer approval", func() {
 
 	It("keeps the old holder when Git changes contactRef of an approval role, until both approve", func() {
 		setup()
-		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(billing), billing)).To(Succeed())
-		billing.Spec.ContactRef.Name = "frank"
-		Expect(k8sClient.Update(ctx, billing)).To(Succeed())
+		edit(billing, func() {
+			billing.Spec.ContactRef.Name = "frank"
+		})
 
 		Eventually(condition(billing, v1alpha1.ReadyCondition)).Should(haveStatus(metav1.ConditionFalse, v1alpha1.AwaitingApprovalReason))
 		Expect(billing.Status.Holder).To(Equal("bob"))
@@ -346,9 +346,9 @@ var _ = Describe("ContactTransfer approval", func() {
 
 	It("shows a refused GitOps change on the assignment", func() {
 		setup()
-		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(billing), billing)).To(Succeed())
-		billing.Spec.ContactRef.Name = "frank"
-		Expect(k8sClient.Update(ctx, billing)).To(Succeed())
+		edit(billing, func() {
+			billing.Spec.ContactRef.Name = "frank"
+		})
 		Eventually(func() string { return fetch(billing).Status.Transfer }).ShouldNot(BeEmpty())
 		t := &v1alpha1.ContactTransfer{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: billing.Status.Transfer}}
 		annotate(t, v1alpha1.RefuseAnnotation, refuseCode(t, "frank", 1))

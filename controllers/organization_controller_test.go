@@ -84,9 +84,9 @@ var _ = Describe("Organization status", func() {
 		create(second)
 		Eventually(condition(second, v1alpha1.ReadyCondition)).Should(haveStatus(metav1.ConditionTrue, ""))
 
-		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(org), org)).To(Succeed())
-		org.Spec.Roles = nil
-		Expect(k8sClient.Update(ctx, org)).To(Succeed())
+		edit(org, func() {
+			org.Spec.Roles = nil
+		})
 
 		Eventually(condition(second, v1alpha1.ReadyCondition)).Should(And(
 			haveStatus(metav1.ConditionFalse, v1alpha1.ConflictReason),

@@ -93,9 +93,9 @@ var _ = Describe("RoleAssignment and Contact status", func() {
 		// A label change reaches the organization's controller, and through the watches every contact and
 		// assignment of the organization.
 		org := organization(ns, "acme")
-		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(org), org)).To(Succeed())
-		org.Labels = map[string]string{"touched": "yes"}
-		Expect(k8sClient.Update(ctx, org)).To(Succeed())
+		edit(org, func() {
+			org.Labels = map[string]string{"touched": "yes"}
+		})
 
 		Eventually(reconcileTotal).Should(BeNumerically(">=", reconciles+float64(len(objs))))
 		Consistently(writesIn(ns)).Should(Equal(writes), func() string { return "last writes:\n" + recentWrites.String() })
@@ -113,9 +113,7 @@ var _ = Describe("RoleAssignment and Contact status", func() {
 			return bob.Status.Roles
 		}).Should(ConsistOf(v1alpha1.HeldRole{Role: "billing"}, v1alpha1.HeldRole{Role: "renewal"}))
 
-		bob.Spec.Disabled = true
-		bob.Spec.ReassignTo = &v1alpha1.LocalObjectReference{Name: "carol"}
-		Expect(k8sClient.Update(ctx, bob)).To(Succeed())
+		edit(bob, func() { bob.Spec.Disabled, bob.Spec.ReassignTo = true, &v1alpha1.LocalObjectReference{Name: "carol"} })
 
 		// renewal needs no approval: it moves at once.
 		renewal := assignment(ns, "acme", "acme-renewal", "", "", "")
@@ -166,9 +164,9 @@ var _ = Describe("RoleAssignment and Contact status", func() {
 		Eventually(condition(renewal, v1alpha1.ReadyCondition)).Should(haveStatus(metav1.ConditionTrue, ""))
 
 		bob := contact(ns, "acme", "bob")
-		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(bob), bob)).To(Succeed())
-		bob.Spec.Disabled = true
-		Expect(k8sClient.Update(ctx, bob)).To(Succeed())
+		edit(bob, func() {
+			bob.Spec.Disabled = true
+		})
 
 		Eventually(condition(renewal, v1alpha1.ReadyCondition)).Should(haveStatus(metav1.ConditionFalse, v1alpha1.ContactDisabledReason))
 		Expect(renewal.Status.Holder).To(BeEmpty())
@@ -209,9 +207,9 @@ var _ = Describe("RoleAssignment and Contact status", func() {
 		Eventually(condition(lisbon, v1alpha1.ReadyCondition)).Should(haveStatus(metav1.ConditionTrue, ""))
 		Eventually(condition(billing, v1alpha1.ReadyCondition)).Should(haveStatus(metav1.ConditionTrue, ""))
 
-		Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(org), org)).To(Succeed())
-		org.Spec.Scopes = []v1alpha1.Scope{{Name: "site-paris"}}
-		Expect(k8sClient.Update(ctx, org)).To(Succeed())
+		edit(org, func() {
+			org.Spec.Scopes = []v1alpha1.Scope{{Name: "site-paris"}}
+		})
 		Eventually(condition(lisbon, v1alpha1.ReadyCondition)).Should(And(
 			haveStatus(metav1.ConditionFalse, v1alpha1.ScopeNotAllowedReason),
 			HaveField("Message", ContainSubstring("site-paris"))))

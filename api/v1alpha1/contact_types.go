@@ -21,7 +21,7 @@ import (
 )
 
 // Locale is the language of the notifications a contact receives.
-// +kubebuilder:validation:Enum=en;fr
+// +kubebuilder:validation:Enum=en;fr;pt
 type Locale string
 
 const (
@@ -29,6 +29,8 @@ const (
 	LocaleEnglish Locale = "en"
 	// LocaleFrench is French.
 	LocaleFrench Locale = "fr"
+	// LocalePortuguese is Portuguese, as written in Brazil.
+	LocalePortuguese Locale = "pt"
 )
 
 // AccountStanding says whether a contact is up to date with its payments.
@@ -64,7 +66,7 @@ type ContactSpec struct {
 	// +kubebuilder:validation:Format=email
 	Email string `json:"email"`
 
-	// locale is the language of the contact's notifications: en or fr.
+	// locale is the language of the contact's notifications: en, fr or pt.
 	// +optional
 	// +kubebuilder:default=en
 	Locale Locale `json:"locale,omitempty"`

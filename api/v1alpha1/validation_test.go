@@ -137,7 +137,10 @@ var _ = Describe("Schema validation", func() {
 			"spec.reassignTo must name another contact"),
 		Entry("a Contact with an unknown locale",
 			func() client.Object { return newContact("klingon", func(ct *Contact) { ct.Spec.Locale = "tlh" }) },
-			"spec.locale", `"en", "fr"`),
+			"spec.locale", `"en", "fr", "pt"`),
+		Entry("a Contact with a region in its locale",
+			func() client.Object { return newContact("brazil", func(ct *Contact) { ct.Spec.Locale = "pt-BR" }) },
+			"spec.locale", `"en", "fr", "pt"`),
 		Entry("a ContactTransfer whose from equals to",
 			func() client.Object {
 				return newTransfer("same", func(t *ContactTransfer) { t.Spec.To = ref("alice") })
@@ -201,6 +204,12 @@ var _ = Describe("Schema validation", func() {
 		Expect(c.Create(ctx, ct)).To(Succeed())
 		Expect(ct.Spec.Locale).To(Equal(LocaleEnglish))
 		Expect(ct.Spec.AccountStanding).To(Equal(AccountStandingGood))
+	})
+
+	It("accepts a Contact in Portuguese", func() {
+		ct := newContact("portuguese", func(ct *Contact) { ct.Spec.Locale = LocalePortuguese })
+		Expect(c.Create(ctx, ct)).To(Succeed())
+		Expect(ct.Spec.Locale).To(Equal(LocalePortuguese))
 	})
 
 	It("defaults an Organization's approval settings", func() {

@@ -166,6 +166,11 @@ var addressTexts = map[string]*addressMessages{
 		Current: "Adresse actuelle", New: "Nouvelle adresse", Confirm: "Confirmer", NotMine: "Ce n'est pas mon adresse", Approve: "Approuver",
 		Refuse: "Refuser", Personal: "Ce lien est personnel : ne le transférez pas.", Confirmed: "Votre adresse est confirmée. Vous pouvez fermer cette page.",
 		Approved: "Votre approbation a été enregistrée. Vous pouvez fermer cette page.", Refused: "Votre refus a été enregistré. Vous pouvez fermer cette page."},
+	"pt": {Title: "Mudança de endereço de e-mail", ConfirmIntro: "Confirme que este endereço é seu: avisos e pedidos de aprovação chegarão nele.",
+		ApproveIntro: "Você é convidado(a) a aprovar ou recusar esta mudança de endereço de e-mail.", Organization: "Organização", Contact: "Contato",
+		Current: "Endereço atual", New: "Novo endereço", Confirm: "Confirmar", NotMine: "Este endereço não é meu", Approve: "Aprovar",
+		Refuse: "Recusar", Personal: "Este link é pessoal: não o encaminhe.", Confirmed: "Seu endereço foi confirmado. Você pode fechar esta página.",
+		Approved: "Sua aprovação foi registrada. Você pode fechar esta página.", Refused: "Sua recusa foi registrada. Você pode fechar esta página."},
 }
 
 type addressData struct {
@@ -174,9 +179,12 @@ type addressData struct {
 	V                         AddressView
 }
 
+// addressLocale returns the texts and the HTML lang of a contact's locale, the region ignored ("pt-BR" is
+// "pt"), English for anything unsupported.
 func addressLocale(locale string) (*addressMessages, string) {
-	if m, ok := addressTexts[locale]; ok {
-		return m, locale
+	l := language(locale)
+	if m, ok := addressTexts[l]; ok {
+		return m, l
 	}
 	return addressTexts["en"], "en"
 }

@@ -211,6 +211,13 @@ func TestGetShowsTheOtherPartiesStillAwaited(t *testing.T) {
 	_, body = get(g, link(srv.URL, goodToken))
 	g.Expect(body).To(ContainSubstring("<dt>Également attendus</dt><dd>Bob Durand</dd>"))
 
+	v = sampleView("pt")
+	v.Awaiting = []string{"Bob Durand"}
+	v.AwaitingOneOf = []string{"Carol Admin"}
+	srv = newTestServer(t, &fakeDecider{view: v}, logr.Discard())
+	_, body = get(g, link(srv.URL, goodToken))
+	g.Expect(body).To(ContainSubstring("<dt>Também aguardados</dt><dd>Bob Durand; um de Carol Admin</dd>"))
+
 	srv = newTestServer(t, &fakeDecider{view: sampleView("en")}, logr.Discard())
 	_, body = get(g, link(srv.URL, goodToken))
 	g.Expect(body).NotTo(ContainSubstring("Also awaited"), "nothing when nobody else is awaited")
@@ -234,6 +241,112 @@ func TestGetValidTokenShowsTransferInFrench(t *testing.T) {
 	g.Expect(body).To(ContainSubstring(`value="Approved">Approuver</button>`))
 	g.Expect(body).To(ContainSubstring(`value="Refused">Refuser</button>`))
 	g.Expect(body).To(ContainSubstring(`value="` + goodToken + `"`))
+}
+
+func TestGetValidTokenShowsTransferInPortuguese(t *testing.T) {
+	for _, locale := range []string{"pt", "pt-BR", "pt_BR"} {
+		t.Run(locale, func(t *testing.T) {
+			g := NewWithT(t)
+			v := sampleView(locale)
+			v.From, v.Scope = "", ""
+			f := &fakeDecider{view: v}
+			srv := newTestServer(t, f, logr.Discard())
+
+			resp, body := get(g, link(srv.URL, goodToken))
+			g.Expect(resp.StatusCode).To(Equal(http.StatusOK))
+			g.Expect(body).To(ContainSubstring(`<html lang="pt">`))
+			g.Expect(body).To(ContainSubstring("<title>Mudança de contato</title>"))
+			g.Expect(body).To(ContainSubstring("Olá Bob Durand"))
+			g.Expect(body).To(ContainSubstring("Função"))
+			g.Expect(body).To(ContainSubstring("ninguém (a função está vaga)"))
+			g.Expect(body).NotTo(ContainSubstring("Escopo"), "no scope row for an unscoped role")
+			g.Expect(body).To(ContainSubstring("14 de agosto de 2026 às 09:30 UTC"))
+			g.Expect(body).To(ContainSubstring(`value="Approved">Aprovar</button>`))
+			g.Expect(body).To(ContainSubstring(`value="Refused">Recusar</button>`))
+			g.Expect(body).To(ContainSubstring("Este link é pessoal: não o encaminhe."))
+			g.Expect(body).To(ContainSubstring(`value="` + goodToken + `"`))
+		})
+	}
+}
+
+func TestLocalize(t *testing.T) {
+	g := NewWithT(t)
+	for locale, want := range map[string]string{
+		"": "en", "en": "en", "de": "en", "es-419": "en", "frx": "en", "ptx": "en",
+		"fr": "fr", "fr-CA": "fr", "fr_FR": "fr", "FR": "fr",
+		"pt": "pt", "pt-BR": "pt", "pt_BR": "pt", "PT-br": "pt",
+	} {
+		m, lang := localize(locale)
+		g.Expect(lang).To(Equal(want), "locale %q", locale)
+		g.Expect(m).To(BeIdenticalTo(map[string]*messages{"en": english, "fr": french, "pt": portuguese}[want]), "locale %q", locale)
+		a, lang := addressLocale(locale)
+		g.Expect(lang).To(Equal(want), "address page, locale %q", locale)
+		g.Expect(a).To(BeIdenticalTo(addressTexts[want]), "address page, locale %q", locale)
+	}
+}
+
+// fakePages is a fakeDecider that also knows one change of address (testUID, goodToken).
+type fakePages struct {
+	*fakeDecider
+	address AddressView
+}
+
+func (f *fakePages) ViewAddress(_ context.Context, uid, token string) (AddressView, error) {
+	f.record(call{Op: "ViewAddress", UID: uid, Token: token})
+	if err := f.check(uid, token); err != nil {
+		return AddressView{}, err
+	}
+	return f.address, nil
+}
+
+func (f *fakePages) DecideAddress(_ context.Context, uid, token string, approve bool) (AddressView, error) {
+	d := v1alpha1.DecisionRefused
+	if approve {
+		d = v1alpha1.DecisionApproved
+	}
+	f.record(call{Op: "DecideAddress", UID: uid, Token: token, Decision: d})
+	if err := f.check(uid, token); err != nil {
+		return AddressView{}, err
+	}
+	return f.address, nil
+}
+
+func TestAddressPageInEachLanguage(t *testing.T) {
+	for _, tc := range []struct {
+		locale, lang                           string
+		title, confirm, notMine, approve, done string
+	}{
+		{"en", "en", "Change of address", "Confirm", "This is not my address", "Approve", "Your address is confirmed."},
+		{"fr", "fr", "Changement d&#39;adresse", "Confirmer", "Ce n&#39;est pas mon adresse", "Approuver", "Votre adresse est confirmée."},
+		{"pt", "pt", "Mudança de endereço de e-mail", "Confirmar", "Este endereço não é meu", "Aprovar", "Seu endereço foi confirmado."},
+		{"pt-BR", "pt", "Mudança de endereço de e-mail", "Confirmar", "Este endereço não é meu", "Aprovar", "Seu endereço foi confirmado."},
+	} {
+		t.Run(tc.locale, func(t *testing.T) {
+			g := NewWithT(t)
+			f := &fakePages{fakeDecider: &fakeDecider{}, address: AddressView{Organization: "ACME Corp", Contact: "Bob Durand",
+				Current: "bob@old.example", New: "bob@new.example", Confirm: true, Locale: tc.locale}}
+			srv := newTestServer(t, f, logr.Discard())
+			confirmURL := srv.URL + "/confirm/" + testUID
+
+			resp, body := get(g, confirmURL+"?token="+goodToken)
+			g.Expect(resp.StatusCode).To(Equal(http.StatusOK))
+			g.Expect(body).To(ContainSubstring(`<html lang="` + tc.lang + `">`))
+			g.Expect(body).To(ContainSubstring("<h1>" + tc.title + "</h1>"))
+			g.Expect(body).To(ContainSubstring(`value="Approved">` + tc.confirm + `</button>`))
+			g.Expect(body).To(ContainSubstring(`value="Refused">` + tc.notMine + `</button>`))
+
+			f.address.Confirm = false
+			_, body = get(g, confirmURL+"?token="+goodToken)
+			g.Expect(body).To(ContainSubstring(`value="Approved">` + tc.approve + `</button>`))
+
+			f.address.Confirm = true
+			resp, body = post(g, confirmURL, url.Values{"token": {goodToken}, "decision": {"Approved"}})
+			g.Expect(resp.StatusCode).To(Equal(http.StatusOK))
+			g.Expect(body).To(ContainSubstring(`<html lang="` + tc.lang + `">`))
+			g.Expect(body).To(ContainSubstring(tc.done))
+			g.Expect(body).NotTo(ContainSubstring(goodToken))
+		})
+	}
 }
 
 func TestGetInvalidOrMissingTokenIsTheSame404(t *testing.T) {
@@ -269,6 +382,8 @@ func TestPostRecordsDecision(t *testing.T) {
 		{v1alpha1.DecisionRefused, "en", "Your refusal was recorded"},
 		{v1alpha1.DecisionApproved, "fr", "Votre approbation a été enregistrée"},
 		{v1alpha1.DecisionRefused, "fr", "Votre refus a été enregistré"},
+		{v1alpha1.DecisionApproved, "pt", "Sua aprovação foi registrada"},
+		{v1alpha1.DecisionRefused, "pt", "Sua recusa foi registrada"},
 	} {
 		t.Run(string(tc.decision)+"-"+tc.locale, func(t *testing.T) {
 			g := NewWithT(t)

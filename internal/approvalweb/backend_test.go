@@ -549,6 +549,26 @@ func TestBackendAnnouncesAnApproval(t *testing.T) {
 	}
 }
 
+// TestPageWithBackendInPortuguese follows the link of a party whose contact's locale is pt.
+func TestPageWithBackendInPortuguese(t *testing.T) {
+	g := NewWithT(t)
+	w := newWorld(t, testTransfer(), testOrganization(), testContact("bob", "Bob Durand", v1alpha1.LocalePortuguese),
+		testContact("carol", "Carol Admin", ""), testContact("alice", "Alice Martin", ""))
+	srv := newTestServer(t, w.backend, logr.Discard())
+	token := w.backend.Keys.Token(testUID, 1, "bob", approval.PurposeLink)
+
+	resp, body := get(g, approval.Link(srv.URL, testUID, token))
+	g.Expect(resp.StatusCode).To(Equal(http.StatusOK))
+	g.Expect(body).To(ContainSubstring(`<html lang="pt">`))
+	g.Expect(body).To(ContainSubstring("Olá Bob Durand"))
+	g.Expect(body).To(ContainSubstring("<dt>Também aguardados</dt><dd>um de Carol Admin</dd>"))
+
+	resp, body = post(g, pageURL(srv.URL), url.Values{"token": {token}, "decision": {"Refused"}})
+	g.Expect(resp.StatusCode).To(Equal(http.StatusOK))
+	g.Expect(body).To(ContainSubstring("Sua recusa foi registrada"))
+	g.Expect(body).NotTo(ContainSubstring(token))
+}
+
 // TestPageWithBackend follows a party's link from its email to its decision, through the handler and
 // the Backend.
 func TestPageWithBackend(t *testing.T) {

@@ -86,14 +86,52 @@ var french = &messages{
 	timeFormat: "%d %s %d à %02d:%02d UTC",
 }
 
+var portuguese = &messages{
+	Title:        "Mudança de contato",
+	Greeting:     "Olá",
+	Intro:        "Você é convidado(a) a aprovar ou recusar esta mudança de contato.",
+	Organization: "Organização",
+	Role:         "Função",
+	Scope:        "Escopo",
+	From:         "Titular anterior",
+	To:           "Novo titular",
+	Vacant:       "ninguém (a função está vaga)",
+	RequestedBy:  "Solicitado por",
+	AlsoAwaited:  "Também aguardados",
+	OneOf:        "um de",
+	Reason:       "Motivo",
+	Expires:      "Decida até",
+	Approve:      "Aprovar",
+	Refuse:       "Recusar",
+	Personal:     "Este link é pessoal: não o encaminhe.",
+	Approved:     "Sua aprovação foi registrada",
+	Refused:      "Sua recusa foi registrada",
+	Close:        "Você pode fechar esta página.",
+	months: [12]string{"janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto",
+		"setembro", "outubro", "novembro", "dezembro"},
+	timeFormat: "%d de %s de %d às %02d:%02d UTC",
+}
+
 // localize returns the texts and the HTML lang of a party's locale: French for "fr" (and "fr-CA",
-// "fr_FR"...), English for anything else.
+// "fr_FR"...), Brazilian Portuguese for "pt" (and "pt-BR", "pt_BR"...), English for anything else.
 func localize(locale string) (*messages, string) {
-	l := strings.ToLower(locale)
-	if l == "fr" || strings.HasPrefix(l, "fr-") || strings.HasPrefix(l, "fr_") {
+	switch language(locale) {
+	case "fr":
 		return french, "fr"
+	case "pt":
+		return portuguese, "pt"
 	}
 	return english, "en"
+}
+
+// language returns the language of a locale, lowercase and without its region: "fr-CA", "fr_FR" and
+// "FR" are "fr", "pt-BR" is "pt".
+func language(locale string) string {
+	l := strings.ToLower(locale)
+	if i := strings.IndexAny(l, "-_"); i >= 0 {
+		l = l[:i]
+	}
+	return l
 }
 
 // formatTime writes t in UTC, to the minute, with the month's name in the language.

@@ -216,6 +216,32 @@ func TestEmailMessageIDIsStableAcrossRetries(t *testing.T) {
 	g.Expect(third["bob@example.com"].Header.Get("Message-ID")).NotTo(Equal(first["bob@example.com"].Header.Get("Message-ID")))
 }
 
+// TestEmailInPortuguese sends a party's request in Brazilian Portuguese: subject, bodies and lang survive
+// the encoding.
+func TestEmailInPortuguese(t *testing.T) {
+	g := NewWithT(t)
+	srv := smtptest.Start(t, smtptest.Options{TLS: v1alpha1.SMTPTLSStartTLS})
+	n := transferNotification()
+	alice := n.Recipients[0]
+	alice.Locale = "pt-BR"
+	n.Recipients = []Recipient{alice}
+
+	g.Expect(NewEmailNotifier(smtpConfig(srv)).Notify(context.Background(), n)).To(Succeed())
+
+	got := byRecipient(t, srv.Messages())
+	g.Expect(got).To(HaveLen(1))
+	m := got["alice@example.com"]
+	g.Expect(m.Subject).To(Equal("[Acme Corp] Aprovação necessária: transferência da função billing"))
+	g.Expect(m.Text).To(ContainSubstring("Olá Alice Martin,"))
+	g.Expect(m.Text).To(ContainSubstring("Prazo: 1 de julho de 2026 às 12:00 UTC"))
+	g.Expect(m.HTML).To(ContainSubstring(`<html lang="pt">`))
+	g.Expect(m.HTML).To(ContainSubstring("Olá Alice Martin,"))
+	for _, part := range []string{m.Text, m.HTML} {
+		g.Expect(part).To(ContainSubstring(aliceLink))
+		g.Expect(part).To(ContainSubstring("roster.dev/approve=" + aliceApprove))
+	}
+}
+
 func TestEmailStartTLSIsMandatory(t *testing.T) {
 	g := NewWithT(t)
 	srv := smtptest.Start(t, smtptest.Options{TLS: v1alpha1.SMTPTLSStartTLS, NoStartTLS: true})
@@ -410,7 +436,7 @@ func BenchmarkEmail1000(b *testing.B) {
 				Object:       ObjectRef{Kind: "RoleAssignment", Namespace: "acme-system", Name: fmt.Sprintf("ra-%d", i)},
 				Recipients: []Recipient{{
 					Contact: fmt.Sprintf("contact-%d", i), DisplayName: fmt.Sprintf("Contact %d", i),
-					Email: fmt.Sprintf("contact-%d@example.com", i), Locale: []string{"en", "fr"}[i%2],
+					Email: fmt.Sprintf("contact-%d@example.com", i), Locale: []string{"en", "fr", "pt"}[i%3],
 				}},
 				Facts:      map[string]string{"role": "billing", "to": fmt.Sprintf("contact-%d", i)},
 				OccurredAt: time.Now(),

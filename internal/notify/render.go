@@ -68,6 +68,8 @@ var locales = map[string]*locale{
 		"May", "June", "July", "August", "September", "October", "November", "December"}),
 	"fr": mustLocale("fr", "%d %s %d à %02d:%02d UTC", [12]string{"janvier", "février", "mars", "avril",
 		"mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"}),
+	"pt": mustLocale("pt", "%d de %s de %d às %02d:%02d UTC", [12]string{"janeiro", "fevereiro", "março", "abril",
+		"maio", "junho", "julho", "agosto", "setembro", "outubro", "novembro", "dezembro"}),
 }
 
 func mustLocale(lang, timeFormat string, months [12]string) *locale {
@@ -78,8 +80,8 @@ func mustLocale(lang, timeFormat string, months [12]string) *locale {
 	return &locale{text: text, html: html, months: months, timeFormat: timeFormat}
 }
 
-// language returns the supported language of a locale ("fr", "fr-CA", "fr_FR" -> "fr"), English for
-// anything unsupported.
+// language returns the supported language of a locale ("fr", "fr-CA", "fr_FR" -> "fr"; "pt", "pt-BR",
+// "pt_BR" -> "pt"), English for anything unsupported.
 func language(loc string) string {
 	l := strings.ToLower(strings.TrimSpace(loc))
 	if i := strings.IndexAny(l, "-_"); i >= 0 {
@@ -93,7 +95,7 @@ func language(loc string) string {
 
 // templateData is what the templates see.
 type templateData struct {
-	// Lang is the language rendered ("en", "fr").
+	// Lang is the language rendered ("en", "fr", "pt").
 	Lang string
 	Type Type
 	// Organization is the display name of the organization, or its name.

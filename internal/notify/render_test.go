@@ -32,7 +32,7 @@ func TestRenderEveryTypeInEveryLocale(t *testing.T) {
 				Object: ObjectRef{Kind: "Contact", Namespace: "acme-system", Name: "alice"},
 			}
 			subjects := map[string]string{}
-			for _, loc := range []string{"en", "fr"} {
+			for _, loc := range []string{"en", "fr", "pt"} {
 				r := Recipient{Contact: "bob", DisplayName: "Bob", Email: "bob@example.com", Locale: loc}
 				m, err := Render(n, r)
 				if err != nil {
@@ -51,6 +51,8 @@ func TestRenderEveryTypeInEveryLocale(t *testing.T) {
 				subjects[loc] = m.Subject
 			}
 			NewWithT(t).Expect(subjects["fr"]).NotTo(Equal(subjects["en"]), "%s has a French subject", typ)
+			NewWithT(t).Expect(subjects["pt"]).NotTo(Equal(subjects["en"]), "%s has a Portuguese subject", typ)
+			NewWithT(t).Expect(subjects["pt"]).NotTo(Equal(subjects["fr"]), "%s has a Portuguese subject", typ)
 		}
 	}
 }
@@ -73,6 +75,15 @@ func TestRenderUsesFacts(t *testing.T) {
 	for _, s := range []string{"Bonjour Bob,", "bob détient désormais le rôle", "Rôle : billing", "Périmètre : site-a", "Ancien titulaire : alice"} {
 		g.Expect(fr.Text).To(ContainSubstring(s))
 	}
+
+	pt, err := Render(n, Recipient{DisplayName: "Bob", Locale: "pt"})
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(pt.Subject).To(Equal("[Acme Corp] Transferência da função billing concluída"))
+	for _, s := range []string{"Olá Bob,", "bob agora ocupa a função", "Função: billing", "Escopo: site-a", "Titular anterior: alice", "Novo titular: bob"} {
+		g.Expect(pt.Text).To(ContainSubstring(s))
+	}
+	g.Expect(pt.HTML).To(ContainSubstring(`<html lang="pt">`))
+	g.Expect(pt.HTML).To(ContainSubstring("<strong>bob</strong> agora ocupa a função"))
 
 	// Without a display name, the organization's name stands in.
 	delete(n.Facts, "organizationDisplayName")
@@ -123,11 +134,31 @@ func TestRenderTransferRequested(t *testing.T) {
 		g.Expect(m.Text).To(ContainSubstring("Échéance : 1 juillet 2026 à 12:00 UTC"))
 	})
 
+	t.Run("party in Portuguese", func(t *testing.T) {
+		g := NewWithT(t)
+		r := n.Recipients[0]
+		r.Locale = "pt-BR"
+		m, err := Render(n, r)
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(m.Subject).To(Equal("[Acme Corp] Aprovação necessária: transferência da função billing"))
+		g.Expect(m.Text).To(ContainSubstring("Olá Alice Martin,"))
+		g.Expect(m.Text).To(ContainSubstring("Aprove ou recuse aqui:\n" + aliceLink))
+		g.Expect(m.Text).To(ContainSubstring("Ou, com o kubectl:"))
+		g.Expect(m.Text).To(ContainSubstring("roster.dev/refuse=" + aliceRefuse))
+		g.Expect(m.Text).To(ContainSubstring("Prazo: 1 de julho de 2026 às 12:00 UTC"))
+		g.Expect(m.Text).To(ContainSubstring("Este link e estes códigos são pessoais e de uso único"))
+		g.Expect(m.HTML).To(ContainSubstring(`<html lang="pt">`))
+		g.Expect(m.HTML).To(ContainSubstring(">Aprovar ou recusar</a>"))
+		g.Expect(m.HTML).To(ContainSubstring("1 de julho de 2026 às 12:00 UTC"))
+		g.Expect(m.HTML).To(ContainSubstring("Você recebe esta mensagem como contato da organização Acme Corp."))
+	})
+
 	t.Run("informed contact", func(t *testing.T) {
 		g := NewWithT(t)
 		for loc, want := range map[string]string{
 			"en": "No action is needed from you. You will be told when the change completes.",
 			"fr": "Vous serez informé(e) lorsque le changement sera effectué.",
+			"pt": "Você será avisado(a) quando a mudança for concluída.",
 		} {
 			m, err := Render(n, Recipient{Contact: "carol", DisplayName: "Carol", Locale: loc})
 			g.Expect(err).NotTo(HaveOccurred())
@@ -159,8 +190,10 @@ func TestRenderLocaleFallback(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred())
 	fr, err := Render(n, Recipient{Locale: "fr"})
 	g.Expect(err).NotTo(HaveOccurred())
+	pt, err := Render(n, Recipient{Locale: "pt"})
+	g.Expect(err).NotTo(HaveOccurred())
 
-	for _, loc := range []string{"de", "", "pt-BR", "zz"} {
+	for _, loc := range []string{"de", "", "es-419", "zz"} {
 		m, err := Render(n, Recipient{Locale: loc})
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(m).To(Equal(en), "locale %q falls back to English", loc)
@@ -170,6 +203,12 @@ func TestRenderLocaleFallback(t *testing.T) {
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(m).To(Equal(fr), "locale %q is French", loc)
 	}
+	for _, loc := range []string{"pt-BR", "pt_BR", "PT", "pt-PT"} {
+		m, err := Render(n, Recipient{Locale: loc})
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(m).To(Equal(pt), "locale %q is Portuguese", loc)
+	}
+	g.Expect(pt).NotTo(Equal(en))
 }
 
 func TestRenderEscapesHTML(t *testing.T) {
