@@ -175,13 +175,64 @@ func (r *OrganizationReconciler) recordVacancy(ctx context.Context, s *organizat
 
 // notice is what an external system asks the operator to send to a role's holders.
 type notice struct {
-	ID      string `json:"id"`
-	Role    string `json:"role"`
+	ID string `json:"id"`
+	// Role names one role; Roles several. Both may be given.
+	Role  string   `json:"role"`
+	Roles []string `json:"roles"`
+	// Scope, when set, limits the holders of scoped roles to that scope.
+	Scope   string `json:"scope"`
 	Subject string `json:"subject"`
 	Body    string `json:"body"`
 }
 
-// recordNotice records the notice the roster.dev/notice annotation asks for, to the role's holders.
+// names are the roles the notice is for, each once.
+func (n notice) names() []string {
+	out := slices.Clone(n.Roles)
+	if n.Role != "" {
+		out = append(out, n.Role)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// noticeRecipients returns who gets a notice for the named roles: the holders of each role (of scoped
+// roles, in scope only, when one is given); for a role nobody holds there, the primary contact, as IBM
+// states. It also returns the roles that fell back to the primary, and the names that are no role of the
+// catalogue.
+func noticeRecipients(e roles.Evaluation, names []string, scope string) (recipients, fellBack, unknown []string) {
+	for _, name := range names {
+		known, held := false, false
+		for _, row := range e.Rows {
+			if row.Role != name {
+				continue
+			}
+			known = true
+			if scope != "" && row.Scope != "" && row.Scope != scope {
+				continue
+			}
+			for _, h := range row.Holders {
+				held = true
+				if !slices.Contains(recipients, h) {
+					recipients = append(recipients, h)
+				}
+			}
+		}
+		switch {
+		case !known:
+			unknown = append(unknown, name)
+		case !held:
+			fellBack = append(fellBack, name)
+			for _, h := range holdersOf(&e, roles.Primary) {
+				if !slices.Contains(recipients, h) {
+					recipients = append(recipients, h)
+				}
+			}
+		}
+	}
+	return recipients, fellBack, unknown
+}
+
+// recordNotice records the notice the roster.dev/notice annotation asks for, to the roles' holders.
 func (r *OrganizationReconciler) recordNotice(ctx context.Context, s *organizationScope) {
 	org := s.org
 	raw, ok := org.Annotations[v1alpha1.NoticeAnnotation]
@@ -190,24 +241,38 @@ func (r *OrganizationReconciler) recordNotice(ctx context.Context, s *organizati
 	}
 	s.noticeRead = true
 	var req notice
-	if err := json.Unmarshal([]byte(raw), &req); err != nil || req.ID == "" || req.Role == "" || req.Subject == "" {
+	if err := json.Unmarshal([]byte(raw), &req); err != nil || req.ID == "" || len(req.names()) == 0 || req.Subject == "" {
 		r.Recorder.Eventf(org, nil, corev1.EventTypeWarning, "InvalidNotice", "Notify",
-			`annotation %s must be a JSON object with "id", "role", "subject" and "body"; nothing was sent`, v1alpha1.NoticeAnnotation)
+			`annotation %s must be a JSON object with "id", "role" (or "roles"), an optional "scope", "subject" and "body"; nothing was sent`,
+			v1alpha1.NoticeAnnotation)
 		return
 	}
-	holders := holdersOf(s.evaluation, req.Role)
-	if _, known := s.evaluation.Row(req.Role, ""); !known && len(holders) == 0 {
+	names := req.names()
+	recipients, fellBack, unknown := noticeRecipients(*s.evaluation, names, req.Scope)
+	if len(unknown) == len(names) {
 		r.Recorder.Eventf(org, nil, corev1.EventTypeWarning, "InvalidNotice", "Notify",
-			"notice %s names role %q, which has no holder in this organization; nothing was sent", req.ID, req.Role)
+			"notice %s names %s, no role of this organization's catalogue; nothing was sent", req.ID, strings.Join(unknown, ", "))
 		return
+	}
+	facts := map[string]string{"role": strings.Join(names, ", "), "scope": req.Scope, "subject": req.Subject, "body": req.Body,
+		"organizationDisplayName": org.Spec.DisplayName}
+	note := fmt.Sprintf("notice %s sent to the holders of %s", req.ID, strings.Join(names, ", "))
+	if req.Scope != "" {
+		note += " in scope " + req.Scope
+	}
+	if len(fellBack) > 0 {
+		facts["fallback"] = strings.Join(fellBack, ", ")
+		note += fmt.Sprintf("; nobody holds %s there: sent to the primary contact instead", strings.Join(fellBack, ", "))
+	}
+	if len(unknown) > 0 {
+		note += fmt.Sprintf("; %s is no role of the catalogue: skipped", strings.Join(unknown, ", "))
 	}
 	n := notify.Notification{
-		Key: fmt.Sprintf("%s/%s/%s", org.UID, notify.Notice, req.ID), Type: notify.Notice, Organization: org.Name,
-		Facts:      map[string]string{"role": req.Role, "subject": req.Subject, "body": req.Body, "organizationDisplayName": org.Spec.DisplayName},
+		Key: fmt.Sprintf("%s/%s/%s", org.UID, notify.Notice, req.ID), Type: notify.Notice, Organization: org.Name, Facts: facts,
 		Object:     notify.ObjectRef{Kind: "Organization", Namespace: org.Namespace, Name: org.Name, UID: string(org.UID)},
-		Recipients: recipientsNamed(ctx, r.Client, org.Namespace, holders),
+		Recipients: recipientsNamed(ctx, r.Client, org.Namespace, recipients),
 	}
-	r.Deliverer.Record(org, &org.Status.Outbox, org, n, fmt.Sprintf("notice %s sent to the %d holder(s) of %s", req.ID, len(n.Recipients), req.Role))
+	r.Deliverer.Record(org, &org.Status.Outbox, org, n, note)
 }
 
 // SetupWithManager watches Organizations, and the Contacts and RoleAssignments that name them.

@@ -102,7 +102,9 @@ const (
 	DeliveryFailingReason = "DeliveryFailing"
 )
 
-// NoticeAnnotation on an Organization asks the operator to send a notice to the holders of a role, as a
-// JSON object {"id": "...", "role": "...", "subject": "...", "body": "..."}; the operator records it in
-// the outbox and removes the annotation. The id makes the request idempotent.
+// NoticeAnnotation on an Organization asks the operator to send a notice to the holders of roles, as a
+// JSON object {"id": "...", "roles": ["..."] (or "role": "..."), "scope": "...", "subject": "...",
+// "body": "..."}; with a scope, holders of scoped roles get it only for that scope, and a role nobody
+// holds there sends it to the primary contact. The operator records it in the outbox and removes the
+// annotation. The id makes the request idempotent.
 const NoticeAnnotation = "roster.dev/notice"
