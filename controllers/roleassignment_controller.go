@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -163,6 +164,7 @@ func (r *RoleAssignmentReconciler) reconcileHolderChange(ctx context.Context, s 
 			if apierrors.IsInvalid(err) || apierrors.IsForbidden(err) {
 				// Admission refused the change (for instance an Overdue billing contact): say why.
 				s.change.refused, s.change.message = true, err.Error()
+				s.change.requesterRefused = t.Spec.RequestedBy != nil && strings.Contains(err.Error(), "spec.requestedBy")
 				return ctrl.Result{}, nil
 			}
 			return ctrl.Result{}, err

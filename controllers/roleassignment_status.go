@@ -31,6 +31,9 @@ type holderChange struct {
 	// refused is set when the transfer was refused, expired, locked or not admitted; message says why.
 	refused bool
 	message string
+	// requesterRefused is set when admission refused the transfer because the contact that the
+	// roster.dev/requested-by annotation names may not request this change.
+	requesterRefused bool
 }
 
 // setAssignmentStatus computes a RoleAssignment's status from the rules' verdict on it and the state of a
@@ -44,6 +47,12 @@ func setAssignmentStatus(ra *v1alpha1.RoleAssignment, res roles.AssignmentResult
 	case res.Pending != "" && (res.Effective || res.Reason == v1alpha1.AwaitingApprovalReason):
 		ra.Status.Holder, ra.Status.HolderUID = res.Holder, res.HolderUID
 		ra.Status.Transfer = change.transfer
+		if change.requesterRefused {
+			conditions.SetReady(conds, gen, false, true, v1alpha1.RequesterNotAllowedReason, fmt.Sprintf(
+				"the %s annotation names a contact that may not request this change (%s): fix or remove the annotation (without it, any initiator approves)",
+				v1alpha1.RequestedByAnnotation, change.message))
+			return
+		}
 		if change.refused {
 			conditions.SetReady(conds, gen, false, true, v1alpha1.TransferRefusedReason, fmt.Sprintf(
 				"the change of holder to %s did not go through (%s): point spec.contactRef at another contact, or delete this assignment",

@@ -154,6 +154,9 @@ const (
 	TransferRefusedReason = "TransferRefused"
 	// ContactOfOtherOrganizationReason means the contact belongs to another organization.
 	ContactOfOtherOrganizationReason = "ContactOfOtherOrganization"
+	// RequesterNotAllowedReason means the roster.dev/requested-by annotation names a contact that may not
+	// request the change (gone, disabled, not an initiator, or the incoming contact itself).
+	RequesterNotAllowedReason = "RequesterNotAllowed"
 	// InitialRosterReason means the holder took the role as declared, with the organization's initial
 	// roster (see Organization spec.approval.initialRosterWindow), without approval.
 	InitialRosterReason = "InitialRoster"
