@@ -17,6 +17,7 @@ limitations under the License.
 package controllers_test
 
 import (
+	"context"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -65,5 +66,34 @@ var _ = Describe("A requester in Git", func() {
 			HaveField("Message", ContainSubstring(v1alpha1.RequestedByAnnotation))))
 		edit(billing, func() { billing.Labels = map[string]string{"synced-by": "flux"} })
 		Consistently(holderOf(billing)).WithTimeout(time.Second).Should(Equal("frank"))
+	})
+})
+
+var _ = Describe("Site users (IBM self-nomination)", func() {
+	It("are approved by the nominee and the technical contact of their own site, not of another", func() {
+		ns := newNamespace()
+		org := organization(ns, "acme", initialRosterWindow(3*time.Second), withScopes("site-paris", "site-lisbon"))
+		create(org, contact(ns, "acme", "alice"), contact(ns, "acme", "dave"), contact(ns, "acme", "erin"), contact(ns, "acme", "frank"),
+			assignment(ns, "acme", "acme-primary", "primary", "", "alice"),
+			assignment(ns, "acme", "tech-paris", "technical", "site-paris", "dave"),
+			assignment(ns, "acme", "tech-lisbon", "technical", "site-lisbon", "erin"))
+		Eventually(holderOf(assignment(ns, "acme", "tech-lisbon", "", "", ""))).Should(Equal("erin"))
+		afterInitialRoster(org)
+
+		// frank asks to be a site user in Paris: a RoleAssignment naming himself.
+		nomination := assignment(ns, "acme", "frank-site-user-paris", "site-user", "site-paris", "frank")
+		create(nomination)
+		Eventually(condition(nomination, v1alpha1.ReadyCondition)).Should(haveStatus(metav1.ConditionFalse, v1alpha1.AwaitingApprovalReason))
+		Eventually(func() string { return fetch(nomination).Status.Transfer }).ShouldNot(BeEmpty())
+		t := &v1alpha1.ContactTransfer{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: nomination.Status.Transfer}}
+		Eventually(func() []string { return partiesOf(fetch(t)) }).Should(ConsistOf("frank", "dave"), "erin, Lisbon's, is not asked")
+		annotate(t, v1alpha1.ApproveAnnotation, approveCode(t, "frank", 1))
+		Eventually(decisionOf(t, "frank")).Should(HaveField("Decision", v1alpha1.DecisionApproved))
+		annotate(t, v1alpha1.ApproveAnnotation, approveCode(t, "dave", 1))
+		Eventually(holderOf(nomination)).Should(Equal("frank"))
+
+		// dave cannot ask on frank's behalf for a Lisbon place.
+		lisbon := transfer(ns, "frank-lisbon", "site-user", "site-lisbon", "", "frank", "dave")
+		expectRefused(k8sClient.Create(context.Background(), lisbon), "spec.requestedBy.name", "may not request")
 	})
 })

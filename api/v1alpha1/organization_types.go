@@ -109,6 +109,11 @@ type RoleDefinition struct {
 	// +optional
 	NotificationOnly *bool `json:"notificationOnly,omitempty"`
 
+	// initiatorsInScope makes the holders of a scoped initiator role count only in the scope of the change:
+	// IBM's site technical contact approves the requests of its own site only. New roles default to false.
+	// +optional
+	InitiatorsInScope *bool `json:"initiatorsInScope,omitempty"`
+
 	// selfNomination lets a contact ask for this role itself (IBM Passport Advantage's self-nomination):
 	// a RoleAssignment that gives the role to a contact that holds it nowhere yet stays pending until the
 	// primary contact approves it with a token. New roles default to false.

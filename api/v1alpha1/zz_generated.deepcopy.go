@@ -744,6 +744,11 @@ func (in *RoleDefinition) DeepCopyInto(out *RoleDefinition) {
 		*out = new(bool)
 		**out = **in
 	}
+	if in.InitiatorsInScope != nil {
+		in, out := &in.InitiatorsInScope, &out.InitiatorsInScope
+		*out = new(bool)
+		**out = **in
+	}
 	if in.SelfNomination != nil {
 		in, out := &in.SelfNomination, &out.SelfNomination
 		*out = new(bool)

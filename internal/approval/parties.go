@@ -59,7 +59,7 @@ func PartiesFor(t *v1alpha1.ContactTransfer, role roles.Role, e roles.Evaluation
 	if req := RequestedBy(t); req != "" && req != to {
 		p.Initiators = []string{req}
 	} else {
-		pool := holdersOf(e, role.Initiators)
+		pool := holdersIn(e, role.Initiators, initiatorScope(role, t.Spec.Scope))
 		if from != "" {
 			pool = append(pool, from)
 		}
@@ -81,10 +81,14 @@ func PartiesFor(t *v1alpha1.ContactTransfer, role roles.Role, e roles.Evaluation
 }
 
 // holdersOf lists, sorted and once each, the holders of the named roles in any scope.
-func holdersOf(e roles.Evaluation, names []string) []string {
+func holdersOf(e roles.Evaluation, names []string) []string { return holdersIn(e, names, "") }
+
+// holdersIn lists, sorted and once each, the holders of the named roles: in every scope when scope is
+// "", else of unscoped roles and in that scope only.
+func holdersIn(e roles.Evaluation, names []string, scope string) []string {
 	var out []string
 	for _, row := range e.Rows {
-		if slices.Contains(names, row.Role) {
+		if slices.Contains(names, row.Role) && (scope == "" || row.Scope == "" || row.Scope == scope) {
 			out = append(out, row.Holders...)
 		}
 	}

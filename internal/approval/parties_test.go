@@ -114,3 +114,39 @@ func TestPartiesForBoundsTheInitiators(t *testing.T) {
 	p := PartiesFor(transferOf("", "zz", ""), wide, holding(held))
 	NewWithT(t).Expect(p.Approvers()).To(HaveLen(v1alpha1.MaxApprovers))
 }
+
+func TestSecurityInitiatorsInScope(t *testing.T) {
+	g := NewWithT(t)
+	org := &v1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Name: "acme", Namespace: "ns", CreationTimestamp: metav1.Now()},
+		Spec: v1alpha1.OrganizationSpec{Scopes: []v1alpha1.Scope{{Name: "paris"}, {Name: "lisbon"}}}}
+	in := roles.Input{Organization: org}
+	for _, c := range []string{"alice", "dave", "erin", "frank"} {
+		in.Contacts = append(in.Contacts, v1alpha1.Contact{ObjectMeta: metav1.ObjectMeta{Name: c, Namespace: "ns"},
+			Spec: v1alpha1.ContactSpec{OrganizationRef: v1alpha1.LocalObjectReference{Name: "acme"}, Email: c + "@acme.example"}})
+	}
+	for _, a := range [][3]string{{"primary", "", "alice"}, {"technical", "paris", "dave"}, {"technical", "lisbon", "erin"}} {
+		in.Assignments = append(in.Assignments, v1alpha1.RoleAssignment{
+			ObjectMeta: metav1.ObjectMeta{Name: a[0] + a[1], Namespace: "ns", CreationTimestamp: org.CreationTimestamp},
+			Spec: v1alpha1.RoleAssignmentSpec{OrganizationRef: v1alpha1.LocalObjectReference{Name: "acme"}, Role: a[0], Scope: a[1],
+				ContactRef: v1alpha1.LocalObjectReference{Name: a[2]}}})
+	}
+	siteUser, _ := roles.BuiltInCatalogue().Get(roles.SiteUser)
+	nominate := func(scope string) *v1alpha1.ContactTransfer {
+		t := transferOf("", "frank", "frank")
+		t.Namespace, t.Spec.Role, t.Spec.Scope = "ns", roles.SiteUser, scope
+		return t
+	}
+	// The site's technical contact approves a site user of its own site, not of another.
+	g.Expect(PartiesFor(nominate("paris"), siteUser, roles.Evaluate(in)).Initiators).To(Equal([]string{"dave"}))
+	g.Expect(PartiesFor(nominate("lisbon"), siteUser, roles.Evaluate(in)).Initiators).To(Equal([]string{"erin"}))
+	g.Expect(Validate(nominate("paris"), in)).To(BeEmpty())
+	// dave may not ask for a Lisbon site user on someone's behalf.
+	asked := nominate("lisbon")
+	asked.Spec.RequestedBy = &v1alpha1.LocalObjectReference{Name: "dave"}
+	g.Expect(Validate(asked, in)).To(ContainElement(HaveField("Field", "spec.requestedBy.name")))
+	asked.Spec.Scope = "paris"
+	g.Expect(Validate(asked, in)).To(BeEmpty())
+	// With no technical contact in the site, the primary (and administrative) holders approve.
+	in.Assignments = in.Assignments[:2]
+	g.Expect(PartiesFor(nominate("lisbon"), siteUser, roles.Evaluate(in)).Initiators).To(Equal([]string{"alice"}))
+}

@@ -138,7 +138,7 @@ func Validate(t *v1alpha1.ContactTransfer, in roles.Input) field.ErrorList {
 	if req := RequestedBy(t); req != "" {
 		if e := checkMember(reqPath, req, "the contact who asks for the change", org, contacts); e != nil {
 			errs = append(errs, e)
-		} else if roleOK && req != from && !IsSelfNomination(t, role) && !holdsAny(ev.ContactRoles[req], role.Initiators) {
+		} else if roleOK && req != from && !IsSelfNomination(t, role) && !holdsAny(ev.ContactRoles[req], role.Initiators, initiatorScope(role, scope)) {
 			errs = append(errs, field.Forbidden(reqPath, fmt.Sprintf(
 				"contact %q may not request a change of role %q: only %s may (or omit spec.requestedBy to let any of them approve)",
 				req, role.Name, whoMayRequest(role))))
@@ -197,14 +197,24 @@ func checkMember(path *field.Path, name, who string, org *v1alpha1.Organization,
 	return nil
 }
 
-// holdsAny reports whether held includes one of the roles named, in any scope.
-func holdsAny(held []v1alpha1.HeldRole, names []string) bool {
+// holdsAny reports whether held includes one of the roles named: in any scope when scope is "", else
+// unscoped or in that scope.
+func holdsAny(held []v1alpha1.HeldRole, names []string, scope string) bool {
 	for _, h := range held {
-		if slices.Contains(names, h.Role) {
+		if slices.Contains(names, h.Role) && (scope == "" || h.Scope == "" || h.Scope == scope) {
 			return true
 		}
 	}
 	return false
+}
+
+// initiatorScope is the scope initiators of role count in for a change in scope: that scope when the
+// role's initiators count in scope only, else "" (any).
+func initiatorScope(role roles.Role, scope string) string {
+	if role.InitiatorsInScope {
+		return scope
+	}
+	return ""
 }
 
 // whoMayRequest names who may start a change of role: "holders of primary, administrative or the current

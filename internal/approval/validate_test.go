@@ -395,7 +395,7 @@ func TestSelfNomination(t *testing.T) {
 	cat, errs := roles.NewCatalogue([]v1alpha1.RoleDefinition{{Name: "site-user", SelfNomination: ptrTo(true)}})
 	g.Expect(errs).To(BeEmpty())
 	in.Catalogue = cat
-	nomination := xfer("site-user", "", "", "judy", "judy")
+	nomination := xfer("site-user", "site-paris", "", "judy", "judy")
 	g.Expect(IsSelfNomination(nomination, mustRole(g, cat, "site-user"))).To(BeTrue())
 	g.Expect(Validate(nomination, in)).To(BeEmpty())
 	g.Expect(Validate(xfer(roles.Billing, "", "", "judy", "judy"), in)).To(ContainElement(HaveField("Field", "spec.requestedBy.name")),

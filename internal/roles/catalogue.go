@@ -43,6 +43,9 @@ const (
 	NewQuotes          = "new-quotes"
 	SecurityUpdates    = "security-updates"
 	DataProtection     = "data-protection"
+	// SiteUser is IBM Passport Advantage's site user: any number per site, by self-nomination, approved by
+	// the site's technical contact.
+	SiteUser = "site-user"
 )
 
 // Role is one entry of an organization's effective catalogue.
@@ -63,8 +66,10 @@ type Role struct {
 	RequiresGoodStanding bool
 	// NotificationOnly roles grant no access; their holders only receive notices.
 	NotificationOnly bool
-	// SelfNomination makes a new holder wait for the primary contact's approval.
+	// SelfNomination makes a new holder wait for the nominee's consent and an initiator's approval.
 	SelfNomination bool
+	// InitiatorsInScope makes the holders of a scoped initiator role count only in the scope of a change.
+	InitiatorsInScope bool
 }
 
 // Required reports whether the role needs at least one holder per scope.
@@ -109,7 +114,9 @@ func BuiltIn() []Role {
 		r.NotificationOnly = true
 		out = append(out, r)
 	}
-	return out
+	siteUser := role(SiteUser, 0, 0, true, none)
+	siteUser.SelfNomination, siteUser.InitiatorsInScope, siteUser.Initiators = true, true, []string{Technical}
+	return append(out, siteUser)
 }
 
 // Catalogue is an organization's effective set of roles: the built-in roles in table order (with the
@@ -256,6 +263,9 @@ func apply(r *Role, d v1alpha1.RoleDefinition, p *field.Path, known map[string]b
 	}
 	if d.SelfNomination != nil {
 		r.SelfNomination = *d.SelfNomination
+	}
+	if d.InitiatorsInScope != nil {
+		r.InitiatorsInScope = *d.InitiatorsInScope
 	}
 	return errs
 }

@@ -31,7 +31,7 @@ func ptr[T any](v T) *T { return &v }
 
 var builtInNames = []string{
 	"primary", "administrative", "technical", "technical-secondary", "billing", "renewal", "shipping",
-	"unpaid-invoices", "new-quotes", "security-updates", "data-protection",
+	"unpaid-invoices", "new-quotes", "security-updates", "data-protection", "site-user",
 }
 
 func TestBuiltIn(t *testing.T) {
@@ -49,6 +49,7 @@ func TestBuiltIn(t *testing.T) {
 		{Name: "new-quotes", Approval: none, Initiators: initiators, NotificationOnly: true},
 		{Name: "security-updates", Approval: none, Initiators: initiators, NotificationOnly: true},
 		{Name: "data-protection", Approval: none, Initiators: initiators, NotificationOnly: true},
+		{Name: "site-user", Scoped: true, Approval: none, Initiators: []string{"technical"}, SelfNomination: true, InitiatorsInScope: true},
 	}
 	got := BuiltIn()
 	if !reflect.DeepEqual(got, want) {

@@ -347,7 +347,7 @@ func TestEvaluate(t *testing.T) {
 					"primary/", "administrative/", "technical/site-paris", "technical/site-lisbon",
 					"technical-secondary/site-paris", "technical-secondary/site-lisbon", "billing/", "renewal/",
 					"shipping/", "unpaid-invoices/", "new-quotes/", "security-updates/", "data-protection/",
-					"auditor/site-paris", "auditor/site-lisbon",
+					"site-user/site-paris", "site-user/site-lisbon", "auditor/site-paris", "auditor/site-lisbon",
 				}
 				if !slices.Equal(got, want) {
 					t.Errorf("rows = %v\nwant %v", got, want)
@@ -368,7 +368,7 @@ func TestEvaluate(t *testing.T) {
 			},
 			want: map[string]string{"p": ok, "t": ok, "t2": v1alpha1.ScopeNotAllowedReason},
 			check: func(t *testing.T, ev Evaluation) {
-				if len(ev.Rows) != 11 || len(ev.Vacant()) != 0 {
+				if len(ev.Rows) != 12 || len(ev.Vacant()) != 0 {
 					t.Errorf("rows = %+v, vacant = %+v", ev.Rows, ev.Vacant())
 				}
 			},
