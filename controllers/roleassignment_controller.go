@@ -54,7 +54,9 @@ type assignmentScope struct {
 	ra     *v1alpha1.RoleAssignment
 	org    *v1alpha1.Organization
 	result roles.AssignmentResult
-	change holderChange
+	// generation is that of the assignment the verdict is about.
+	generation int64
+	change     holderChange
 }
 
 // +kubebuilder:rbac:groups=roster.dev,resources=roleassignments,verbs=get;list;watch;update;patch
@@ -110,6 +112,13 @@ func (r *RoleAssignmentReconciler) evaluate(ctx context.Context, s *assignmentSc
 		return ctrl.Result{}, err
 	}
 	s.result = roles.Evaluate(in).Assignments[ra.Name]
+	s.generation = ra.Generation
+	for i := range in.Assignments {
+		if in.Assignments[i].Name == ra.Name {
+			// The verdict is about this copy, which the cache may have read after ra.
+			s.generation = in.Assignments[i].Generation
+		}
+	}
 	return ctrl.Result{}, nil
 }
 
@@ -126,7 +135,7 @@ func (r *RoleAssignmentReconciler) reconcileHolderChange(ctx context.Context, s 
 	}
 	want := ""
 	if s.result.Pending != "" {
-		want = gatedTransferName(ra.Name, s.result.Holder, s.result.Pending, ra.Generation)
+		want = gatedTransferName(ra.Name, s.result.Holder, s.result.Pending, s.generation)
 	}
 	for i := range related.Items {
 		t := &related.Items[i]
