@@ -18,7 +18,10 @@ package controllers
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+
+	"k8s.io/apimachinery/pkg/api/meta"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -41,6 +44,7 @@ func setOrganizationStatus(org *v1alpha1.Organization, e *roles.Evaluation, cata
 	}
 	org.Status.Roles = roleRows(e.Rows)
 	setRolesSatisfiedCondition(org, e.Vacant())
+	setRolesRecommendedCondition(org, e.RecommendedVacant(), e.Rows)
 	if vacant := e.Vacant(); len(vacant) > 0 {
 		conditions.SetReady(&org.Status.Conditions, gen, false, false, v1alpha1.RequiredRoleVacantReason, vacancyMessage(vacant))
 	} else {
@@ -58,6 +62,31 @@ func setRolesSatisfiedCondition(org *v1alpha1.Organization, vacant []roles.Row) 
 	}
 	conditions.Set(&org.Status.Conditions, org.Generation, v1alpha1.RolesSatisfiedCondition, metav1.ConditionFalse,
 		v1alpha1.RequiredRoleVacantReason, vacancyMessage(vacant))
+}
+
+// setRolesRecommendedCondition is False while a recommended role has no holder, naming each; it is
+// informative only (Ready does not depend on it), and absent when no role is recommended.
+func setRolesRecommendedCondition(org *v1alpha1.Organization, vacant []roles.Row, rows []roles.Row) {
+	if !slices.ContainsFunc(rows, func(r roles.Row) bool { return r.Recommended }) {
+		meta.RemoveStatusCondition(&org.Status.Conditions, v1alpha1.RolesRecommendedCondition)
+		return
+	}
+	if len(vacant) == 0 {
+		conditions.Set(&org.Status.Conditions, org.Generation, v1alpha1.RolesRecommendedCondition, metav1.ConditionTrue,
+			v1alpha1.RecommendedRolesHeldReason, "every recommended role is held")
+		return
+	}
+	names := make([]string, 0, len(vacant))
+	for _, row := range vacant {
+		name := row.Role
+		if row.Scope != "" {
+			name += " for scope " + row.Scope
+		}
+		names = append(names, name)
+	}
+	conditions.Set(&org.Status.Conditions, org.Generation, v1alpha1.RolesRecommendedCondition, metav1.ConditionFalse,
+		v1alpha1.RecommendedRoleVacantReason, "recommended role without a holder: "+strings.Join(names, ", ")+
+			" (informative: the organization is Ready without it)")
 }
 
 // vacancyMessage names each vacant (role, scope) and says what to do.

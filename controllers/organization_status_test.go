@@ -24,6 +24,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"roster.dev/roster/api/v1alpha1"
+	"roster.dev/roster/internal/conditions"
 	"roster.dev/roster/internal/roles"
 	"roster.dev/roster/internal/state"
 )
@@ -260,4 +261,40 @@ func TestRoleRows(t *testing.T) {
 			g.Expect(got).To(Equal(tt.want))
 		})
 	}
+}
+
+func TestSetRolesRecommendedCondition(t *testing.T) {
+	renewal := roles.Row{Role: "renewal", Recommended: true}
+	held := roles.Row{Role: "renewal", Recommended: true, Holders: []string{"heidi"}}
+	siteRenewal := roles.Row{Role: "site-renewal", Scope: "paris", Recommended: true}
+	tests := []struct {
+		name   string
+		rows   []roles.Row
+		vacant []roles.Row
+		want   []wantCondition
+	}{
+		{name: "no recommended role: no condition", rows: []roles.Row{technicalParisVacant}},
+		{name: "every recommended role held", rows: []roles.Row{held},
+			want: []wantCondition{{v1alpha1.RolesRecommendedCondition, metav1.ConditionTrue, v1alpha1.RecommendedRolesHeldReason, "every recommended role is held", 3}}},
+		{name: "vacant ones are named, informative", rows: []roles.Row{renewal, siteRenewal}, vacant: []roles.Row{renewal, siteRenewal},
+			want: []wantCondition{{v1alpha1.RolesRecommendedCondition, metav1.ConditionFalse, v1alpha1.RecommendedRoleVacantReason,
+				"recommended role without a holder: renewal, site-renewal for scope paris (informative", 3}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := NewWithT(t)
+			org := &v1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Generation: 3}}
+			setRolesRecommendedCondition(org, tt.vacant, tt.rows)
+			expectConditions(g, org.Status.Conditions, tt.want...)
+		})
+	}
+}
+
+func TestRecommendedVacancyKeepsTheOrganizationReady(t *testing.T) {
+	g := NewWithT(t)
+	ev := roles.Evaluation{Rows: []roles.Row{{Role: "renewal", Recommended: true, Satisfied: true}}}
+	org := &v1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{Generation: 1}}
+	setOrganizationStatus(org, &ev, nil)
+	g.Expect(conditions.IsTrue(org.Status.Conditions, v1alpha1.ReadyCondition)).To(BeTrue())
+	g.Expect(conditions.IsTrue(org.Status.Conditions, v1alpha1.RolesRecommendedCondition)).To(BeFalse())
 }

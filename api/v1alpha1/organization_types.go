@@ -53,6 +53,22 @@ type Scope struct {
 	// +kubebuilder:validation:MaxLength=63
 	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`
 	Name string `json:"name"`
+
+	// requiredRoles are scoped roles this scope needs a holder of even when the role is not required
+	// elsewhere (IBM recommends a renewal contact per site; a site may require one).
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:MaxLength=63
+	RequiredRoles []string `json:"requiredRoles,omitempty"`
+
+	// exemptRoles are scoped roles this scope does not need a holder of, though the role is required
+	// (a site without active support needs no technical contact).
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:items:MaxLength=63
+	ExemptRoles []string `json:"exemptRoles,omitempty"`
 }
 
 // RoleDefinition overrides a built-in role by name or adds a new one. Fields left unset keep the built-in
@@ -108,6 +124,11 @@ type RoleDefinition struct {
 	// (unpaid invoices, security updates, ...). New roles default to false.
 	// +optional
 	NotificationOnly *bool `json:"notificationOnly,omitempty"`
+
+	// recommended roles should have a holder: a vacancy shows in the Organization's RolesRecommended
+	// condition, which is informative only and never makes it not Ready. New roles default to false.
+	// +optional
+	Recommended *bool `json:"recommended,omitempty"`
 
 	// initiatorsInScope makes the holders of a scoped initiator role count only in the scope of the change:
 	// IBM's site technical contact approves the requests of its own site only. New roles default to false.
@@ -359,6 +380,12 @@ const (
 	RequiredRoleVacantReason = "RequiredRoleVacant"
 	// InvalidCatalogueReason means spec.roles does not form a valid catalogue.
 	InvalidCatalogueReason = "InvalidCatalogue"
+	// RolesRecommendedCondition is False while a recommended role has no holder; it is informative only.
+	RolesRecommendedCondition = "RolesRecommended"
+	// RecommendedRolesHeldReason means every recommended role has a holder.
+	RecommendedRolesHeldReason = "RecommendedRolesHeld"
+	// RecommendedRoleVacantReason means a recommended role has no holder.
+	RecommendedRoleVacantReason = "RecommendedRoleVacant"
 )
 
 // OrganizationFinalizer lets the operator tell every holder when an organization is deleted.

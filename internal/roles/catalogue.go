@@ -70,6 +70,8 @@ type Role struct {
 	SelfNomination bool
 	// InitiatorsInScope makes the holders of a scoped initiator role count only in the scope of a change.
 	InitiatorsInScope bool
+	// Recommended roles should have a holder; a vacancy is informative only.
+	Recommended bool
 }
 
 // Required reports whether the role needs at least one holder per scope.
@@ -266,6 +268,9 @@ func apply(r *Role, d v1alpha1.RoleDefinition, p *field.Path, known map[string]b
 	}
 	if d.InitiatorsInScope != nil {
 		r.InitiatorsInScope = *d.InitiatorsInScope
+	}
+	if d.Recommended != nil {
+		r.Recommended = *d.Recommended
 	}
 	return errs
 }

@@ -81,8 +81,11 @@ type Row struct {
 	Holders []string
 	// Assignments are the names of the effective assignments behind Holders, sorted.
 	Assignments []string
-	// Required is true when the role needs at least one holder.
+	// Required is true when the role needs at least one holder in this scope (the role's minHolders,
+	// adjusted by the scope's requiredRoles and exemptRoles).
 	Required bool
+	// Recommended is true when the role is recommended and not required here: a vacancy is informative.
+	Recommended bool
 	// Satisfied is true when the holder count is within [MinHolders, MaxHolders] (MaxHolders 0 =
 	// unbounded).
 	Satisfied bool
@@ -257,16 +260,30 @@ func Evaluate(in Input) Evaluation {
 		ContactRoles: make(map[string][]v1alpha1.HeldRole),
 		rowIndex:     make(map[slot]int),
 	}
+	scopeNeeds := make(map[string]v1alpha1.Scope, len(org.Spec.Scopes))
+	for _, sc := range org.Spec.Scopes {
+		scopeNeeds[sc.Name] = sc
+	}
 	for i := range cat.roles {
 		r := &cat.roles[i]
 		for _, scope := range ScopesOf(*r, org) {
 			hs := held[slot{r.Name, scope}]
+			minHolders := r.MinHolders
+			if sc, ok := scopeNeeds[scope]; ok && r.Scoped {
+				switch {
+				case slices.Contains(sc.ExemptRoles, r.Name):
+					minHolders = 0
+				case slices.Contains(sc.RequiredRoles, r.Name):
+					minHolders = max(minHolders, 1)
+				}
+			}
 			row := Row{
 				Role: r.Name, Scope: scope,
 				Holders:     make([]string, len(hs)),
 				Assignments: make([]string, len(hs)),
-				Required:    r.Required(),
-				MinHolders:  r.MinHolders, MaxHolders: r.MaxHolders,
+				Required:    minHolders > 0,
+				Recommended: r.Recommended && minHolders == 0,
+				MinHolders:  minHolders, MaxHolders: r.MaxHolders,
 			}
 			for k, h := range hs {
 				row.Holders[k], row.Assignments[k] = h.contact, h.assignment
@@ -275,7 +292,7 @@ func Evaluate(in Input) Evaluation {
 			slices.Sort(row.Holders)
 			slices.Sort(row.Assignments)
 			n := int32(len(hs))
-			row.Satisfied = n >= r.MinHolders && (r.MaxHolders == 0 || n <= r.MaxHolders)
+			row.Satisfied = n >= minHolders && (r.MaxHolders == 0 || n <= r.MaxHolders)
 			ev.rowIndex[slot{r.Name, scope}] = len(ev.Rows)
 			ev.Rows = append(ev.Rows, row)
 		}
@@ -411,6 +428,17 @@ func (e Evaluation) Vacant() []Row {
 	var out []Row
 	for _, r := range e.Rows {
 		if r.Required && int32(len(r.Holders)) < r.MinHolders {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// RecommendedVacant returns the rows of recommended roles without a holder.
+func (e Evaluation) RecommendedVacant() []Row {
+	var out []Row
+	for _, r := range e.Rows {
+		if r.Recommended && len(r.Holders) == 0 {
 			out = append(out, r)
 		}
 	}

@@ -731,3 +731,34 @@ func BenchmarkEvaluate(b *testing.B) {
 		Evaluate(in)
 	}
 }
+
+func TestScopeNeedsAndRecommendedRoles(t *testing.T) {
+	org := newOrg("acme", "paris", "lisbon", "lab")
+	org.Spec.Scopes[0].RequiredRoles = []string{TechnicalSecondary} // paris needs a secondary contact
+	org.Spec.Scopes[2].ExemptRoles = []string{Technical}            // the lab has no active support
+	cat, errs := NewCatalogue([]v1alpha1.RoleDefinition{{Name: Renewal, Recommended: ptr(true)}})
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	in := Input{Organization: org, Catalogue: cat, Contacts: contacts("alice", "dave"),
+		Assignments: []v1alpha1.RoleAssignment{newRA("p", Primary, "", "alice", 0), newRA("tp", Technical, "paris", "dave", 0)}}
+	ev := Evaluate(in)
+	var vacant []string
+	for _, r := range ev.Vacant() {
+		vacant = append(vacant, r.Role+"/"+r.Scope)
+	}
+	want := []string{"technical/lisbon", "technical-secondary/paris"}
+	if !slices.Equal(vacant, want) {
+		t.Errorf("vacant = %v, want %v (the lab is exempt from technical)", vacant, want)
+	}
+	if row, _ := ev.Row(Technical, "lab"); row.Required || !row.Satisfied {
+		t.Errorf("technical/lab = %+v, want not required and satisfied", row)
+	}
+	if got := ev.RecommendedVacant(); len(got) != 1 || got[0].Role != Renewal {
+		t.Errorf("recommended vacant = %+v, want renewal", got)
+	}
+	in.Assignments = append(in.Assignments, newRA("r", Renewal, "", "dave", 0))
+	if got := Evaluate(in).RecommendedVacant(); len(got) != 0 {
+		t.Errorf("recommended vacant = %+v, want none once held", got)
+	}
+}

@@ -146,7 +146,32 @@ func onlyEmail(changes []weakening) bool {
 }
 
 func validateCatalogue(org *v1alpha1.Organization) error {
-	if _, errs := roles.NewCatalogue(org.Spec.Roles); len(errs) > 0 {
+	cat, errs := roles.NewCatalogue(org.Spec.Roles)
+	if len(errs) > 0 {
+		return invalid("Organization", org.Name, errs)
+	}
+	for i, sc := range org.Spec.Scopes {
+		p := field.NewPath("spec", "scopes").Index(i)
+		for _, list := range []struct {
+			name  string
+			roles []string
+		}{{"requiredRoles", sc.RequiredRoles}, {"exemptRoles", sc.ExemptRoles}} {
+			for j, name := range list.roles {
+				r, ok := cat.Get(name)
+				switch {
+				case !ok:
+					errs = append(errs, field.NotFound(p.Child(list.name).Index(j), name))
+				case !r.Scoped:
+					errs = append(errs, field.Invalid(p.Child(list.name).Index(j), name,
+						fmt.Sprintf("role %q is not scoped: a scope can only require or exempt scoped roles", name)))
+				case list.name == "exemptRoles" && slices.Contains(sc.RequiredRoles, name):
+					errs = append(errs, field.Invalid(p.Child(list.name).Index(j), name,
+						fmt.Sprintf("role %q is both required and exempt in scope %q: keep one", name, sc.Name)))
+				}
+			}
+		}
+	}
+	if len(errs) > 0 {
 		return invalid("Organization", org.Name, errs)
 	}
 	return nil
