@@ -24,7 +24,6 @@ import (
 	. "github.com/onsi/gomega"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"roster.dev/roster/api/v1alpha1"
 )
@@ -119,9 +118,7 @@ var _ = Describe("Admission", func() {
 
 		It("refuses to disable the only primary without a successor", func() {
 			alice := contact(ns, "acme", "alice")
-			Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(alice), alice)).To(Succeed())
-			alice.Spec.Disabled = true
-			expectRefused(k8sClient.Update(ctx, alice), "spec.disabled", "required role primary", "spec.reassignTo")
+			expectRefused(tryEdit(alice, func() { alice.Spec.Disabled = true }), "spec.disabled", "required role primary", "spec.reassignTo")
 		})
 
 		It("refuses to delete the only technical contact of a site", func() {
@@ -131,19 +128,17 @@ var _ = Describe("Admission", func() {
 
 		It("refuses a successor that does not exist", func() {
 			alice := contact(ns, "acme", "alice")
-			Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(alice), alice)).To(Succeed())
-			alice.Spec.Disabled = true
-			alice.Spec.ReassignTo = &v1alpha1.LocalObjectReference{Name: "nobody"}
-			expectRefused(k8sClient.Update(ctx, alice), "spec.reassignTo.name", "does not exist")
+			expectRefused(tryEdit(alice, func() {
+				alice.Spec.Disabled, alice.Spec.ReassignTo = true, &v1alpha1.LocalObjectReference{Name: "nobody"}
+			}), "spec.reassignTo.name", "does not exist")
 		})
 	})
 
 	Context("Organization", func() {
 		It("refuses a catalogue whose initiators name no role", func() {
 			org := organization(ns, "acme")
-			Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(org), org)).To(Succeed())
-			org.Spec.Roles = []v1alpha1.RoleDefinition{{Name: "auditor", Initiators: []string{"ceo"}}}
-			expectRefused(k8sClient.Update(ctx, org), "spec.roles[0].initiators", "ceo")
+			expectRefused(tryEdit(org, func() { org.Spec.Roles = []v1alpha1.RoleDefinition{{Name: "auditor", Initiators: []string{"ceo"}}} }),
+				"spec.roles[0].initiators", "ceo")
 		})
 	})
 })

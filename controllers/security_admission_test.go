@@ -413,13 +413,13 @@ var _ = Describe("Security: deployed webhooks", func() {
 		Expect(expression).To(ContainSubstring("'roster-system'"))
 		Expect(expression).To(ContainSubstring("'roster-controller-manager'"))
 
-		nsObj := &corev1.Namespace{}
-		Expect(k8sClient.Get(ctx, client.ObjectKey{Name: ns}, nsObj)).To(Succeed())
-		if nsObj.Labels == nil {
-			nsObj.Labels = map[string]string{}
-		}
-		nsObj.Labels["roster.dev/exemption-test"] = "true"
-		Expect(k8sClient.Update(ctx, nsObj)).To(Succeed())
+		nsObj := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}
+		edit(nsObj, func() {
+			if nsObj.Labels == nil {
+				nsObj.Labels = map[string]string{}
+			}
+			nsObj.Labels["roster.dev/exemption-test"] = "true"
+		})
 
 		fail, none := admissionregistrationv1.Fail, admissionregistrationv1.SideEffectClassNone
 		unreachable := "https://127.0.0.1:1/unreachable"

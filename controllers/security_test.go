@@ -424,11 +424,16 @@ func reassignmentOf(ns, role string) *v1alpha1.ContactTransfer {
 // edit reads obj, changes it and writes it back, again when the operator wrote it meanwhile.
 func edit(obj client.Object, change func()) {
 	GinkgoHelper()
-	Expect(retry.RetryOnConflict(retry.DefaultRetry, func() error {
+	Expect(tryEdit(obj, change)).To(Succeed())
+}
+
+// tryEdit is edit that returns the error of the write, for a write that admission should refuse.
+func tryEdit(obj client.Object, change func()) error {
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		if err := k8sClient.Get(context.Background(), client.ObjectKeyFromObject(obj), obj); err != nil {
 			return err
 		}
 		change()
 		return k8sClient.Update(context.Background(), obj)
-	})).To(Succeed())
+	})
 }
