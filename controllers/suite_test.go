@@ -123,7 +123,7 @@ func TestSecurity(t *testing.T) {
 	RegisterFailHandler(Fail)
 	suiteConfig, reporterConfig := GinkgoConfiguration()
 	suiteConfig.FocusStrings = append(suiteConfig.FocusStrings, "Security")
-	RunSpecs(t, "Security specs", suiteConfig, reporterConfig)
+	RunSpecs(t, "Controllers Suite, focused", suiteConfig, reporterConfig)
 }
 
 var _ = BeforeSuite(func() {
