@@ -367,23 +367,12 @@ func finishWithOutbox(ctx context.Context, c client.Client, d *Deliverer, before
 	return soonest(result, delivered), err
 }
 
-// holdersOf lists the enabled holders of the given roles, in any scope, each once.
+// holdersOf lists the holders of the given roles, in any scope, each once; none without an evaluation.
 func holdersOf(e *roles.Evaluation, roleNames ...string) []string {
-	var out []string
 	if e == nil {
 		return nil
 	}
-	for _, row := range e.Rows {
-		if !slices.Contains(roleNames, row.Role) {
-			continue
-		}
-		for _, h := range row.Holders {
-			if !slices.Contains(out, h) {
-				out = append(out, h)
-			}
-		}
-	}
-	return out
+	return e.HoldersOf(roleNames...)
 }
 
 // recipientsNamed addresses contacts of a namespace by name, skipping unknown and disabled ones.

@@ -20,7 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
+	"slices"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -173,7 +173,7 @@ func (r *RoleAssignmentReconciler) reconcileHolderChange(ctx context.Context, s 
 			if apierrors.IsInvalid(err) || apierrors.IsForbidden(err) {
 				// Admission refused the change (for instance an Overdue billing contact): say why.
 				s.change.refused, s.change.message = true, err.Error()
-				s.change.requesterRefused = t.Spec.RequestedBy != nil && strings.Contains(err.Error(), "spec.requestedBy")
+				s.change.requesterRefused = t.Spec.RequestedBy != nil && blames(err, "spec.requestedBy.name")
 				return ctrl.Result{}, nil
 			}
 			return ctrl.Result{}, err
@@ -270,4 +270,13 @@ func (r *RoleAssignmentReconciler) SetupWithManager(mgr ctrl.Manager, opts contr
 		WithOptions(opts).
 		Named("roleassignment").
 		Complete(r)
+}
+
+// blames reports whether an admission refusal names the field among its causes.
+func blames(err error, fieldPath string) bool {
+	status, ok := err.(apierrors.APIStatus)
+	if !ok || status.Status().Details == nil {
+		return false
+	}
+	return slices.ContainsFunc(status.Status().Details.Causes, func(c metav1.StatusCause) bool { return c.Field == fieldPath })
 }

@@ -65,7 +65,7 @@ func PartiesFor(t *v1alpha1.ContactTransfer, role roles.Role, e roles.Evaluation
 		}
 		p.Initiators = without(pool, to)
 		if len(p.Initiators) == 0 {
-			p.Initiators = without(holdersOf(e, []string{roles.Primary, roles.Administrative}), to)
+			p.Initiators = without(e.HoldersOf(roles.Primary, roles.Administrative), to)
 		}
 	}
 	if len(p.Initiators) == 0 {
@@ -79,9 +79,6 @@ func PartiesFor(t *v1alpha1.ContactTransfer, role roles.Role, e roles.Evaluation
 	}
 	return p
 }
-
-// holdersOf lists, sorted and once each, the holders of the named roles in any scope.
-func holdersOf(e roles.Evaluation, names []string) []string { return holdersIn(e, names, "") }
 
 // holdersIn lists, sorted and once each, the holders of the named roles: in every scope when scope is
 // "", else of unscoped roles and in that scope only.

@@ -117,13 +117,7 @@ func (b *AddressBackend) contact(ctx context.Context, uid string) (*v1alpha1.Con
 	if err != nil {
 		return c, nil, state.IgnoreInvalidCatalogue(err)
 	}
-	var approvers []string
-	for _, row := range roles.Evaluate(in).Rows {
-		if row.Role == roles.Primary || row.Role == roles.Administrative {
-			approvers = append(approvers, row.Holders...)
-		}
-	}
-	return c, approvers, nil
+	return c, roles.Evaluate(in).HoldersOf(roles.Primary, roles.Administrative), nil
 }
 
 func (b *AddressBackend) view(ctx context.Context, c *v1alpha1.Contact, purpose approval.Purpose) AddressView {

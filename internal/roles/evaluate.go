@@ -434,6 +434,22 @@ func (e Evaluation) Vacant() []Row {
 	return out
 }
 
+// HoldersOf lists, once each and in row order, the holders of the named roles in every scope.
+func (e Evaluation) HoldersOf(names ...string) []string {
+	var out []string
+	for _, row := range e.Rows {
+		if !slices.Contains(names, row.Role) {
+			continue
+		}
+		for _, h := range row.Holders {
+			if !slices.Contains(out, h) {
+				out = append(out, h)
+			}
+		}
+	}
+	return out
+}
+
 // RecommendedVacant returns the rows of recommended roles without a holder.
 func (e Evaluation) RecommendedVacant() []Row {
 	var out []Row
