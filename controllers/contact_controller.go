@@ -209,7 +209,7 @@ func (r *ContactReconciler) reconcileOrganization(ctx context.Context, s *contac
 		return ctrl.Result{}, err
 	}
 	s.org = org
-	in, err := state.Load(ctx, r.Client, org)
+	in, err := state.Load(ctx, r.Client, org, r.Deliverer.now())
 	if err != nil {
 		// An invalid catalogue is reported on the Organization; the contact holds nothing meanwhile.
 		return ctrl.Result{}, state.IgnoreInvalidCatalogue(err)

@@ -151,7 +151,7 @@ func (r *ContactTransferReconciler) load(ctx context.Context, s *transferScope) 
 		return ctrl.Result{}, nil
 	}
 	org := s.org
-	in, err := state.Load(ctx, r.Client, org)
+	in, err := state.Load(ctx, r.Client, org, r.Deliverer.now())
 	var badCatalogue *state.InvalidCatalogueError
 	if errors.As(err, &badCatalogue) {
 		s.facts.Waiting = fmt.Sprintf("organization %q has an invalid role catalogue: fix its spec.roles", org.Name)

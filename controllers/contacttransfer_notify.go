@@ -156,7 +156,7 @@ func (a *ApprovalAnnouncer) Approved(ctx context.Context, t *v1alpha1.ContactTra
 	if err := a.Client.Get(ctx, client.ObjectKey{Namespace: t.Namespace, Name: t.Spec.OrganizationRef.Name}, org); err != nil {
 		return err
 	}
-	in, err := state.Load(ctx, a.Client, org)
+	in, err := state.Load(ctx, a.Client, org, a.Deliverer.now())
 	if err != nil {
 		return err
 	}

@@ -184,6 +184,7 @@ func (d *Deliverer) rebuild(ctx context.Context, obj client.Object, kind string,
 	}
 	approvers := strings.Split(del.Facts[approversFact], ",")
 	round, _ := strconv.Atoi(del.Facts[roundFact])
+	var away []*v1alpha1.Contact
 	for _, name := range del.Recipients {
 		c := &v1alpha1.Contact{}
 		if err := d.Client.Get(ctx, client.ObjectKey{Namespace: obj.GetNamespace(), Name: name}, c); err != nil {
@@ -196,6 +197,9 @@ func (d *Deliverer) rebuild(ctx context.Context, obj client.Object, kind string,
 		r, ok := recipientOf(c, party)
 		if !ok {
 			continue
+		}
+		if c.Spec.Away && !c.Spec.Disabled && n.Type != notify.EmailConfirmationRequested {
+			away = append(away, c)
 		}
 		switch {
 		case n.Type == notify.EmailConfirmationRequested && round > 0:
@@ -214,6 +218,35 @@ func (d *Deliverer) rebuild(ctx context.Context, obj client.Object, kind string,
 			r.RefuseCode = d.Keys.Token(uid, int32(round), name, approval.PurposeRefuse)
 		}
 		n.Recipients = append(n.Recipients, r)
+	}
+	return d.withDeputies(ctx, n, away)
+}
+
+// withDeputies adds to n, for each away contact, a copy for each of its deputies: an enabled contact of
+// the same organization, not away itself and not told already. A copy never carries a token, link or code.
+func (d *Deliverer) withDeputies(ctx context.Context, n notify.Notification, away []*v1alpha1.Contact) (notify.Notification, error) {
+	for _, c := range away {
+		for _, ref := range c.Spec.Deputies {
+			if slices.ContainsFunc(n.Recipients, func(r notify.Recipient) bool { return r.Contact == ref.Name }) {
+				continue
+			}
+			deputy := &v1alpha1.Contact{}
+			if err := d.Client.Get(ctx, client.ObjectKey{Namespace: c.Namespace, Name: ref.Name}, deputy); err != nil {
+				if apierrors.IsNotFound(err) {
+					continue
+				}
+				return n, err
+			}
+			r, ok := recipient(deputy)
+			if !ok || deputy.Spec.Away || deputy.Spec.OrganizationRef.Name != c.Spec.OrganizationRef.Name {
+				continue
+			}
+			r.DeputyFor = c.Spec.DisplayName
+			if r.DeputyFor == "" {
+				r.DeputyFor = c.Name
+			}
+			n.Recipients = append(n.Recipients, r)
+		}
 	}
 	return n, nil
 }

@@ -108,7 +108,7 @@ func (r *OrganizationReconciler) finalize(ctx context.Context, org *v1alpha1.Org
 	if !controllerutil.ContainsFinalizer(org, v1alpha1.OrganizationFinalizer) {
 		return ctrl.Result{}, nil
 	}
-	if in, err := state.Load(ctx, r.Client, org); err == nil {
+	if in, err := state.Load(ctx, r.Client, org, r.Deliverer.now()); err == nil {
 		var holders []string
 		for _, row := range roles.Evaluate(in).Rows {
 			holders = append(holders, row.Holders...)
@@ -139,7 +139,7 @@ func (r *OrganizationReconciler) finalize(ctx context.Context, org *v1alpha1.Org
 
 // evaluateRoles applies the role rules to the organization's contacts and assignments.
 func (r *OrganizationReconciler) evaluateRoles(ctx context.Context, s *organizationScope) (ctrl.Result, error) {
-	in, err := state.Load(ctx, r.Client, s.org)
+	in, err := state.Load(ctx, r.Client, s.org, r.Deliverer.now())
 	if errors.As(err, &s.catalogueErr) {
 		return ctrl.Result{}, nil
 	}

@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -54,6 +55,8 @@ type assignmentScope struct {
 	ra     *v1alpha1.RoleAssignment
 	org    *v1alpha1.Organization
 	result roles.AssignmentResult
+	// evaluation is the organization's, when it could be evaluated.
+	evaluation *roles.Evaluation
 	// generation is that of the assignment the verdict is about.
 	generation int64
 	change     holderChange
@@ -79,6 +82,7 @@ func (r *RoleAssignmentReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 	if err == nil {
 		setAssignmentStatus(ra, s.result, s.change)
 		r.recordHolderChange(ctx, s, before)
+		result = soonest(result, r.recordExpiry(ctx, s, before))
 	}
 	return finishWithOutbox(ctx, r.Client, r.Deliverer, before, ra, "RoleAssignment", s.org, &ra.Status.Outbox,
 		&ra.Status.Conditions, ra.Generation, result, err)
@@ -101,7 +105,7 @@ func (r *RoleAssignmentReconciler) evaluate(ctx context.Context, s *assignmentSc
 		return ctrl.Result{}, err
 	}
 	s.org = org
-	in, err := state.Load(ctx, r.Client, org)
+	in, err := state.Load(ctx, r.Client, org, r.Deliverer.now())
 	var invalid *state.InvalidCatalogueError
 	if errors.As(err, &invalid) {
 		s.result = roles.AssignmentResult{Reason: v1alpha1.InvalidCatalogueReason,
@@ -111,7 +115,9 @@ func (r *RoleAssignmentReconciler) evaluate(ctx context.Context, s *assignmentSc
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	s.result = roles.Evaluate(in).Assignments[ra.Name]
+	ev := roles.Evaluate(in)
+	s.evaluation = &ev
+	s.result = ev.Assignments[ra.Name]
 	s.generation = ra.Generation
 	for i := range in.Assignments {
 		if in.Assignments[i].Name == ra.Name {
@@ -136,6 +142,9 @@ func (r *RoleAssignmentReconciler) reconcileHolderChange(ctx context.Context, s 
 	want := ""
 	if s.result.Pending != "" {
 		want = gatedTransferName(ra.Name, s.result.Holder, s.result.Pending, s.generation)
+		if open := openChange(related.Items, ra, s.result.Holder, s.result.Pending); open != "" {
+			want = open // an edit of another field (spec.validUntil) keeps the change and its secrets
+		}
 	}
 	for i := range related.Items {
 		t := &related.Items[i]
@@ -198,6 +207,19 @@ func (r *RoleAssignmentReconciler) reconcileHolderChange(ctx context.Context, s 
 	return ctrl.Result{}, nil
 }
 
+// openChange returns the name of the open transfer this assignment opened for the same change of holder,
+// if any.
+func openChange(transfers []v1alpha1.ContactTransfer, ra *v1alpha1.RoleAssignment, from, to string) string {
+	for i := range transfers {
+		t := &transfers[i]
+		if metav1.IsControlledBy(t, ra) && t.Labels[v1alpha1.PurposeLabel] == v1alpha1.HolderChangePurpose &&
+			t.DeletionTimestamp.IsZero() && !approval.Settled(t) && t.Spec.To.Name == to && approval.From(t) == from {
+			return t.Name
+		}
+	}
+	return ""
+}
+
 // gatedTransferName names the transfer of an assignment's change from one holder to another, or to a
 // first holder; the assignment's generation makes each edit of spec.contactRef a change of its own.
 func gatedTransferName(assignment, from, to string, generation int64) string {
@@ -250,12 +272,60 @@ func (r *RoleAssignmentReconciler) recordHolderChange(ctx context.Context, s *as
 		}
 		r.Deliverer.Record(ra, &ra.Status.Outbox, s.org, n, note)
 	}
-	if was != "" {
+	if was != "" && s.result.Reason != v1alpha1.ExpiredReason { // recordExpiry tells of the end
 		tell(notify.RoleRevoked, was, fmt.Sprintf("role %s revoked from %s", role, was))
 	}
 	if is != "" {
 		tell(notify.RoleGranted, is, fmt.Sprintf("role %s granted to %s", role, is))
 	}
+}
+
+// recordExpiry tells the holder, the primary and the administrative contacts 7 days and 1 day before
+// spec.validUntil, and when it has passed, once each, while the assignment is (or was until its end) in
+// effect. It returns when to look again.
+func (r *RoleAssignmentReconciler) recordExpiry(ctx context.Context, s *assignmentScope, before *v1alpha1.RoleAssignment) ctrl.Result {
+	ra := s.ra
+	if ra.Spec.ValidUntil == nil {
+		ra.Status.ExpiryNotice = nil
+		return ctrl.Result{}
+	}
+	now := r.Deliverer.now()
+	end := ra.Spec.ValidUntil.Time
+	stage, next := roles.ExpiryStageAt(end, now)
+	var result ctrl.Result
+	if !next.IsZero() {
+		result.RequeueAfter = next.Sub(now)
+	}
+	holder := ra.Status.Holder
+	if stage == v1alpha1.ExpiryEnded {
+		holder = before.Status.Holder
+	}
+	told := ra.Status.ExpiryNotice
+	if stage == "" || holder == "" || (told != nil && told.ValidUntil.Equal(ra.Spec.ValidUntil) && told.Stage == stage) {
+		return result
+	}
+	typ := notify.RoleExpiring
+	if stage == v1alpha1.ExpiryEnded {
+		typ = notify.RoleExpired
+	}
+	names := append([]string{holder}, holdersOf(s.evaluation, roles.Primary, roles.Administrative)...)
+	slices.Sort(names[1:])
+	n := notify.Notification{
+		Key:          fmt.Sprintf("%s/%s/%s/%d", ra.UID, typ, stage, end.Unix()),
+		Type:         typ,
+		Organization: ra.Spec.OrganizationRef.Name,
+		Facts: map[string]string{"role": ra.Spec.Role, "scope": ra.Spec.Scope, "holder": holder,
+			"validUntil": end.UTC().Format(time.RFC3339), "stage": string(stage)},
+		Object:     notify.ObjectRef{Kind: "RoleAssignment", Namespace: ra.Namespace, Name: ra.Name, UID: string(ra.UID)},
+		Recipients: recipientsNamed(ctx, r.Client, ra.Namespace, slices.Compact(names)),
+	}
+	note := fmt.Sprintf("role %s of %s ends at %s", ra.Spec.Role+scopeSuffix(ra.Spec.Scope), holder, end.UTC().Format(time.RFC3339))
+	if stage == v1alpha1.ExpiryEnded {
+		note = fmt.Sprintf("role %s of %s ended at %s (spec.validUntil)", ra.Spec.Role+scopeSuffix(ra.Spec.Scope), holder, end.UTC().Format(time.RFC3339))
+	}
+	r.Deliverer.Record(ra, &ra.Status.Outbox, s.org, n, note)
+	ra.Status.ExpiryNotice = &v1alpha1.ExpiryNotice{ValidUntil: *ra.Spec.ValidUntil, Stage: stage}
+	return result
 }
 
 // SetupWithManager watches RoleAssignments, their Organization and Contacts, and competing assignments.

@@ -79,6 +79,10 @@ func setAssignmentStatus(ra *v1alpha1.RoleAssignment, res roles.AssignmentResult
 			reason = v1alpha1.TransferCompletedReason
 		}
 		conditions.SetReady(conds, gen, true, false, reason, "role "+what+" held by "+res.Holder)
+	case res.Reason == v1alpha1.ExpiredReason:
+		// Ended as declared: nothing to fix, so Ready stays True; grant stays, as below.
+		ra.Status.Holder, ra.Status.HolderUID, ra.Status.Transfer = "", "", ""
+		conditions.SetReady(conds, gen, true, false, res.Reason, res.Message)
 	case keepsHolder(res.Reason):
 		// Waiting on the organization (missing, or an invalid catalogue being fixed): the holder is kept,
 		// so that fixing it does not need approvals again.

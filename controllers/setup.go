@@ -80,7 +80,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 // NewDeliverer builds the notification deliverer the controllers and the approval page share.
 func NewDeliverer(mgr ctrl.Manager, o Options) *Deliverer {
 	return &Deliverer{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Keys: o.Keys,
-		ApprovalBaseURL: o.ApprovalBaseURL, Notifier: o.Notifier, Recorder: mgr.GetEventRecorder("roster-notifications")}
+		ApprovalBaseURL: o.ApprovalBaseURL, Notifier: o.Notifier, Now: o.Now, Recorder: mgr.GetEventRecorder("roster-notifications")}
 }
 
 // olderObject orders objects as the rules settle races: oldest creationTimestamp first, then name.

@@ -192,7 +192,7 @@ func startManager() {
 	Expect(err).NotTo(HaveOccurred())
 	opts := controllers.Options{MaxConcurrentReconciles: 2, Keys: keys, Notifier: sent, ApprovalBaseURL: approvalPage.URL, Now: testNow}
 	Expect(controllers.Setup(ctx, mgr, opts)).To(Succeed())
-	Expect(webhooks.Setup(mgr, webhooks.Options{OperatorUsername: operatorUsername})).To(Succeed())
+	Expect(webhooks.Setup(mgr, webhooks.Options{OperatorUsername: operatorUsername, Now: testNow})).To(Succeed())
 	backend := &approvalweb.Backend{Reader: mgr.GetClient(), Client: mgr.GetClient(), Keys: keys, Now: testNow,
 		Announcer: &controllers.ApprovalAnnouncer{Client: mgr.GetClient(), Deliverer: controllers.NewDeliverer(mgr, opts)}}
 	addresses := &approvalweb.AddressBackend{Reader: mgr.GetClient(), Client: mgr.GetClient(), Keys: keys, Now: testNow}

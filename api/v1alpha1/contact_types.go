@@ -85,6 +85,20 @@ type ContactSpec struct {
 	// +optional
 	// +kubebuilder:default=Good
 	AccountStanding AccountStanding `json:"accountStanding,omitempty"`
+
+	// deputies are other contacts of the same organization that receive a copy of this contact's
+	// notifications while spec.away is true. They never receive its approval links or codes, and never
+	// approve on its behalf.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=4
+	Deputies []LocalObjectReference `json:"deputies,omitempty"`
+
+	// away is true while the contact is on leave or holiday: its deputies get a copy of its notifications.
+	// The contact keeps its roles and still gets everything itself.
+	// +optional
+	Away bool `json:"away,omitempty"`
 }
 
 // HeldRole is a role a contact holds, in a scope.
@@ -202,9 +216,11 @@ type ContactStatus struct {
 // +kubebuilder:printcolumn:name="Email",type=string,JSONPath=`.spec.email`
 // +kubebuilder:printcolumn:name="Roles",type=string,JSONPath=`.status.rolesSummary`
 // +kubebuilder:printcolumn:name="Disabled",type=boolean,JSONPath=`.spec.disabled`,priority=1
+// +kubebuilder:printcolumn:name="Away",type=boolean,JSONPath=`.spec.away`,priority=1
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 // +kubebuilder:validation:XValidation:rule="!has(self.spec.reassignTo) || self.spec.reassignTo.name != self.metadata.name",message="spec.reassignTo must name another contact, not this one"
+// +kubebuilder:validation:XValidation:rule="!has(self.spec.deputies) || self.spec.deputies.all(d, d.name != self.metadata.name)",message="spec.deputies must name other contacts, not this one"
 
 // Contact is a person or team address of an Organization that can hold roles and receive notifications.
 type Contact struct {

@@ -301,7 +301,9 @@ const (
 	RefusedReason = "Refused"
 	// LockedReason means too many wrong tokens were tried: the transfer is refused.
 	LockedReason = "Locked"
-	// ExpiredReason means the transfer outlived approval.tokenTTL.
+	// ExpiredReason means the transfer outlived approval.tokenTTL; on a RoleAssignment, that its
+	// spec.validUntil has passed: it did what it declared and holds nothing (Ready stays True, so GitOps
+	// health checks settle).
 	ExpiredReason = "Expired"
 	// InvalidTransferReason means the request breaks a rule (who may ask, who holds the role, ...).
 	InvalidTransferReason = "InvalidTransfer"

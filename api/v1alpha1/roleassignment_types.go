@@ -48,6 +48,14 @@ type RoleAssignmentSpec struct {
 	// ContactTransfer and status.holder stays on the old contact until the transfer completes.
 	// +required
 	ContactRef LocalObjectReference `json:"contactRef"`
+
+	// validUntil, when set, is when the assignment stops being in effect: a stand-in during a leave, a
+	// contractor's engagement. The holder, the primary and the administrative contacts are told 7 days and
+	// 1 day before, and when it ends. Moving it later before the end keeps the holder; once it has passed,
+	// the contact takes the role again only as any new holder does (with approval for a gated role).
+	// Admission refuses a time in the past when it is set or changed.
+	// +optional
+	ValidUntil *metav1.Time `json:"validUntil,omitempty"`
 }
 
 // RoleAssignmentStatus is the observed state of a RoleAssignment.
@@ -90,6 +98,10 @@ type RoleAssignmentStatus struct {
 	// +kubebuilder:validation:MaxLength=253
 	Transfer string `json:"transfer,omitempty"`
 
+	// expiryNotice records the last notice sent about spec.validUntil, so that each is sent once.
+	// +optional
+	ExpiryNotice *ExpiryNotice `json:"expiryNotice,omitempty"`
+
 	// outbox records the notifications about this object, per channel, before they are sent; the oldest
 	// sent entries are dropped beyond 32.
 	// +optional
@@ -111,6 +123,7 @@ type RoleAssignmentStatus struct {
 // +kubebuilder:printcolumn:name="Holder",type=string,JSONPath=`.status.holder`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`,priority=1
+// +kubebuilder:printcolumn:name="Valid-Until",type=date,JSONPath=`.spec.validUntil`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 
 // RoleAssignment gives a role of an Organization, in a scope, to a Contact.
@@ -164,6 +177,29 @@ const (
 	// approved (status.transfer names it).
 	TransferCompletedReason = "TransferCompleted"
 )
+
+// ExpiryStage is how close spec.validUntil is when a notice about it is sent.
+// +kubebuilder:validation:Enum=Week;Day;Ended
+type ExpiryStage string
+
+const (
+	// ExpiryWeek: the assignment ends within 7 days.
+	ExpiryWeek ExpiryStage = "Week"
+	// ExpiryDay: the assignment ends within a day.
+	ExpiryDay ExpiryStage = "Day"
+	// ExpiryEnded: the assignment ended.
+	ExpiryEnded ExpiryStage = "Ended"
+)
+
+// ExpiryNotice is the last notice sent about an assignment's spec.validUntil.
+type ExpiryNotice struct {
+	// validUntil is the spec.validUntil the notice was about.
+	// +required
+	ValidUntil metav1.Time `json:"validUntil"`
+	// stage is the notice sent: Week, Day or Ended.
+	// +required
+	Stage ExpiryStage `json:"stage"`
+}
 
 // RequestedByAnnotation on a RoleAssignment names the contact who asks for the change of holder that an
 // edit of spec.contactRef opens; the operator records it on that ContactTransfer and never removes it.

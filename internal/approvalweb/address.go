@@ -113,7 +113,7 @@ func (b *AddressBackend) contact(ctx context.Context, uid string) (*v1alpha1.Con
 	if err := b.Reader.Get(ctx, client.ObjectKey{Namespace: c.Namespace, Name: c.Spec.OrganizationRef.Name}, org); err != nil {
 		return nil, nil, client.IgnoreNotFound(err)
 	}
-	in, err := state.Load(ctx, b.Reader, org)
+	in, err := state.Load(ctx, b.Reader, org, b.now())
 	if err != nil {
 		return c, nil, state.IgnoreInvalidCatalogue(err)
 	}

@@ -29,15 +29,20 @@ type Type string
 
 // Notification types.
 const (
-	TransferRequested  Type = "TransferRequested"
-	TransferApproved   Type = "TransferApproved"
-	TransferCompleted  Type = "TransferCompleted"
-	TransferRefused    Type = "TransferRefused"
-	TransferExpired    Type = "TransferExpired"
-	TransferLocked     Type = "TransferLocked"
-	TransferCancelled  Type = "TransferCancelled"
-	RoleGranted        Type = "RoleGranted"
-	RoleRevoked        Type = "RoleRevoked"
+	TransferRequested Type = "TransferRequested"
+	TransferApproved  Type = "TransferApproved"
+	TransferCompleted Type = "TransferCompleted"
+	TransferRefused   Type = "TransferRefused"
+	TransferExpired   Type = "TransferExpired"
+	TransferLocked    Type = "TransferLocked"
+	TransferCancelled Type = "TransferCancelled"
+	RoleGranted       Type = "RoleGranted"
+	RoleRevoked       Type = "RoleRevoked"
+	// RoleExpiring tells a time-limited role's holder, and the primary and administrative contacts, that
+	// it ends within 7 days or within a day (facts validUntil and stage: Week or Day).
+	RoleExpiring Type = "RoleExpiring"
+	// RoleExpired tells them that it ended (spec.validUntil passed).
+	RoleExpired        Type = "RoleExpired"
 	ContactDisabled    Type = "ContactDisabled"
 	RequiredRoleVacant Type = "RequiredRoleVacant"
 	// OrganizationDeleted tells every holder that its organization, and so its roles, were deleted.
@@ -68,6 +73,9 @@ type Recipient struct {
 	Email       string
 	// Locale is the language of the contact's messages ("en", "fr"); unknown locales fall back to English.
 	Locale string
+	// DeputyFor, when set, is the display name of the away contact this recipient stands in for: it gets a
+	// copy of that contact's notification, never its token, link or codes.
+	DeputyFor string `json:",omitempty"`
 	// Token is the contact's personal approval token, set only for the parties of a TransferRequested
 	// notification. It goes into that contact's email and nowhere else.
 	Token string `json:"-"`

@@ -41,13 +41,13 @@ type Message struct {
 // allTypes lists every notification type, in the order of the constants.
 var allTypes = []Type{
 	TransferRequested, TransferApproved, TransferCompleted, TransferRefused, TransferExpired,
-	TransferLocked, TransferCancelled, RoleGranted, RoleRevoked, ContactDisabled, RequiredRoleVacant, Notice,
+	TransferLocked, TransferCancelled, RoleGranted, RoleRevoked, RoleExpiring, RoleExpired, ContactDisabled, RequiredRoleVacant, Notice,
 }
 
 // factKeys are the facts messages show; missing ones render as empty.
 var factKeys = []string{
 	"role", "scope", "from", "to", "requestedBy", "reason", "expiresAt", "transfer", "organizationDisplayName",
-	"subject", "body",
+	"subject", "body", "holder", "validUntil", "stage",
 }
 
 const defaultLocale = "en"
@@ -111,6 +111,8 @@ type templateData struct {
 	// ExpiresAt is the expiresAt fact formatted in the language when it is an RFC 3339 time; shown only
 	// while a decision is pending (requested, approved) or when it explains the outcome (expired).
 	ExpiresAt string
+	// ValidUntil is the validUntil fact (the end of a time-limited role) formatted in the language.
+	ValidUntil string
 	// Transfer and Namespace name the ContactTransfer for the kubectl commands.
 	Transfer, Namespace string
 	// Token and Link are the recipient's own approval token and link (TransferRequested parties only).
@@ -197,6 +199,7 @@ func newTemplateData(n Notification, r Recipient, lang string, loc *locale) temp
 		Facts:        facts,
 		IsTransfer:   strings.HasPrefix(string(n.Type), "Transfer"),
 		ExpiresAt:    expiresAt,
+		ValidUntil:   loc.formatTime(facts["validUntil"]),
 		Transfer:     transfer,
 		Namespace:    n.Object.Namespace,
 		Token:        r.Token,

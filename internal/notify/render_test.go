@@ -244,3 +244,59 @@ func TestRenderTextIsTidy(t *testing.T) {
 		}
 	}
 }
+
+func TestRenderTimeLimitedRoles(t *testing.T) {
+	facts := map[string]string{"role": "billing", "holder": "bob", "validUntil": "2026-12-31T12:00:00Z"}
+	for _, tc := range []struct {
+		typ     Type
+		stage   string
+		locale  string
+		subject string
+		text    []string
+	}{
+		{RoleExpiring, "Week", "en", "Role billing ends within a week", []string{"ends on 31 December 2026, 12:00 UTC", "spec.validUntil", "Holder: bob"}},
+		{RoleExpiring, "Day", "en", "Role billing ends within a day", []string{"Ends: 31 December 2026, 12:00 UTC"}},
+		{RoleExpired, "Ended", "en", "Role billing ended", []string{"bob no longer holds it"}},
+		{RoleExpiring, "Day", "fr", "Le rôle billing prend fin dans moins d’un jour", []string{"prend fin le 31 décembre 2026 à 12:00 UTC", "Titulaire : bob"}},
+		{RoleExpired, "Ended", "fr", "Le rôle billing a pris fin", []string{"bob ne le détient plus"}},
+		{RoleExpiring, "Week", "pt", "A função billing termina em menos de uma semana", []string{"termina em 31 de dezembro de 2026 às 12:00 UTC", "Titular: bob"}},
+		{RoleExpired, "Ended", "pt", "A função billing terminou", []string{"bob não a ocupa mais"}},
+	} {
+		t.Run(string(tc.typ)+"/"+tc.stage+"/"+tc.locale, func(t *testing.T) {
+			g := NewWithT(t)
+			f := map[string]string{"stage": tc.stage}
+			for k, v := range facts {
+				f[k] = v
+			}
+			n := Notification{Key: "k", Type: tc.typ, Organization: "acme", Facts: f,
+				Object: ObjectRef{Kind: "RoleAssignment", Namespace: "tenants", Name: "acme-billing"}}
+			m, err := Render(n, Recipient{Contact: "alice", Email: "alice@example.com", Locale: tc.locale})
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(m.Subject).To(Equal("[acme] " + tc.subject))
+			for _, want := range tc.text {
+				g.Expect(m.Text).To(ContainSubstring(want))
+			}
+			g.Expect(m.HTML).To(ContainSubstring("acme-billing"))
+		})
+	}
+}
+
+func TestRenderDeputyCopy(t *testing.T) {
+	for _, tc := range []struct{ locale, footer string }{
+		{"en", "You receive this copy as the deputy of Alice Martin, who is away."},
+		{"fr", "Vous recevez cette copie en tant que suppléant de Alice Martin, qui est absent."},
+		{"pt", "Você recebe esta cópia como substituto de Alice Martin, que está ausente."},
+	} {
+		t.Run(tc.locale, func(t *testing.T) {
+			g := NewWithT(t)
+			n := transferNotification()
+			m, err := Render(n, Recipient{Contact: "dave", Email: "dave@example.com", Locale: tc.locale, DeputyFor: "Alice Martin"})
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(m.Text).To(ContainSubstring(tc.footer))
+			g.Expect(m.HTML).To(ContainSubstring(tc.footer))
+			own, err := Render(n, Recipient{Contact: "alice", Email: "alice@example.com", Locale: tc.locale})
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(own.Text).NotTo(ContainSubstring(tc.footer))
+		})
+	}
+}

@@ -46,6 +46,8 @@ type Input struct {
 	// Transfers of the organization. An approved one lets an assignment of a role whose changes need
 	// approval move from its current holder to spec.contactRef.
 	Transfers []v1alpha1.ContactTransfer
+	// Now is the time assignments' spec.validUntil is judged at; the zero time means time.Now().
+	Now time.Time
 }
 
 // AssignmentResult is the verdict on one RoleAssignment.
@@ -143,6 +145,11 @@ func PastInitialRoster(org *v1alpha1.Organization, now time.Time) bool {
 		window = w.Duration
 	}
 	return !org.CreationTimestamp.IsZero() && now.After(org.CreationTimestamp.Add(window))
+}
+
+// Ended reports whether ra's spec.validUntil has passed at now.
+func Ended(ra *v1alpha1.RoleAssignment, now time.Time) bool {
+	return ra.Spec.ValidUntil != nil && !now.Before(ra.Spec.ValidUntil.Time)
 }
 
 // Gated reports whether a change to a new holder of role needs approval, when current holds it now ("" for
@@ -248,10 +255,20 @@ func Evaluate(in Input) Evaluation {
 	}
 	slices.SortFunc(ras, func(a, b *v1alpha1.RoleAssignment) int { return OlderFirst(a, b) })
 
+	now := in.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
 	results := make(map[string]AssignmentResult, len(ras))
 	held := make(map[slot][]holding)
 	claimed := make(map[claim]string, len(ras))
 	for _, ra := range ras {
+		if Ended(ra, now) {
+			results[ra.Name] = AssignmentResult{Reason: v1alpha1.ExpiredReason, Message: fmt.Sprintf(
+				"spec.validUntil (%s) has passed: the assignment holds nothing; set a later spec.validUntil for it to take effect again, or delete it",
+				ra.Spec.ValidUntil.UTC().Format(time.RFC3339))}
+			continue
+		}
 		results[ra.Name] = judge(ra, org, cat, scopeSet, contacts, held, claimed, in.Transfers)
 	}
 

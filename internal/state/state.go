@@ -22,6 +22,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -31,9 +32,9 @@ import (
 )
 
 // Load reads, through the cache indexes, what the role rules need to know about one organization:
-// its catalogue, its contacts, its assignments and its transfers. A catalogue that does not validate is returned as an
+// its catalogue, its contacts, its assignments and its transfers, to be judged at now. A catalogue that does not validate is returned as an
 // error wrapping its field errors.
-func Load(ctx context.Context, c client.Reader, org *v1alpha1.Organization) (roles.Input, error) {
+func Load(ctx context.Context, c client.Reader, org *v1alpha1.Organization, now time.Time) (roles.Input, error) {
 	cat, errs := roles.NewCatalogue(org.Spec.Roles)
 	if len(errs) > 0 {
 		return roles.Input{}, &InvalidCatalogueError{Errs: errs.ToAggregate().Error()}
@@ -52,7 +53,7 @@ func Load(ctx context.Context, c client.Reader, org *v1alpha1.Organization) (rol
 		return roles.Input{}, fmt.Errorf("listing contact transfers of organization %s: %w", org.Name, err)
 	}
 	return roles.Input{Organization: org, Catalogue: cat, Contacts: contacts.Items, Assignments: assignments.Items,
-		Transfers: transfers.Items}, nil
+		Transfers: transfers.Items, Now: now}, nil
 }
 
 // InvalidCatalogueError reports an Organization whose spec.roles do not form a valid catalogue.

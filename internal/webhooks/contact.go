@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
@@ -45,7 +46,11 @@ func (v *ContactValidator) ValidateCreate(ctx context.Context, c *v1alpha1.Conta
 	if err != nil || len(errs) > 0 {
 		return nil, errOr(err, invalid("Contact", c.Name, errs))
 	}
-	return nil, nil
+	warnings, errs, err := v.checkDeputies(ctx, c)
+	if err != nil || len(errs) > 0 {
+		return warnings, errOr(err, invalid("Contact", c.Name, errs))
+	}
+	return warnings, nil
 }
 
 // ValidateUpdate checks a new email, a successor, and that disabling leaves no required role vacant.
@@ -68,10 +73,40 @@ func (v *ContactValidator) ValidateUpdate(ctx context.Context, old, c *v1alpha1.
 		}
 		errs = append(errs, disableErrs...)
 	}
-	if len(errs) > 0 {
-		return nil, invalid("Contact", c.Name, errs)
+	var warnings admission.Warnings
+	if !equality.Semantic.DeepEqual(old.Spec.Deputies, c.Spec.Deputies) {
+		w, deputyErrs, err := v.checkDeputies(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		warnings, errs = w, append(errs, deputyErrs...)
 	}
-	return nil, nil
+	if len(errs) > 0 {
+		return warnings, invalid("Contact", c.Name, errs)
+	}
+	return warnings, nil
+}
+
+// checkDeputies refuses a deputy of another organization, which would read this organization's
+// notices, and warns about one that does not exist (yet): it gets nothing until it does.
+func (v *ContactValidator) checkDeputies(ctx context.Context, c *v1alpha1.Contact) (admission.Warnings, field.ErrorList, error) {
+	var warnings admission.Warnings
+	var errs field.ErrorList
+	for i, ref := range c.Spec.Deputies {
+		path := field.NewPath("spec", "deputies").Index(i).Child("name")
+		deputy, err := v.contact(ctx, c.Namespace, ref.Name)
+		switch {
+		case err != nil:
+			return nil, nil, err
+		case deputy == nil:
+			warnings = append(warnings, fmt.Sprintf("%s: contact %q does not exist: it gets no copies until it does", path, ref.Name))
+		case deputy.Spec.OrganizationRef != c.Spec.OrganizationRef:
+			errs = append(errs, field.Invalid(path, ref.Name, fmt.Sprintf(
+				"contact %q belongs to organization %q: a deputy must be a contact of %q", ref.Name,
+				deputy.Spec.OrganizationRef.Name, c.Spec.OrganizationRef.Name)))
+		}
+	}
+	return warnings, errs, nil
 }
 
 // ValidateDelete refuses to delete the last holder of a required role.

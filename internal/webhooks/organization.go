@@ -20,7 +20,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 
@@ -81,9 +80,9 @@ func (v *OrganizationValidator) checkWeakening(ctx context.Context, old, org *v1
 	if len(changes) == 0 {
 		return nil
 	}
-	if !roles.PastInitialRoster(old, time.Now()) {
+	if !roles.PastInitialRoster(old, v.now()) {
 		// While the organization is being set up, a role nobody holds yet may still change freely.
-		in, err := state.Load(ctx, v.cache, holdersOf)
+		in, err := state.Load(ctx, v.cache, holdersOf, v.now())
 		if err != nil {
 			return err
 		}

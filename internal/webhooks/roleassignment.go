@@ -20,6 +20,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -41,7 +42,7 @@ var _ admission.Validator[*v1alpha1.RoleAssignment] = &RoleAssignmentValidator{}
 
 // ValidateCreate checks a new assignment.
 func (v *RoleAssignmentValidator) ValidateCreate(ctx context.Context, ra *v1alpha1.RoleAssignment) (admission.Warnings, error) {
-	return nil, v.validate(ctx, ra)
+	return nil, v.validate(ctx, nil, ra)
 }
 
 // ValidateUpdate checks a change of holder; metadata and status changes pass.
@@ -49,7 +50,7 @@ func (v *RoleAssignmentValidator) ValidateUpdate(ctx context.Context, old, ra *v
 	if !ra.DeletionTimestamp.IsZero() || equality.Semantic.DeepEqual(old.Spec, ra.Spec) {
 		return nil, nil
 	}
-	return nil, v.validate(ctx, ra)
+	return nil, v.validate(ctx, old, ra)
 }
 
 // ValidateDelete refuses to leave a required role without holders.
@@ -66,9 +67,14 @@ func (v *RoleAssignmentValidator) ValidateDelete(ctx context.Context, ra *v1alph
 		describeRows(vacant), org.Name)
 }
 
-// validate checks references, scope and capacity, naming the field at fault.
-func (v *RoleAssignmentValidator) validate(ctx context.Context, ra *v1alpha1.RoleAssignment) error {
+// validate checks references, scope, capacity and a new spec.validUntil, naming the field at fault; old is
+// nil on create.
+func (v *RoleAssignmentValidator) validate(ctx context.Context, old, ra *v1alpha1.RoleAssignment) error {
 	spec := field.NewPath("spec")
+	if vu := ra.Spec.ValidUntil; vu != nil && (old == nil || !vu.Equal(old.Spec.ValidUntil)) && !v.now().Before(vu.Time) {
+		return invalid("RoleAssignment", ra.Name, field.ErrorList{field.Invalid(spec.Child("validUntil"),
+			vu.UTC().Format(time.RFC3339), "spec.validUntil is in the past: set a later time, or delete the assignment to end it now")})
+	}
 	org, err := v.organization(ctx, ra.Namespace, ra.Spec.OrganizationRef.Name)
 	if err != nil {
 		return err
@@ -110,6 +116,8 @@ func fieldOf(spec *field.Path, reason string) *field.Path {
 		return spec.Child("role")
 	case v1alpha1.ScopeRequiredReason, v1alpha1.ScopeNotAllowedReason:
 		return spec.Child("scope")
+	case v1alpha1.ExpiredReason:
+		return spec.Child("validUntil")
 	default:
 		return spec.Child("contactRef", "name")
 	}
@@ -122,6 +130,8 @@ func valueOf(ra *v1alpha1.RoleAssignment, reason string) string {
 		return ra.Spec.Role
 	case v1alpha1.ScopeRequiredReason, v1alpha1.ScopeNotAllowedReason:
 		return ra.Spec.Scope
+	case v1alpha1.ExpiredReason:
+		return ra.Spec.ValidUntil.UTC().Format(time.RFC3339)
 	default:
 		return ra.Spec.ContactRef.Name
 	}

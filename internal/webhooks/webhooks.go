@@ -34,6 +34,7 @@ package webhooks
 import (
 	"context"
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -55,6 +56,8 @@ type Options struct {
 	// OperatorUsername is the Kubernetes user the operator runs as (e.g.
 	// system:serviceaccount:roster-system:roster-controller-manager): the only writer of status.
 	OperatorUsername string
+	// Now is the clock of the rules; time.Now when nil. Tests move it.
+	Now func() time.Time
 }
 
 // Setup registers the admission webhooks with the manager's webhook server.
@@ -63,7 +66,7 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 		return fmt.Errorf("webhooks: the operator's username is needed to admit status writes from it only")
 	}
 	access := &subjectAccessReviewer{client: mgr.GetClient()}
-	r := &reader{cache: mgr.GetClient(), live: mgr.GetAPIReader(), access: access}
+	r := &reader{cache: mgr.GetClient(), live: mgr.GetAPIReader(), access: access, clock: opts.Now}
 	mgr.GetWebhookServer().Register(statusPath, &webhook.Admission{Handler: &statusGuard{operator: opts.OperatorUsername}})
 	if err := ctrl.NewWebhookManagedBy(mgr, &v1alpha1.Organization{}).WithValidator(&OrganizationValidator{r}).Complete(); err != nil {
 		return err
@@ -87,6 +90,15 @@ type reader struct {
 	live client.Reader
 	// access tells whether the user of a request was granted the verb approve.
 	access approveChecker
+	// clock is the time of the rules (spec.validUntil, the initial roster window); time.Now when nil.
+	clock func() time.Time
+}
+
+func (r *reader) now() time.Time {
+	if r.clock != nil {
+		return r.clock()
+	}
+	return time.Now()
 }
 
 // organization returns the named organization, or nil when it does not exist.
@@ -129,7 +141,7 @@ func (r *reader) tearingDown(ctx context.Context, namespace string, org *v1alpha
 // input reads the organization's state from the cache, with the given contact as the apiserver has it
 // (it may be newer than the cache's copy).
 func (r *reader) input(ctx context.Context, org *v1alpha1.Organization, fresh ...*v1alpha1.Contact) (roles.Input, error) {
-	in, err := state.Load(ctx, r.cache, org)
+	in, err := state.Load(ctx, r.cache, org, r.now())
 	if err != nil {
 		return in, err
 	}
