@@ -123,7 +123,7 @@ type RoleAssignmentStatus struct {
 // +kubebuilder:printcolumn:name="Holder",type=string,JSONPath=`.status.holder`
 // +kubebuilder:printcolumn:name="Ready",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].status`
 // +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Ready")].reason`,priority=1
-// +kubebuilder:printcolumn:name="Valid-Until",type=date,JSONPath=`.spec.validUntil`,priority=1
+// +kubebuilder:printcolumn:name="Valid-Until",type=string,JSONPath=`.spec.validUntil`,priority=1
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
 
 // RoleAssignment gives a role of an Organization, in a scope, to a Contact.
