@@ -277,13 +277,34 @@ func (d *Deliverer) channel(ctx context.Context, org *v1alpha1.Organization, nam
 			if err != nil {
 				return nil, err
 			}
-			if len(data["key"]) == 0 {
-				return nil, fmt.Errorf("secret %q has no data key \"key\" to sign webhook %s with", w.SecretRef.Name, w.Name)
+			keys, err := webhookKeys(data, w.SecretRef.Name)
+			if err != nil {
+				return nil, err
 			}
-			return notify.NewWebhookNotifier(notify.WebhookConfig{Name: w.Name, URL: w.URL, Key: data["key"], Timeout: 10 * time.Second}), nil
+			return notify.NewWebhookNotifier(notify.WebhookConfig{Name: w.Name, URL: w.URL, Keys: keys, Timeout: 10 * time.Second}), nil
 		}
 	}
 	return nil, fmt.Errorf("%w: %s is no longer configured on organization %s", errChannelGone, name, org.Name)
+}
+
+// webhookKeys reads a webhook's signing keys from its Secret: "key", then "previousKey" while a rotation
+// lets receivers move to the new key.
+func webhookKeys(data map[string][]byte, secret string) ([][]byte, error) {
+	if len(data["key"]) == 0 {
+		return nil, fmt.Errorf("secret %q has no data key \"key\" to sign with", secret)
+	}
+	var keys [][]byte
+	for _, name := range []string{"key", "previousKey"} {
+		if len(data[name]) == 0 {
+			continue
+		}
+		key, err := notify.ParseWebhookKey(data[name])
+		if err != nil {
+			return nil, fmt.Errorf("secret %q, data key %q: %w", secret, name, err)
+		}
+		keys = append(keys, key)
+	}
+	return keys, nil
 }
 
 // errChannelGone is the error of a delivery whose channel was removed from the Organization.

@@ -21,21 +21,27 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/hex"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 )
 
-// Webhook headers.
+// Webhook headers: the three of the Standard Webhooks specification (https://www.standardwebhooks.com),
+// and two of Roster's.
 const (
-	// HeaderSignature is "sha256=" and the hex HMAC-SHA256 of the body, keyed by the webhook's key.
-	HeaderSignature = "X-Roster-Signature"
+	// HeaderID is the message id, the notification's idempotency key: a repeat carries the same one.
+	HeaderID = "webhook-id"
+	// HeaderTimestamp is when this attempt was sent, in Unix seconds.
+	HeaderTimestamp = "webhook-timestamp"
+	// HeaderSignature is "v1,<base64 HMAC-SHA256 of id.timestamp.body>" per signing key, space-separated.
+	HeaderSignature = "webhook-signature"
 	// HeaderDelivery is the notification's idempotency key: a repeated delivery carries the same one.
 	HeaderDelivery = "X-Roster-Delivery"
 	// HeaderEvent is the notification Type.
@@ -50,8 +56,9 @@ type WebhookConfig struct {
 	Name string
 	// URL receives the POSTs.
 	URL string
-	// Key signs the bodies (the data key "key" of the webhook's Secret). Never put in errors.
-	Key []byte
+	// Keys sign the messages: the data key "key" of the webhook's Secret, then "previousKey" during a
+	// rotation. Each is at least MinWebhookKeyBytes long (see ParseWebhookKey). Never put in errors.
+	Keys [][]byte
 	// Timeout bounds each delivery; 0 means 10s.
 	Timeout time.Duration
 	// Client sends the requests; nil means a client with the default transport.
@@ -128,16 +135,45 @@ func NewPayload(n Notification) Payload {
 	return p
 }
 
-// Sign returns the X-Roster-Signature of body: "sha256=" and the hex HMAC-SHA256 of body keyed by key.
-func Sign(key, body []byte) string {
-	mac := hmac.New(sha256.New, key)
-	mac.Write(body)
-	return "sha256=" + hex.EncodeToString(mac.Sum(nil))
+// MinWebhookKeyBytes is the shortest signing key accepted, as the Standard Webhooks specification asks.
+const MinWebhookKeyBytes = 32
+
+// whsecPrefix starts a key written in the Standard Webhooks form: "whsec_" and the key in base64.
+const whsecPrefix = "whsec_"
+
+// ParseWebhookKey decodes a signing key as a webhook's Secret holds it: "whsec_" and base64, or the raw
+// bytes. It must be at least MinWebhookKeyBytes long. The error never quotes the key.
+func ParseWebhookKey(raw []byte) ([]byte, error) {
+	key := raw
+	if rest, ok := strings.CutPrefix(strings.TrimSpace(string(raw)), whsecPrefix); ok {
+		decoded, err := base64.StdEncoding.DecodeString(rest)
+		if err != nil {
+			return nil, errors.New("a whsec_ key must be followed by standard base64")
+		}
+		key = decoded
+	}
+	if len(key) < MinWebhookKeyBytes {
+		return nil, fmt.Errorf("the key has %d bytes, at least %d are needed (e.g. whsec_ and 32 random bytes in base64)", len(key), MinWebhookKeyBytes)
+	}
+	return key, nil
+}
+
+// Sign returns the webhook-signature header of a message: "v1,<base64 HMAC-SHA256 of id.timestamp.body>"
+// for each key, space-separated, so that a receiver holding either key during a rotation verifies it.
+func Sign(keys [][]byte, id string, timestamp time.Time, body []byte) string {
+	signed := make([]string, 0, len(keys))
+	for _, key := range keys {
+		mac := hmac.New(sha256.New, key)
+		mac.Write([]byte(id + "." + strconv.FormatInt(timestamp.Unix(), 10) + "."))
+		mac.Write(body)
+		signed = append(signed, "v1,"+base64.StdEncoding.EncodeToString(mac.Sum(nil)))
+	}
+	return strings.Join(signed, " ")
 }
 
 // Notify POSTs n to the webhook; any status but 2xx is an error.
 func (w *WebhookNotifier) Notify(ctx context.Context, n Notification) error {
-	if len(w.cfg.Key) == 0 {
+	if len(w.cfg.Keys) == 0 {
 		return fmt.Errorf("webhook %q: no signing key", w.cfg.Name)
 	}
 	body, err := json.Marshal(NewPayload(n))
@@ -153,7 +189,10 @@ func (w *WebhookNotifier) Notify(ctx context.Context, n Notification) error {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "roster")
-	req.Header.Set(HeaderSignature, Sign(w.cfg.Key, body))
+	now := time.Now()
+	req.Header.Set(HeaderID, n.Key)
+	req.Header.Set(HeaderTimestamp, strconv.FormatInt(now.Unix(), 10))
+	req.Header.Set(HeaderSignature, Sign(w.cfg.Keys, n.Key, now, body))
 	req.Header.Set(HeaderDelivery, n.Key)
 	req.Header.Set(HeaderEvent, string(n.Type))
 

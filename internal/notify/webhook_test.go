@@ -18,9 +18,9 @@ package notify
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
+	"fmt"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -31,6 +31,7 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
+	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 )
 
 var webhookKey = []byte("webhook-signing-key-0123456789abcdef")
@@ -68,26 +69,21 @@ func startWebhookReceiver(t *testing.T, status int) (*httptest.Server, func() []
 	}
 }
 
-// verifySignature checks the signature header like a receiver would: HMAC over the raw body.
-func verifySignature(key, body []byte, header string) bool {
-	sig, ok := strings.CutPrefix(header, "sha256=")
-	if !ok {
-		return false
-	}
-	got, err := hex.DecodeString(sig)
+// verify checks a delivery as a receiver would, with the Standard Webhooks project's own Go library (its
+// raw-key form: our Secret's "key").
+func verify(key []byte, req webhookRequest) error {
+	wh, err := standardwebhooks.NewWebhookRaw(key)
 	if err != nil {
-		return false
+		return err
 	}
-	mac := hmac.New(sha256.New, key)
-	mac.Write(body)
-	return hmac.Equal(got, mac.Sum(nil))
+	return wh.Verify(req.Body, req.Header)
 }
 
 func TestWebhookDelivers(t *testing.T) {
 	g := NewWithT(t)
 	srv, requests := startWebhookReceiver(t, http.StatusNoContent)
 	n := transferNotification()
-	w := NewWebhookNotifier(WebhookConfig{Name: "audit", URL: srv.URL + "/hooks/roster", Key: webhookKey, Timeout: 5 * time.Second})
+	w := NewWebhookNotifier(WebhookConfig{Name: "audit", URL: srv.URL + "/hooks/roster", Keys: [][]byte{webhookKey}, Timeout: 5 * time.Second})
 
 	g.Expect(w.Notify(context.Background(), n)).To(Succeed())
 
@@ -99,10 +95,19 @@ func TestWebhookDelivers(t *testing.T) {
 	g.Expect(req.Header.Get("User-Agent")).To(Equal("roster"))
 	g.Expect(req.Header.Get("X-Roster-Delivery")).To(Equal(n.Key))
 	g.Expect(req.Header.Get("X-Roster-Event")).To(Equal("TransferRequested"))
-	g.Expect(req.Header.Get("X-Roster-Signature")).To(MatchRegexp(`^sha256=[0-9a-f]{64}$`))
-	g.Expect(verifySignature(webhookKey, req.Body, req.Header.Get("X-Roster-Signature"))).To(BeTrue())
-	g.Expect(verifySignature([]byte("another key"), req.Body, req.Header.Get("X-Roster-Signature"))).To(BeFalse())
-	g.Expect(req.Header.Get("X-Roster-Signature")).To(Equal(Sign(webhookKey, req.Body)))
+	g.Expect(req.Header.Get("webhook-id")).To(Equal(n.Key))
+	g.Expect(req.Header.Get("webhook-timestamp")).To(MatchRegexp(`^[0-9]{10}$`))
+	g.Expect(req.Header.Get("webhook-signature")).To(MatchRegexp(`^v1,[A-Za-z0-9+/]{43}=$`))
+	g.Expect(verify(webhookKey, req)).To(Succeed(), "the Standard Webhooks library accepts it")
+	g.Expect(verify([]byte("another-key-of-at-least-32-bytes!!"), req)).NotTo(Succeed())
+	tampered := req
+	tampered.Body = append([]byte(nil), req.Body...)
+	tampered.Body[len(tampered.Body)-2] ^= 1
+	g.Expect(verify(webhookKey, tampered)).NotTo(Succeed(), "the body is signed")
+	replayed := req
+	replayed.Header = req.Header.Clone()
+	replayed.Header.Set("webhook-timestamp", fmt.Sprint(time.Now().Add(-time.Hour).Unix()))
+	g.Expect(verify(webhookKey, replayed)).NotTo(Succeed(), "the timestamp is signed: an old message replayed is rejected")
 
 	var p Payload
 	g.Expect(json.Unmarshal(req.Body, &p)).To(Succeed())
@@ -137,7 +142,7 @@ func TestWebhookNeverSendsATokenInFacts(t *testing.T) {
 	// A fact carrying a token by mistake is dropped, not sent.
 	n.Facts = map[string]string{"role": "billing", "note": "approve with " + aliceToken, "url": bobLink}
 
-	g.Expect(NewWebhookNotifier(WebhookConfig{Name: "audit", URL: srv.URL, Key: webhookKey}).Notify(context.Background(), n)).To(Succeed())
+	g.Expect(NewWebhookNotifier(WebhookConfig{Name: "audit", URL: srv.URL, Keys: [][]byte{webhookKey}}).Notify(context.Background(), n)).To(Succeed())
 
 	body := string(requests()[0].Body)
 	g.Expect(body).NotTo(ContainSubstring(aliceToken))
@@ -152,7 +157,7 @@ func TestWebhookNon2xxIsAnError(t *testing.T) {
 		t.Run(http.StatusText(status), func(t *testing.T) {
 			g := NewWithT(t)
 			srv, requests := startWebhookReceiver(t, status)
-			w := NewWebhookNotifier(WebhookConfig{Name: "audit", URL: srv.URL, Key: webhookKey})
+			w := NewWebhookNotifier(WebhookConfig{Name: "audit", URL: srv.URL, Keys: [][]byte{webhookKey}})
 
 			err := w.Notify(context.Background(), transferNotification())
 
@@ -175,7 +180,7 @@ func TestWebhookTransportError(t *testing.T) {
 	url := srv.URL + "/hook?access_token=query-secret"
 	srv.Close()
 
-	err := NewWebhookNotifier(WebhookConfig{Name: "audit", URL: url, Key: webhookKey, Timeout: 2 * time.Second}).
+	err := NewWebhookNotifier(WebhookConfig{Name: "audit", URL: url, Keys: [][]byte{webhookKey}, Timeout: 2 * time.Second}).
 		Notify(context.Background(), transferNotification())
 
 	g.Expect(err).To(MatchError(ContainSubstring(`webhook "audit"`)))
@@ -195,7 +200,7 @@ func TestWebhookTimeout(t *testing.T) {
 	defer srv.Close()
 	defer close(release)
 
-	err := NewWebhookNotifier(WebhookConfig{Name: "slow", URL: srv.URL, Key: webhookKey, Timeout: 100 * time.Millisecond, Client: srv.Client()}).
+	err := NewWebhookNotifier(WebhookConfig{Name: "slow", URL: srv.URL, Keys: [][]byte{webhookKey}, Timeout: 100 * time.Millisecond, Client: srv.Client()}).
 		Notify(context.Background(), transferNotification())
 
 	g.Expect(err).To(MatchError(context.DeadlineExceeded))
@@ -212,9 +217,60 @@ func TestWebhookRequiresAKey(t *testing.T) {
 	g.Expect(requests()).To(BeEmpty())
 }
 
-func TestSign(t *testing.T) {
+func TestSignMatchesTheStandardWebhooksLibrary(t *testing.T) {
 	g := NewWithT(t)
-	// RFC 4231, test case 2.
-	g.Expect(Sign([]byte("Jefe"), []byte("what do ya want for nothing?"))).
-		To(Equal("sha256=5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"))
+	at := time.Unix(1_700_000_000, 0)
+	body := []byte(`{"id":"k"}`)
+	wh, err := standardwebhooks.NewWebhookRaw(webhookKey)
+	g.Expect(err).NotTo(HaveOccurred())
+	want, err := wh.Sign("msg_1", at, body)
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(Sign([][]byte{webhookKey}, "msg_1", at, body)).To(Equal(want))
+}
+
+func TestWebhookKeyRotationSignsWithBothKeys(t *testing.T) {
+	g := NewWithT(t)
+	srv, requests := startWebhookReceiver(t, http.StatusOK)
+	oldKey := []byte("the-previous-key-of-at-least-32-bytes")
+	w := NewWebhookNotifier(WebhookConfig{Name: "audit", URL: srv.URL, Keys: [][]byte{webhookKey, oldKey}})
+
+	g.Expect(w.Notify(context.Background(), transferNotification())).To(Succeed())
+
+	req := requests()[0]
+	g.Expect(strings.Fields(req.Header.Get("webhook-signature"))).To(HaveLen(2))
+	g.Expect(verify(webhookKey, req)).To(Succeed(), "a receiver that moved to the new key")
+	g.Expect(verify(oldKey, req)).To(Succeed(), "a receiver still on the previous key")
+}
+
+func TestParseWebhookKey(t *testing.T) {
+	random := []byte("0123456789abcdef0123456789abcdef")
+	for _, tc := range []struct {
+		name    string
+		raw     string
+		want    []byte
+		wantErr string
+	}{
+		{"raw bytes", string(random), random, ""},
+		{"whsec form", "whsec_" + base64.StdEncoding.EncodeToString(random), random, ""},
+		{"whsec form with a newline from a file", "whsec_" + base64.StdEncoding.EncodeToString(random) + "\n", random, ""},
+		{"too short", "hmac-key", nil, "the key has 8 bytes, at least 32"},
+		{"whsec too short", "whsec_" + base64.StdEncoding.EncodeToString([]byte("short")), nil, "the key has 5 bytes"},
+		{"whsec not base64", "whsec_!!!", nil, "standard base64"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := NewWithT(t)
+			got, err := ParseWebhookKey([]byte(tc.raw))
+			if tc.wantErr != "" {
+				g.Expect(err).To(MatchError(ContainSubstring(tc.wantErr)))
+				g.Expect(err.Error()).NotTo(ContainSubstring(tc.raw))
+				return
+			}
+			g.Expect(err).NotTo(HaveOccurred())
+			g.Expect(got).To(Equal(tc.want))
+			wh, err := standardwebhooks.NewWebhook("whsec_" + base64.StdEncoding.EncodeToString(got))
+			g.Expect(err).NotTo(HaveOccurred())
+			sig, _ := wh.Sign("id", time.Unix(1, 0), []byte("b"))
+			g.Expect(Sign([][]byte{got}, "id", time.Unix(1, 0), []byte("b"))).To(Equal(sig))
+		})
+	}
 }
