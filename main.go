@@ -46,6 +46,7 @@ import (
 	"roster.dev/roster/controllers"
 	"roster.dev/roster/internal/approval"
 	"roster.dev/roster/internal/approvalweb"
+	"roster.dev/roster/internal/notify"
 	"roster.dev/roster/internal/webhooks"
 )
 
@@ -74,6 +75,8 @@ type options struct {
 	approvalProxies    string
 	tokenKeySecret     string
 	operatorUsername   string
+	allowedCIDRs       string
+	allowedHosts       string
 }
 
 func main() {
@@ -95,6 +98,8 @@ func main() {
 	flag.StringVar(&o.tokenKeySecret, "token-key-secret", defaultTokenKeySecret(), "namespace/name of the Secret holding the key approval tokens derive from; created when missing.")
 	flag.StringVar(&o.operatorUsername, "operator-username", "", "Kubernetes username of the operator, the only writer of status admitted by the webhooks (default: asked of the apiserver with a SelfSubjectReview).")
 	zapOpts := zap.Options{Development: false}
+	flag.StringVar(&o.allowedCIDRs, "notification-allowed-cidrs", "", "Comma-separated CIDRs (or addresses) that webhooks and SMTP servers may be reached at although loopback, link-local, private or reserved (default: none; public addresses only).")
+	flag.StringVar(&o.allowedHosts, "notification-allowed-hosts", "", "Comma-separated host names that webhooks and SMTP servers may be reached at whatever they resolve to, e.g. an internal mail relay (default: none).")
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
@@ -141,7 +146,12 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	ctrlOpts := controllers.Options{MaxConcurrentReconciles: o.maxConcurrentRecon, Keys: keys, ApprovalBaseURL: o.approvalBaseURL}
+	destinations, err := notify.ParseDestinations(o.allowedCIDRs, o.allowedHosts)
+	if err != nil {
+		return fmt.Errorf("--notification-allowed-cidrs: %w", err)
+	}
+	ctrlOpts := controllers.Options{MaxConcurrentReconciles: o.maxConcurrentRecon, Keys: keys, ApprovalBaseURL: o.approvalBaseURL,
+		Destinations: destinations}
 	if err := controllers.Setup(ctx, mgr, ctrlOpts); err != nil {
 		return err
 	}

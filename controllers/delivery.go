@@ -36,6 +36,7 @@ import (
 	"k8s.io/client-go/util/retry"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"roster.dev/roster/api/v1alpha1"
 	"roster.dev/roster/internal/approval"
@@ -75,7 +76,9 @@ type Deliverer struct {
 	ApprovalBaseURL string
 	// Notifier, when set, is one more channel ("notifier") every notification goes to.
 	Notifier notify.Notifier
-	Now      func() time.Time
+	// Destinations says which addresses the email and webhook channels may reach.
+	Destinations *notify.Destinations
+	Now          func() time.Time
 }
 
 func (d *Deliverer) now() time.Time {
@@ -147,7 +150,10 @@ func (d *Deliverer) Deliver(ctx context.Context, obj client.Object, kind string,
 			notify.ObserveSent(del.Channel, del.Type, d.now().Sub(del.RecordedAt.Time).Seconds())
 			continue
 		}
-		notify.MarkFailed(del, err, d.now())
+		// The status shows the class of the error only: the detail of a dial error maps the network.
+		log.FromContext(ctx).Info("notification not delivered", "type", del.Type, "channel", del.Channel,
+			"attempt", del.Attempts+1, "error", err.Error())
+		notify.MarkFailed(del, errors.New(notify.Describe(err)), d.now())
 		notify.ObserveFailed(del.Channel, del.Type)
 		if del.Attempts == notify.FailingAfter {
 			d.Recorder.Eventf(obj, nil, corev1.EventTypeWarning, "NotificationFailed", "Notify",
@@ -259,7 +265,8 @@ func (d *Deliverer) channel(ctx context.Context, org *v1alpha1.Organization, nam
 		return d.Notifier, nil
 	case name == emailChannel && settings != nil && settings.Email != nil:
 		smtp := settings.Email.SMTP
-		cfg := notify.SMTPConfig{Host: smtp.Host, Port: int(smtp.Port), From: smtp.From, TLS: smtp.TLS, Timeout: 30 * time.Second}
+		cfg := notify.SMTPConfig{Host: smtp.Host, Port: int(smtp.Port), From: smtp.From, TLS: smtp.TLS, Timeout: 30 * time.Second,
+			Dial: d.Destinations.DialContext}
 		if ref := smtp.CredentialsSecretRef; ref != nil {
 			data, err := d.secretData(ctx, org.Namespace, ref.Name, "spec.notifications.email.smtp.credentialsSecretRef")
 			if err != nil {
@@ -281,7 +288,8 @@ func (d *Deliverer) channel(ctx context.Context, org *v1alpha1.Organization, nam
 			if err != nil {
 				return nil, err
 			}
-			return notify.NewWebhookNotifier(notify.WebhookConfig{Name: w.Name, URL: w.URL, Keys: keys, Timeout: 10 * time.Second}), nil
+			return notify.NewWebhookNotifier(notify.WebhookConfig{Name: w.Name, URL: w.URL, Keys: keys, Timeout: 10 * time.Second,
+				Dial: d.Destinations.DialContext}), nil
 		}
 	}
 	return nil, fmt.Errorf("%w: %s is no longer configured on organization %s", errChannelGone, name, org.Name)
@@ -291,7 +299,7 @@ func (d *Deliverer) channel(ctx context.Context, org *v1alpha1.Organization, nam
 // lets receivers move to the new key.
 func webhookKeys(data map[string][]byte, secret string) ([][]byte, error) {
 	if len(data["key"]) == 0 {
-		return nil, fmt.Errorf("secret %q has no data key \"key\" to sign with", secret)
+		return nil, &notify.ConfigError{Err: fmt.Errorf("secret %q has no data key \"key\" to sign with", secret)}
 	}
 	var keys [][]byte
 	for _, name := range []string{"key", "previousKey"} {
@@ -300,7 +308,7 @@ func webhookKeys(data map[string][]byte, secret string) ([][]byte, error) {
 		}
 		key, err := notify.ParseWebhookKey(data[name])
 		if err != nil {
-			return nil, fmt.Errorf("secret %q, data key %q: %w", secret, name, err)
+			return nil, &notify.ConfigError{Err: fmt.Errorf("secret %q, data key %q: %w", secret, name, err)}
 		}
 		keys = append(keys, key)
 	}
@@ -315,7 +323,7 @@ func (d *Deliverer) secretData(ctx context.Context, namespace, name, field strin
 	s := &corev1.Secret{}
 	if err := d.APIReader.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, s); err != nil {
 		if apierrors.IsNotFound(err) {
-			return nil, fmt.Errorf("%s: secret %q does not exist", field, name)
+			return nil, &notify.ConfigError{Err: fmt.Errorf("%s: secret %q does not exist", field, name)}
 		}
 		return nil, err
 	}

@@ -71,10 +71,10 @@ func (w *webhookReceiver) received() []receivedHook {
 	return append([]receivedHook(nil), w.requests...)
 }
 
-// mailTo returns the messages of one type sent to an address.
 // auditHookKey is the audit webhook's signing key, in the Standard Webhooks form.
 const auditHookKey = "whsec_MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY="
 
+// mailTo returns the messages of one type sent to an address.
 func mailTo(s *smtptest.Server, address string, typ notify.Type) []smtptest.Message {
 	var out []smtptest.Message
 	for _, m := range s.Messages() {

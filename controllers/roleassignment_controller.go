@@ -60,6 +60,8 @@ type assignmentScope struct {
 	// generation is that of the assignment the verdict is about.
 	generation int64
 	change     holderChange
+	// now is the one time this reconcile judges spec.validUntil at.
+	now time.Time
 }
 
 // +kubebuilder:rbac:groups=roster.dev,resources=roleassignments,verbs=get;list;watch;update;patch
@@ -76,7 +78,7 @@ func (r *RoleAssignmentReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 		return ctrl.Result{}, nil
 	}
 	before := ra.DeepCopy()
-	s := &assignmentScope{ra: ra}
+	s := &assignmentScope{ra: ra, now: r.Deliverer.now()}
 
 	result, err := runPhases(ctx, s, r.evaluate, r.reconcileHolderChange)
 	if err == nil {
@@ -96,6 +98,7 @@ func (r *RoleAssignmentReconciler) evaluate(ctx context.Context, s *assignmentSc
 	if apierrors.IsNotFound(err) {
 		s.result = roles.AssignmentResult{Reason: v1alpha1.OrganizationNotFoundReason,
 			Message: fmt.Sprintf("spec.organizationRef: organization %q does not exist: create it or fix the reference", ra.Spec.OrganizationRef.Name)}
+		s.endIfEnded()
 		return ctrl.Result{}, nil
 	}
 	if err != nil {
@@ -105,11 +108,12 @@ func (r *RoleAssignmentReconciler) evaluate(ctx context.Context, s *assignmentSc
 		return ctrl.Result{}, err
 	}
 	s.org = org
-	in, err := state.Load(ctx, r.Client, org, r.Deliverer.now())
+	in, err := state.Load(ctx, r.Client, org, s.now)
 	var invalid *state.InvalidCatalogueError
 	if errors.As(err, &invalid) {
 		s.result = roles.AssignmentResult{Reason: v1alpha1.InvalidCatalogueReason,
 			Message: fmt.Sprintf("organization %q has an invalid role catalogue: fix its spec.roles", org.Name)}
+		s.endIfEnded()
 		return ctrl.Result{}, nil
 	}
 	if err != nil {
@@ -128,6 +132,14 @@ func (r *RoleAssignmentReconciler) evaluate(ctx context.Context, s *assignmentSc
 	return ctrl.Result{}, nil
 }
 
+// endIfEnded makes an assignment whose spec.validUntil has passed hold nothing even when the rules cannot
+// be applied (no organization, an invalid catalogue), which otherwise keep the holder.
+func (s *assignmentScope) endIfEnded() {
+	if roles.Ended(s.ra, s.now) {
+		s.result = roles.EndedResult(s.ra)
+	}
+}
+
 // reconcileHolderChange opens the ContactTransfer that a new holder of a gated role needs (a changed
 // spec.contactRef, a new assignment for a vacant place, a reassignment), and cancels the ones a later
 // change made obsolete. It opens none while an approved transfer to the same contact is binding this
@@ -142,7 +154,7 @@ func (r *RoleAssignmentReconciler) reconcileHolderChange(ctx context.Context, s 
 	want := ""
 	if s.result.Pending != "" {
 		want = gatedTransferName(ra.Name, s.result.Holder, s.result.Pending, s.generation)
-		if open := openChange(related.Items, ra, s.result.Holder, s.result.Pending); open != "" {
+		if open := openChange(related.Items, ra, s.result.Holder, s.result.Pending, ra.Annotations[v1alpha1.RequestedByAnnotation]); open != "" {
 			want = open // an edit of another field (spec.validUntil) keeps the change and its secrets
 		}
 	}
@@ -208,12 +220,13 @@ func (r *RoleAssignmentReconciler) reconcileHolderChange(ctx context.Context, s 
 }
 
 // openChange returns the name of the open transfer this assignment opened for the same change of holder,
-// if any.
-func openChange(transfers []v1alpha1.ContactTransfer, ra *v1alpha1.RoleAssignment, from, to string) string {
+// asked by the same requester, if any.
+func openChange(transfers []v1alpha1.ContactTransfer, ra *v1alpha1.RoleAssignment, from, to, requester string) string {
 	for i := range transfers {
 		t := &transfers[i]
 		if metav1.IsControlledBy(t, ra) && t.Labels[v1alpha1.PurposeLabel] == v1alpha1.HolderChangePurpose &&
-			t.DeletionTimestamp.IsZero() && !approval.Settled(t) && t.Spec.To.Name == to && approval.From(t) == from {
+			t.DeletionTimestamp.IsZero() && !approval.Settled(t) && t.Spec.To.Name == to && approval.From(t) == from &&
+			approval.RequestedBy(t) == requester {
 			return t.Name
 		}
 	}
@@ -289,7 +302,7 @@ func (r *RoleAssignmentReconciler) recordExpiry(ctx context.Context, s *assignme
 		ra.Status.ExpiryNotice = nil
 		return ctrl.Result{}
 	}
-	now := r.Deliverer.now()
+	now := s.now
 	end := ra.Spec.ValidUntil.Time
 	stage, next := roles.ExpiryStageAt(end, now)
 	var result ctrl.Result
@@ -301,7 +314,8 @@ func (r *RoleAssignmentReconciler) recordExpiry(ctx context.Context, s *assignme
 		holder = before.Status.Holder
 	}
 	told := ra.Status.ExpiryNotice
-	if stage == "" || holder == "" || (told != nil && told.ValidUntil.Equal(ra.Spec.ValidUntil) && told.Stage == stage) {
+	// Compared to the second: the status keeps no fraction of it.
+	if stage == "" || holder == "" || (told != nil && told.ValidUntil.Unix() == end.Unix() && told.Stage == stage) {
 		return result
 	}
 	typ := notify.RoleExpiring

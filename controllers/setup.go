@@ -45,6 +45,8 @@ type Options struct {
 	Notifier notify.Notifier
 	// ApprovalBaseURL is the external URL of the approval page, for the links in messages.
 	ApprovalBaseURL string
+	// Destinations says where notifications may be sent; nil allows public addresses only.
+	Destinations *notify.Destinations
 	// Now is the clock of expiries and decisions; time.Now when nil. Tests move it.
 	Now func() time.Time
 }
@@ -80,7 +82,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 // NewDeliverer builds the notification deliverer the controllers and the approval page share.
 func NewDeliverer(mgr ctrl.Manager, o Options) *Deliverer {
 	return &Deliverer{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Keys: o.Keys,
-		ApprovalBaseURL: o.ApprovalBaseURL, Notifier: o.Notifier, Now: o.Now, Recorder: mgr.GetEventRecorder("roster-notifications")}
+		ApprovalBaseURL: o.ApprovalBaseURL, Notifier: o.Notifier, Now: o.Now, Destinations: o.Destinations, Recorder: mgr.GetEventRecorder("roster-notifications")}
 }
 
 // olderObject orders objects as the rules settle races: oldest creationTimestamp first, then name.

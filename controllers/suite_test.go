@@ -23,6 +23,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -53,6 +54,7 @@ import (
 	"roster.dev/roster/controllers"
 	"roster.dev/roster/internal/approval"
 	"roster.dev/roster/internal/approvalweb"
+	"roster.dev/roster/internal/notify"
 	"roster.dev/roster/internal/webhooks"
 )
 
@@ -190,7 +192,10 @@ func startManager() {
 	ctx, cancel := context.WithCancel(context.Background())
 	keys, err := approval.LoadOrCreateKey(ctx, k8sClient, types.NamespacedName{Namespace: "roster-system", Name: "roster-token-key"})
 	Expect(err).NotTo(HaveOccurred())
-	opts := controllers.Options{MaxConcurrentReconciles: 2, Keys: keys, Notifier: sent, ApprovalBaseURL: approvalPage.URL, Now: testNow}
+	// The test's SMTP servers and webhook receivers listen on 127.0.0.1, and only there: 127.0.0.2 and the
+	// rest stay refused, as in a cluster.
+	opts := controllers.Options{MaxConcurrentReconciles: 2, Keys: keys, Notifier: sent, ApprovalBaseURL: approvalPage.URL, Now: testNow,
+		Destinations: &notify.Destinations{AllowedCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}}
 	Expect(controllers.Setup(ctx, mgr, opts)).To(Succeed())
 	Expect(webhooks.Setup(mgr, webhooks.Options{OperatorUsername: operatorUsername, Now: testNow})).To(Succeed())
 	backend := &approvalweb.Backend{Reader: mgr.GetClient(), Client: mgr.GetClient(), Keys: keys, Now: testNow,

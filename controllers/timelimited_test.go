@@ -125,7 +125,11 @@ var _ = Describe("Time-limited roles", func() {
 		Expect(err).To(MatchError(And(ContainSubstring("spec.validUntil"), ContainSubstring("in the past"))))
 
 		afterInitialRoster(org)
+		Expect(fetch(billing).Status.Holder).To(Equal("bob"))
 		skipAhead(2 * time.Hour)
+		By("until the operator has recorded the end, the assignment cannot be extended to keep bob")
+		Expect(tryEdit(billing, func() { billing.Spec.ValidUntil = &metav1.Time{Time: testNow().Add(30 * 24 * time.Hour)} })).To(
+			MatchError(ContainSubstring("recording its end")))
 		touch(billing)
 		Eventually(condition(billing, v1alpha1.ReadyCondition)).Should(haveStatus(metav1.ConditionTrue, v1alpha1.ExpiredReason))
 		Expect(billing.Status.Holder).To(BeEmpty())

@@ -401,6 +401,8 @@ func runManager(path string, extra []string, kubeconfig, certDir string, addrs m
 		// Explicit, so that a POD_NAMESPACE in the environment does not move it
 		// out of the namespace created above.
 		"--token-key-secret=" + tokenKeySecret,
+		// Local mail catchers and webhook receivers listen on this machine.
+		"--notification-allowed-cidrs=127.0.0.0/8,::1/128",
 	}, extra...)
 	cmd := exec.Command(path, args...)
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+operatorKubeconfig(kubeconfig))

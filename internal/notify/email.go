@@ -61,6 +61,8 @@ type SMTPConfig struct {
 	Username, Password string
 	// Timeout bounds the connection and each command; 0 means the library's default (15s).
 	Timeout time.Duration
+	// Dial opens the TCP connection; nil means (*Destinations)(nil).DialContext: public addresses only.
+	Dial func(ctx context.Context, network, address string) (net.Conn, error)
 	// TLSConfig overrides the TLS settings (tests trust a test CA with it); its ServerName defaults to
 	// Host and its MinVersion to TLS 1.2.
 	TLSConfig *tls.Config
@@ -139,8 +141,11 @@ func (e *EmailNotifier) Notify(ctx context.Context, n Notification) error {
 
 // dial opens the connection to the server: TCP, then TLS at once in the implicit TLS mode.
 func (e *EmailNotifier) dial(ctx context.Context, network, address string) (net.Conn, error) {
-	var d net.Dialer
-	c, err := d.DialContext(ctx, network, address)
+	dial := e.cfg.Dial
+	if dial == nil {
+		dial = (*Destinations)(nil).DialContext
+	}
+	c, err := dial(ctx, network, address)
 	if err != nil {
 		return nil, err
 	}

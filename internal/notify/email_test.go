@@ -82,6 +82,7 @@ func smtpConfig(srv *smtptest.Server) SMTPConfig {
 		Password:  o.Password,
 		Timeout:   5 * time.Second,
 		TLSConfig: srv.TLSConfig(),
+		Dial:      loopback.DialContext,
 	}
 }
 
@@ -321,7 +322,7 @@ func TestEmailServerDown(t *testing.T) {
 	g := NewWithT(t)
 	cfg := SMTPConfig{
 		Host: "127.0.0.1", Port: smtptest.ClosedPort(t), From: "roster@example.com", TLS: v1alpha1.SMTPTLSStartTLS,
-		Username: testUser, Password: testPassword, Timeout: 2 * time.Second,
+		Username: testUser, Password: testPassword, Timeout: 2 * time.Second, Dial: loopback.DialContext,
 	}
 
 	err := NewEmailNotifier(cfg).Notify(context.Background(), transferNotification())

@@ -26,6 +26,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -61,8 +62,12 @@ type WebhookConfig struct {
 	Keys [][]byte
 	// Timeout bounds each delivery; 0 means 10s.
 	Timeout time.Duration
-	// Client sends the requests; nil means a client with the default transport.
+	// Client sends the requests; nil means a client of its own that dials through Dial. Redirects are
+	// never followed either way: a 3xx is a failure.
 	Client *http.Client
+	// Dial opens the connections of the client built when Client is nil; nil means
+	// (*Destinations)(nil).DialContext: public addresses only.
+	Dial func(ctx context.Context, network, address string) (net.Conn, error)
 }
 
 // WebhookNotifier POSTs each notification as signed JSON to one URL. It is safe for concurrent use.
@@ -78,11 +83,23 @@ func NewWebhookNotifier(cfg WebhookConfig) *WebhookNotifier {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = defaultWebhookTimeout
 	}
-	client := cfg.Client
-	if client == nil {
-		client = &http.Client{Timeout: cfg.Timeout}
+	var client http.Client
+	if cfg.Client != nil {
+		client = *cfg.Client
+	} else {
+		dial := cfg.Dial
+		if dial == nil {
+			dial = (*Destinations)(nil).DialContext
+		}
+		// No proxy: the destination check applies to the receiver's address, not to a proxy's.
+		client = http.Client{Timeout: cfg.Timeout, Transport: &http.Transport{
+			DialContext: dial, ForceAttemptHTTP2: true, TLSHandshakeTimeout: cfg.Timeout,
+			MaxIdleConns: 10, IdleConnTimeout: 90 * time.Second,
+		}}
 	}
-	return &WebhookNotifier{cfg: cfg, client: client}
+	// A redirect would re-send the body and its signature wherever the receiver points.
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &WebhookNotifier{cfg: cfg, client: &client}
 }
 
 // Payload is the JSON body of a webhook delivery. It never carries a token nor an approval link.

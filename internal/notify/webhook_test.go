@@ -20,10 +20,11 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/hex"
-	"fmt"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -33,6 +34,9 @@ import (
 	. "github.com/onsi/gomega"
 	standardwebhooks "github.com/standard-webhooks/standard-webhooks/libraries/go"
 )
+
+// loopback lets the tests reach their local servers, which the default destinations refuse.
+var loopback = &Destinations{AllowedCIDRs: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8"), netip.MustParsePrefix("::1/128")}}
 
 var webhookKey = []byte("webhook-signing-key-0123456789abcdef")
 
@@ -83,7 +87,7 @@ func TestWebhookDelivers(t *testing.T) {
 	g := NewWithT(t)
 	srv, requests := startWebhookReceiver(t, http.StatusNoContent)
 	n := transferNotification()
-	w := NewWebhookNotifier(WebhookConfig{Name: "audit", URL: srv.URL + "/hooks/roster", Keys: [][]byte{webhookKey}, Timeout: 5 * time.Second})
+	w := NewWebhookNotifier(WebhookConfig{Name: "audit", URL: srv.URL + "/hooks/roster", Keys: [][]byte{webhookKey}, Dial: loopback.DialContext, Timeout: 5 * time.Second})
 
 	g.Expect(w.Notify(context.Background(), n)).To(Succeed())
 
@@ -142,7 +146,7 @@ func TestWebhookNeverSendsATokenInFacts(t *testing.T) {
 	// A fact carrying a token by mistake is dropped, not sent.
 	n.Facts = map[string]string{"role": "billing", "note": "approve with " + aliceToken, "url": bobLink}
 
-	g.Expect(NewWebhookNotifier(WebhookConfig{Name: "audit", URL: srv.URL, Keys: [][]byte{webhookKey}}).Notify(context.Background(), n)).To(Succeed())
+	g.Expect(NewWebhookNotifier(WebhookConfig{Name: "audit", URL: srv.URL, Keys: [][]byte{webhookKey}, Dial: loopback.DialContext}).Notify(context.Background(), n)).To(Succeed())
 
 	body := string(requests()[0].Body)
 	g.Expect(body).NotTo(ContainSubstring(aliceToken))
@@ -157,7 +161,7 @@ func TestWebhookNon2xxIsAnError(t *testing.T) {
 		t.Run(http.StatusText(status), func(t *testing.T) {
 			g := NewWithT(t)
 			srv, requests := startWebhookReceiver(t, status)
-			w := NewWebhookNotifier(WebhookConfig{Name: "audit", URL: srv.URL, Keys: [][]byte{webhookKey}})
+			w := NewWebhookNotifier(WebhookConfig{Name: "audit", URL: srv.URL, Keys: [][]byte{webhookKey}, Dial: loopback.DialContext})
 
 			err := w.Notify(context.Background(), transferNotification())
 
@@ -180,7 +184,7 @@ func TestWebhookTransportError(t *testing.T) {
 	url := srv.URL + "/hook?access_token=query-secret"
 	srv.Close()
 
-	err := NewWebhookNotifier(WebhookConfig{Name: "audit", URL: url, Keys: [][]byte{webhookKey}, Timeout: 2 * time.Second}).
+	err := NewWebhookNotifier(WebhookConfig{Name: "audit", URL: url, Keys: [][]byte{webhookKey}, Dial: loopback.DialContext, Timeout: 2 * time.Second}).
 		Notify(context.Background(), transferNotification())
 
 	g.Expect(err).To(MatchError(ContainSubstring(`webhook "audit"`)))
@@ -200,7 +204,7 @@ func TestWebhookTimeout(t *testing.T) {
 	defer srv.Close()
 	defer close(release)
 
-	err := NewWebhookNotifier(WebhookConfig{Name: "slow", URL: srv.URL, Keys: [][]byte{webhookKey}, Timeout: 100 * time.Millisecond, Client: srv.Client()}).
+	err := NewWebhookNotifier(WebhookConfig{Name: "slow", URL: srv.URL, Keys: [][]byte{webhookKey}, Dial: loopback.DialContext, Timeout: 100 * time.Millisecond, Client: srv.Client()}).
 		Notify(context.Background(), transferNotification())
 
 	g.Expect(err).To(MatchError(context.DeadlineExceeded))
@@ -211,7 +215,7 @@ func TestWebhookRequiresAKey(t *testing.T) {
 	g := NewWithT(t)
 	srv, requests := startWebhookReceiver(t, http.StatusOK)
 
-	err := NewWebhookNotifier(WebhookConfig{Name: "audit", URL: srv.URL}).Notify(context.Background(), transferNotification())
+	err := NewWebhookNotifier(WebhookConfig{Name: "audit", URL: srv.URL, Dial: loopback.DialContext}).Notify(context.Background(), transferNotification())
 
 	g.Expect(err).To(MatchError(ContainSubstring("no signing key")))
 	g.Expect(requests()).To(BeEmpty())
@@ -232,7 +236,7 @@ func TestWebhookKeyRotationSignsWithBothKeys(t *testing.T) {
 	g := NewWithT(t)
 	srv, requests := startWebhookReceiver(t, http.StatusOK)
 	oldKey := []byte("the-previous-key-of-at-least-32-bytes")
-	w := NewWebhookNotifier(WebhookConfig{Name: "audit", URL: srv.URL, Keys: [][]byte{webhookKey, oldKey}})
+	w := NewWebhookNotifier(WebhookConfig{Name: "audit", URL: srv.URL, Keys: [][]byte{webhookKey, oldKey}, Dial: loopback.DialContext})
 
 	g.Expect(w.Notify(context.Background(), transferNotification())).To(Succeed())
 

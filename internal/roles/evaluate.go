@@ -152,6 +152,13 @@ func Ended(ra *v1alpha1.RoleAssignment, now time.Time) bool {
 	return ra.Spec.ValidUntil != nil && !now.Before(ra.Spec.ValidUntil.Time)
 }
 
+// EndedResult is the verdict on an assignment whose spec.validUntil has passed.
+func EndedResult(ra *v1alpha1.RoleAssignment) AssignmentResult {
+	return AssignmentResult{Reason: v1alpha1.ExpiredReason, Message: fmt.Sprintf(
+		"spec.validUntil (%s) has passed: the assignment holds nothing; set a later spec.validUntil for it to take effect again, or delete it",
+		ra.Spec.ValidUntil.UTC().Format(time.RFC3339))}
+}
+
 // Gated reports whether a change to a new holder of role needs approval, when current holds it now ("" for
 // nobody): always for a two-party role; for a self-nomination role, when it has no holder yet.
 func (r Role) Gated(current string) bool {
@@ -264,9 +271,7 @@ func Evaluate(in Input) Evaluation {
 	claimed := make(map[claim]string, len(ras))
 	for _, ra := range ras {
 		if Ended(ra, now) {
-			results[ra.Name] = AssignmentResult{Reason: v1alpha1.ExpiredReason, Message: fmt.Sprintf(
-				"spec.validUntil (%s) has passed: the assignment holds nothing; set a later spec.validUntil for it to take effect again, or delete it",
-				ra.Spec.ValidUntil.UTC().Format(time.RFC3339))}
+			results[ra.Name] = EndedResult(ra)
 			continue
 		}
 		results[ra.Name] = judge(ra, org, cat, scopeSet, contacts, held, claimed, in.Transfers)

@@ -50,6 +50,12 @@ func (v *RoleAssignmentValidator) ValidateUpdate(ctx context.Context, old, ra *v
 	if !ra.DeletionTimestamp.IsZero() || equality.Semantic.DeepEqual(old.Spec, ra.Spec) {
 		return nil, nil
 	}
+	if roles.Ended(old, v.now()) && old.Status.Holder != "" {
+		// The end is not recorded yet: a new validUntil now would keep the holder without the approvals
+		// that a holder whose role ended needs to take it again.
+		return nil, invalid("RoleAssignment", ra.Name, field.ErrorList{field.Forbidden(field.NewPath("spec"),
+			"the assignment's spec.validUntil has passed and the operator is recording its end: retry in a moment")})
+	}
 	return nil, v.validate(ctx, old, ra)
 }
 
