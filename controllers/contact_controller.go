@@ -103,8 +103,7 @@ func (r *ContactReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 		r.recordDisabled(ctx, s, before)
 		r.recordAddressChange(ctx, s, change)
 	}
-	result, err = finishWithOutbox(ctx, r.Client, r.Deliverer, before, contact, "Contact", s.org, &contact.Status.Outbox,
-		&contact.Status.Conditions, contact.Generation, result, err)
+	result, err = finishWithOutbox(ctx, r.Client, r.Deliverer, before, contact, result, err)
 	if err == nil && change == approval.AddressChangeCompleted {
 		err = r.resendPendingRounds(ctx, contact)
 	}

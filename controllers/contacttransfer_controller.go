@@ -393,9 +393,10 @@ func (r *ContactTransferReconciler) recordTokens(s *transferScope) {
 	t.Status.NotifiedRound = t.Status.Round
 }
 
-// deliver sends what is due in the outbox.
-func (r *ContactTransferReconciler) deliver(ctx context.Context, s *transferScope) (ctrl.Result, error) {
-	return deliverOutbox(ctx, r.Client, r.Deliverer, s.t, "ContactTransfer", s.org, &s.t.Status.Outbox, &s.t.Status.Conditions, s.t.Generation)
+// deliver hands the outbox to the delivery engine.
+func (r *ContactTransferReconciler) deliver(_ context.Context, s *transferScope) (ctrl.Result, error) {
+	r.Deliverer.schedule(s.t)
+	return ctrl.Result{}, nil
 }
 
 // assignmentToMove finds the assignment whose holder the transfer changes: the one that opened it, or the

@@ -36,6 +36,7 @@ import (
 	"k8s.io/client-go/util/retry"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"roster.dev/roster/api/v1alpha1"
@@ -79,6 +80,31 @@ type Deliverer struct {
 	// Destinations says which addresses the email and webhook channels may reach.
 	Destinations *notify.Destinations
 	Now          func() time.Time
+	// engine sends what the outboxes hold; nil for a Deliverer that only records (the approval page's).
+	engine *DeliveryEngine
+}
+
+// schedule hands obj's outbox to the delivery engine: now when something is due, else at the next retry.
+func (d *Deliverer) schedule(obj v1alpha1.OutboxObject) {
+	if d.engine == nil {
+		return
+	}
+	due, next := notify.Due(*obj.Outbox(), d.now())
+	switch {
+	case len(due) > 0:
+		d.engine.enqueue(obj, 0)
+	case next > 0:
+		d.engine.enqueue(obj, next)
+	}
+}
+
+// kindOf is the kind of a Roster object, for the notifications about it.
+func (d *Deliverer) kindOf(obj v1alpha1.OutboxObject) string {
+	gvk, err := apiutil.GVKForObject(obj, d.Client.Scheme())
+	if err != nil {
+		return ""
+	}
+	return gvk.Kind
 }
 
 func (d *Deliverer) now() time.Time {
@@ -132,15 +158,25 @@ func (d *Deliverer) Record(obj client.Object, outbox *[]v1alpha1.Delivery, org *
 		}
 		n.Facts["organizationDisplayName"] = org.Spec.DisplayName
 	}
-	notify.Record(outbox, n, d.Channels(org), d.now())
+	dropped := notify.Record(outbox, n, d.Channels(org), d.now())
+	if len(dropped) == 0 {
+		return
+	}
+	lost := make([]string, 0, len(dropped))
+	for _, del := range dropped {
+		notify.ObserveDropped(del.Channel, del.Type)
+		lost = append(lost, del.Type+" on "+del.Channel)
+	}
+	d.Recorder.Eventf(obj, nil, corev1.EventTypeWarning, "NotificationsDropped", "Notify",
+		"outbox full (%d entries): %d pending notification(s) dropped unsent: %s", notify.MaxOutbox, len(dropped), strings.Join(lost, ", "))
 }
 
 // Deliver sends the given due deliveries of obj's outbox and marks each sent, or failed with a retry time.
 // It returns how long until the next retry (0 when none waits).
-func (d *Deliverer) Deliver(ctx context.Context, obj client.Object, kind string, org *v1alpha1.Organization, outbox []v1alpha1.Delivery, due []int) time.Duration {
+func (d *Deliverer) Deliver(ctx context.Context, obj v1alpha1.OutboxObject, org *v1alpha1.Organization, outbox []v1alpha1.Delivery, due []int) time.Duration {
 	for _, i := range due {
 		del := &outbox[i]
-		err := d.send(ctx, obj, kind, org, *del)
+		err := d.send(ctx, obj, org, *del)
 		if errors.Is(err, errChannelGone) {
 			notify.MarkDropped(del, err.Error(), d.now())
 			continue
@@ -165,11 +201,11 @@ func (d *Deliverer) Deliver(ctx context.Context, obj client.Object, kind string,
 }
 
 // send delivers one recorded notification on its channel.
-func (d *Deliverer) send(ctx context.Context, obj client.Object, kind string, org *v1alpha1.Organization, del v1alpha1.Delivery) error {
+func (d *Deliverer) send(ctx context.Context, obj v1alpha1.OutboxObject, org *v1alpha1.Organization, del v1alpha1.Delivery) error {
 	if org == nil {
-		return errors.New("the organization is gone")
+		return &notify.ConfigError{Err: errors.New("the organization is gone")}
 	}
-	n, err := d.rebuild(ctx, obj, kind, org, del)
+	n, err := d.rebuild(ctx, obj, org, del)
 	if err != nil {
 		return err
 	}
@@ -182,11 +218,11 @@ func (d *Deliverer) send(ctx context.Context, obj client.Object, kind string, or
 
 // rebuild turns a recorded delivery back into a notification, with the recipients' addresses as they are
 // now and, for a TransferRequested, each approver's token of the recorded round.
-func (d *Deliverer) rebuild(ctx context.Context, obj client.Object, kind string, org *v1alpha1.Organization, del v1alpha1.Delivery) (notify.Notification, error) {
+func (d *Deliverer) rebuild(ctx context.Context, obj v1alpha1.OutboxObject, org *v1alpha1.Organization, del v1alpha1.Delivery) (notify.Notification, error) {
 	n := notify.Notification{
 		Key: notify.KeyOf(del), Type: notify.Type(del.Type), Organization: org.Name, Facts: del.Facts,
 		OccurredAt: del.RecordedAt.Time,
-		Object:     notify.ObjectRef{Kind: kind, Namespace: obj.GetNamespace(), Name: obj.GetName(), UID: string(obj.GetUID())},
+		Object:     notify.ObjectRef{Kind: d.kindOf(obj), Namespace: obj.GetNamespace(), Name: obj.GetName(), UID: string(obj.GetUID())},
 	}
 	approvers := strings.Split(del.Facts[approversFact], ",")
 	round, _ := strconv.Atoi(del.Facts[roundFact])
@@ -348,72 +384,59 @@ func setDeliveredCondition(conds *[]metav1.Condition, generation int64, outbox [
 		"notifications are delivered")
 }
 
-// deliverOutbox sends what is due in an object's outbox (as the apiserver has it: obj is read again, so
-// it must hold no unsaved change), then records the outcome in the status with optimistic concurrency.
-// When another write came first, it reads the object again and records the same outcome on the fresh
-// copy: what was sent is never recorded as pending again, so it is never sent twice.
-func deliverOutbox(ctx context.Context, c client.Client, d *Deliverer, obj client.Object, kind string, org *v1alpha1.Organization,
-	outbox *[]v1alpha1.Delivery, conds *[]metav1.Condition, generation int64) (ctrl.Result, error) {
-	if due, next := notify.Due(*outbox, d.now()); len(due) == 0 {
-		return ctrl.Result{RequeueAfter: next}, nil
-	}
-	// The cache may not show yet that an earlier reconcile sent these: ask the apiserver before sending.
+// deliverOutbox sends what is due in an object's outbox, at most maxPerPass deliveries (as the apiserver
+// has it: obj is read again), then records the outcome in the status with optimistic concurrency. When
+// another write came first, it reads the object again and records the same outcome on the fresh copy:
+// what was sent is never recorded as pending again, so it is never sent twice. It returns when to look
+// again: at once when more was due than one pass sends.
+func deliverOutbox(ctx context.Context, c client.Client, d *Deliverer, obj v1alpha1.OutboxObject, org *v1alpha1.Organization) (time.Duration, error) {
 	if err := d.APIReader.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
+		return 0, client.IgnoreNotFound(err)
 	}
-	due, next := notify.Due(*outbox, d.now())
+	due, next := notify.Due(*obj.Outbox(), d.now())
 	if len(due) == 0 {
-		return ctrl.Result{RequeueAfter: next}, nil
+		return next, nil
 	}
-	before := obj.DeepCopyObject().(client.Object)
-	next = d.Deliver(ctx, obj, kind, org, *outbox, due)
+	more := len(due) > maxPerPass
+	if more {
+		due = due[:maxPerPass]
+	}
+	before := obj.DeepCopyObject().(v1alpha1.OutboxObject)
+	next = d.Deliver(ctx, obj, org, *obj.Outbox(), due)
+	if more {
+		next = time.Millisecond
+	}
 	outcome := map[string]v1alpha1.Delivery{}
 	for _, i := range due {
-		outcome[(*outbox)[i].ID] = (*outbox)[i]
+		outcome[(*obj.Outbox())[i].ID] = (*obj.Outbox())[i]
 	}
-	setDeliveredCondition(conds, generation, *outbox)
+	setDeliveredCondition(obj.StatusConditions(), obj.GetGeneration(), *obj.Outbox())
 	err := patchStatusLocked(ctx, c, before, obj)
 	if !apierrors.IsConflict(err) {
-		return ctrl.Result{RequeueAfter: next}, err
+		return next, err
 	}
 	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		if err := d.APIReader.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
 			return err
 		}
-		before := obj.DeepCopyObject().(client.Object)
-		fresh, freshConds := outboxOf(obj)
+		before := obj.DeepCopyObject().(v1alpha1.OutboxObject)
+		fresh := obj.Outbox()
 		for i := range *fresh {
 			if o, ok := outcome[(*fresh)[i].ID]; ok {
 				(*fresh)[i] = o
 			}
 		}
-		setDeliveredCondition(freshConds, obj.GetGeneration(), *fresh)
+		setDeliveredCondition(obj.StatusConditions(), obj.GetGeneration(), *fresh)
 		return patchStatusLocked(ctx, c, before, obj)
 	})
-	return ctrl.Result{RequeueAfter: next}, client.IgnoreNotFound(err)
+	return next, client.IgnoreNotFound(err)
 }
 
-// outboxOf returns the outbox and conditions of a Roster object.
-func outboxOf(obj client.Object) (*[]v1alpha1.Delivery, *[]metav1.Condition) {
-	switch o := obj.(type) {
-	case *v1alpha1.Organization:
-		return &o.Status.Outbox, &o.Status.Conditions
-	case *v1alpha1.Contact:
-		return &o.Status.Outbox, &o.Status.Conditions
-	case *v1alpha1.RoleAssignment:
-		return &o.Status.Outbox, &o.Status.Conditions
-	case *v1alpha1.ContactTransfer:
-		return &o.Status.Outbox, &o.Status.Conditions
-	}
-	panic(fmt.Sprintf("no outbox on %T", obj))
-}
-
-// finishWithOutbox patches the status once (even when the reconcile failed), then sends what is due in
-// the outbox.
-func finishWithOutbox(ctx context.Context, c client.Client, d *Deliverer, before, obj client.Object, kind string,
-	org *v1alpha1.Organization, outbox *[]v1alpha1.Delivery, conds *[]metav1.Condition, generation int64,
+// finishWithOutbox patches the status once (even when the reconcile failed), then hands what the outbox
+// holds to the delivery engine: a reconcile never waits on a mail server or a webhook.
+func finishWithOutbox(ctx context.Context, c client.Client, d *Deliverer, before, obj v1alpha1.OutboxObject,
 	result ctrl.Result, err error) (ctrl.Result, error) {
-	setDeliveredCondition(conds, generation, *outbox)
+	setDeliveredCondition(obj.StatusConditions(), obj.GetGeneration(), *obj.Outbox())
 	// A write that adds to the outbox must not replace a newer outbox the cache has not shown yet.
 	patch := patchStatus
 	if outboxChanged(before, obj) {
@@ -422,11 +445,8 @@ func finishWithOutbox(ctx context.Context, c client.Client, d *Deliverer, before
 	if patchErr := patch(ctx, c, before, obj); patchErr != nil {
 		return result, kerrors.NewAggregate([]error{err, patchErr})
 	}
-	if err != nil {
-		return result, err
-	}
-	delivered, err := deliverOutbox(ctx, c, d, obj, kind, org, outbox, conds, generation)
-	return soonest(result, delivered), err
+	d.schedule(obj)
+	return result, err
 }
 
 // holdersOf lists the holders of the given roles, in any scope, each once; none without an evaluation.
@@ -453,8 +473,6 @@ func recipientsNamed(ctx context.Context, c client.Reader, namespace string, nam
 }
 
 // outboxChanged tells whether the reconcile recorded something in the outbox.
-func outboxChanged(before, obj client.Object) bool {
-	a, _ := outboxOf(before)
-	b, _ := outboxOf(obj)
-	return !equality.Semantic.DeepEqual(*a, *b)
+func outboxChanged(before, obj v1alpha1.OutboxObject) bool {
+	return !equality.Semantic.DeepEqual(*before.Outbox(), *obj.Outbox())
 }

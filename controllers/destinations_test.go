@@ -17,9 +17,14 @@ limitations under the License.
 package controllers_test
 
 import (
+	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
@@ -69,5 +74,63 @@ var _ = Describe("Notification destinations", func() {
 			"webhook/redirector": "HTTP 3xx (redirects are not followed)",
 		}), "the status names a class, never the address or the dial error")
 		Expect(target.received()).To(BeEmpty(), "nothing reached the loopback receiver, directly or through the redirect")
+	})
+})
+
+// tarpit accepts connections and never answers, until the test ends.
+type tarpit struct {
+	net.Listener
+	accepted atomic.Int32
+}
+
+func newTarpit() *tarpit {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	Expect(err).NotTo(HaveOccurred())
+	t := &tarpit{Listener: l}
+	var conns []net.Conn
+	var mu sync.Mutex
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+			t.accepted.Add(1)
+		}
+	}()
+	DeferCleanup(func() {
+		_ = l.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	})
+	return t
+}
+
+var _ = Describe("The delivery engine", func() {
+	It("keeps role changes moving while ten organizations' receivers never answer", func() {
+		pit := newTarpit()
+		ns := newNamespace()
+		create(&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "hook-key"},
+			Data: map[string][]byte{"key": []byte(auditHookKey)}})
+		for i := range 10 {
+			name := fmt.Sprintf("slow-%d", i)
+			create(organization(ns, name, func(o *v1alpha1.Organization) {
+				o.Spec.Notifications = &v1alpha1.NotificationSettings{Webhooks: []v1alpha1.WebhookSettings{{
+					Name: "tarpit", URL: "http://" + pit.Addr().String() + "/", SecretRef: v1alpha1.SecretReference{Name: "hook-key"}}}}
+			}), contact(ns, name, name+"-alice"), assignment(ns, name, name+"-primary", "primary", "", name+"-alice"))
+		}
+		Eventually(pit.accepted.Load).Should(BeNumerically(">=", 4), "every delivery worker waits on the tarpit")
+
+		create(organization(ns, "acme"), contact(ns, "acme", "alice"))
+		ra := assignment(ns, "acme", "acme-primary", "primary", "", "alice")
+		create(ra)
+		Eventually(condition(ra, v1alpha1.ReadyCondition)).WithTimeout(time.Second).WithPolling(20*time.Millisecond).
+			Should(haveStatus(metav1.ConditionTrue, ""), "a reconcile never waits on a receiver")
 	})
 })

@@ -21,6 +21,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"time"
 	"strings"
 
 	"errors"
@@ -91,8 +92,7 @@ func (r *OrganizationReconciler) Reconcile(ctx context.Context, req ctrl.Request
 			err = reconcile.TerminalError(s.catalogueErr)
 		}
 	}
-	result, err = finishWithOutbox(ctx, r.Client, r.Deliverer, before, org, "Organization", org, &org.Status.Outbox,
-		&org.Status.Conditions, org.Generation, result, err)
+	result, err = finishWithOutbox(ctx, r.Client, r.Deliverer, before, org, result, err)
 	if err == nil && s.noticeRead {
 		// Recorded in the outbox: the request is done.
 		unread := org.DeepCopy()
@@ -101,6 +101,9 @@ func (r *OrganizationReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	}
 	return result, err
 }
+
+// finalizeCheck is how often a deleted organization looks whether its last message went out.
+const finalizeCheck = 2 * time.Second
 
 // finalize tells every holder that the organization is deleted (its roles go with it), then lets it go
 // once the message is delivered, or keeps failing: a deletion is never held for long.
@@ -123,12 +126,9 @@ func (r *OrganizationReconciler) finalize(ctx context.Context, org *v1alpha1.Org
 		if err := patchStatusLocked(ctx, r.Client, before, org); err != nil {
 			return ctrl.Result{}, err
 		}
-		res, err := deliverOutbox(ctx, r.Client, r.Deliverer, org, "Organization", org, &org.Status.Outbox, &org.Status.Conditions, org.Generation)
-		if err != nil {
-			return res, err
-		}
-		if res.RequeueAfter > 0 && len(notify.Failing(org.Status.Outbox)) == 0 {
-			return res, nil
+		r.Deliverer.schedule(org)
+		if notify.Pending(org.Status.Outbox) > 0 && len(notify.Failing(org.Status.Outbox)) == 0 {
+			return ctrl.Result{RequeueAfter: finalizeCheck}, nil
 		}
 	} else if state.IgnoreInvalidCatalogue(err) != nil {
 		return ctrl.Result{}, err

@@ -86,8 +86,7 @@ func (r *RoleAssignmentReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 		r.recordHolderChange(ctx, s, before)
 		result = soonest(result, r.recordExpiry(ctx, s, before))
 	}
-	return finishWithOutbox(ctx, r.Client, r.Deliverer, before, ra, "RoleAssignment", s.org, &ra.Status.Outbox,
-		&ra.Status.Conditions, ra.Generation, result, err)
+	return finishWithOutbox(ctx, r.Client, r.Deliverer, before, ra, result, err)
 }
 
 // evaluate makes the assignment owned by its organization and judges it with the role rules.

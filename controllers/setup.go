@@ -60,6 +60,10 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 		return errors.New("controllers.Setup: Options.Keys is required")
 	}
 	deliverer := NewDeliverer(mgr, o)
+	deliverer.engine = newDeliveryEngine(deliverer, mgr.GetClient())
+	if err := mgr.Add(deliverer.engine); err != nil {
+		return err
+	}
 	opts := controller.Options{MaxConcurrentReconciles: o.MaxConcurrentReconciles}
 	c := mgr.GetClient()
 	for _, r := range []interface {

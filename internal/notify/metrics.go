@@ -31,6 +31,10 @@ var (
 		Name: "roster_notifications_failed_total",
 		Help: "Failed notification sends (each is retried), by channel and type.",
 	}, []string{"channel", "type"})
+	droppedTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "roster_notifications_dropped_total",
+		Help: "Pending notifications dropped unsent because an object's outbox was full, by channel and type.",
+	}, []string{"channel", "type"})
 	deliverySeconds = prometheus.NewHistogramVec(prometheus.HistogramOpts{
 		Name:    "roster_notification_delivery_seconds",
 		Help:    "Time from recording a notification to its delivery, by channel.",
@@ -39,7 +43,7 @@ var (
 )
 
 func init() {
-	metrics.Registry.MustRegister(sentTotal, failedTotal, deliverySeconds)
+	metrics.Registry.MustRegister(sentTotal, failedTotal, droppedTotal, deliverySeconds)
 }
 
 // ObserveSent counts a delivery and how long it took since it was recorded.
@@ -52,6 +56,11 @@ func ObserveSent(channel, typ string, seconds float64) {
 // ObserveFailed counts a failed send.
 func ObserveFailed(channel, typ string) {
 	failedTotal.WithLabelValues(channelKind(channel), typ).Inc()
+}
+
+// ObserveDropped counts a pending delivery dropped unsent.
+func ObserveDropped(channel, typ string) {
+	droppedTotal.WithLabelValues(channelKind(channel), typ).Inc()
 }
 
 // channelKind keeps metric cardinality low: "webhook/audit" counts as "webhook".

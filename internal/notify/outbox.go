@@ -47,8 +47,9 @@ const (
 )
 
 // Record adds one Pending delivery of n per channel, unless the outbox already holds it: the same cause
-// (the same key) never yields two deliveries on a channel.
-func Record(outbox *[]v1alpha1.Delivery, n Notification, channels []string, now time.Time) {
+// (the same key) never yields two deliveries on a channel. It returns the pending deliveries the full
+// outbox had to drop, never sent, for the caller to report.
+func Record(outbox *[]v1alpha1.Delivery, n Notification, channels []string, now time.Time) (dropped []v1alpha1.Delivery) {
 	recipients := make([]string, 0, len(n.Recipients))
 	for _, r := range n.Recipients {
 		recipients = append(recipients, r.Contact)
@@ -69,7 +70,7 @@ func Record(outbox *[]v1alpha1.Delivery, n Notification, channels []string, now 
 			})
 		}
 	}
-	prune(outbox)
+	return prune(outbox)
 }
 
 // chunks splits names into parts of at most size; no names make one empty part (a notification for the
@@ -135,6 +136,17 @@ func MarkFailed(d *v1alpha1.Delivery, err error, now time.Time) {
 	d.NextAttemptAt = &t
 }
 
+// Pending counts the deliveries not sent yet.
+func Pending(outbox []v1alpha1.Delivery) int {
+	n := 0
+	for _, d := range outbox {
+		if d.State == v1alpha1.DeliveryPending {
+			n++
+		}
+	}
+	return n
+}
+
 // Failing returns the pending deliveries that failed FailingAfter times or more.
 func Failing(outbox []v1alpha1.Delivery) []v1alpha1.Delivery {
 	var out []v1alpha1.Delivery
@@ -148,7 +160,7 @@ func Failing(outbox []v1alpha1.Delivery) []v1alpha1.Delivery {
 
 // prune keeps the outbox bounded: the oldest sent deliveries beyond keepSent go; if it is still too
 // long, sent deliveries go first, then the oldest pending ones.
-func prune(outbox *[]v1alpha1.Delivery) {
+func prune(outbox *[]v1alpha1.Delivery) (droppedPending []v1alpha1.Delivery) {
 	var sent []int
 	for i, d := range *outbox {
 		if d.State != v1alpha1.DeliveryPending {
@@ -179,9 +191,13 @@ func prune(outbox *[]v1alpha1.Delivery) {
 				break
 			}
 		}
+		if kept[victim].State == v1alpha1.DeliveryPending {
+			droppedPending = append(droppedPending, kept[victim])
+		}
 		kept = append(kept[:victim], kept[victim+1:]...)
 	}
 	*outbox = kept
+	return droppedPending
 }
 
 func boundedFacts(facts map[string]string) map[string]string {

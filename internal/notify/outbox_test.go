@@ -447,6 +447,19 @@ func TestOutboxPruneDropsSentBeforePending(t *testing.T) {
 	g.Expect(pending).To(Equal(50), "every unsent delivery is kept while sent ones can go")
 }
 
+func TestOutboxRecordReportsThePendingItDrops(t *testing.T) {
+	g := NewWithT(t)
+	var outbox []v1alpha1.Delivery
+	now := time.Now()
+	for i := range MaxOutbox {
+		g.Expect(Record(&outbox, Notification{Key: fmt.Sprintf("pending-%02d", i), Type: RoleGranted}, []string{"email"}, now)).To(BeEmpty())
+	}
+	dropped := Record(&outbox, Notification{Key: "one-too-many", Type: Notice}, []string{"email"}, now)
+	g.Expect(dropped).To(HaveLen(1))
+	g.Expect(dropped[0].ID).To(Equal("pending-00/email"), "the oldest pending one goes, and the caller hears of it")
+	g.Expect(outbox).To(HaveLen(MaxOutbox))
+}
+
 func TestOutboxRecordSplitsALargeAudience(t *testing.T) {
 	g := NewWithT(t)
 	n := Notification{Key: "org/Notice/cve", Type: Notice}

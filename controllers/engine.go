@@ -1,0 +1,186 @@
+/*
+Copyright 2026 The Roster Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package controllers
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/workqueue"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	"roster.dev/roster/api/v1alpha1"
+	"roster.dev/roster/internal/notify"
+)
+
+// Limits of the delivery engine.
+const (
+	// deliveryWorkers send in parallel, apart from the reconcilers' workers.
+	deliveryWorkers = 4
+	// maxPerOrganization is how many objects of one organization are being delivered at once: one tenant
+	// with slow receivers occupies at most this many workers.
+	maxPerOrganization = 1
+	// maxPerPass bounds the deliveries one object sends before the others get a turn.
+	maxPerPass = 8
+	// passDeadline bounds one pass, whatever the channels' own timeouts.
+	passDeadline = 2 * time.Minute
+	// busyRetry is when an object of a busy organization is looked at again.
+	busyRetry = 500 * time.Millisecond
+)
+
+// deliveryKey names an object whose outbox has something to send.
+type deliveryKey struct {
+	gvk schema.GroupVersionKind
+	types.NamespacedName
+}
+
+// DeliveryEngine sends what the reconcilers record in the outboxes, in workers of its own: a reconcile
+// only records, so a slow or silent receiver delays notifications, never role changes. It runs on the
+// leader only, like the reconcilers that feed it; on a new leader they feed it again as they reconcile
+// every object at start.
+type DeliveryEngine struct {
+	deliverer *Deliverer
+	client    client.Client
+	queue     workqueue.TypedRateLimitingInterface[deliveryKey]
+
+	mu   sync.Mutex
+	busy map[types.NamespacedName]int // objects being delivered, per organization
+}
+
+// newDeliveryEngine returns an engine that sends through d.
+func newDeliveryEngine(d *Deliverer, c client.Client) *DeliveryEngine {
+	return &DeliveryEngine{
+		deliverer: d, client: c, busy: map[types.NamespacedName]int{},
+		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[deliveryKey](),
+			workqueue.TypedRateLimitingQueueConfig[deliveryKey]{Name: "delivery"}),
+	}
+}
+
+// NeedLeaderElection makes the engine run on the leader only.
+func (e *DeliveryEngine) NeedLeaderElection() bool { return true }
+
+// Start runs the workers until ctx ends.
+func (e *DeliveryEngine) Start(ctx context.Context) error {
+	var wg sync.WaitGroup
+	for range deliveryWorkers {
+		wg.Go(func() {
+			for e.next(ctx) {
+			}
+		})
+	}
+	<-ctx.Done()
+	e.queue.ShutDown()
+	wg.Wait()
+	return nil
+}
+
+// enqueue asks for obj's outbox to be looked at after a while (at once for 0).
+func (e *DeliveryEngine) enqueue(obj v1alpha1.OutboxObject, after time.Duration) {
+	gvk, err := apiutil.GVKForObject(obj, e.client.Scheme())
+	if err != nil {
+		return
+	}
+	key := deliveryKey{gvk: gvk, NamespacedName: client.ObjectKeyFromObject(obj)}
+	if after <= 0 {
+		e.queue.Add(key)
+		return
+	}
+	e.queue.AddAfter(key, after)
+}
+
+// next processes one key; false once the queue is shut down.
+func (e *DeliveryEngine) next(ctx context.Context) bool {
+	key, shutdown := e.queue.Get()
+	if shutdown {
+		return false
+	}
+	defer e.queue.Done(key)
+	after, err := e.process(ctx, key)
+	switch {
+	case err != nil:
+		log.FromContext(ctx).Error(err, "delivering notifications", "kind", key.gvk.Kind, "object", key.NamespacedName)
+		e.queue.AddRateLimited(key)
+	case after > 0:
+		e.queue.Forget(key)
+		e.queue.AddAfter(key, after)
+	default:
+		e.queue.Forget(key)
+	}
+	return true
+}
+
+// process sends what is due in one object's outbox, unless its organization already has an object being
+// delivered. It returns when to look again.
+func (e *DeliveryEngine) process(ctx context.Context, key deliveryKey) (time.Duration, error) {
+	raw, err := e.client.Scheme().New(key.gvk)
+	if err != nil {
+		return 0, err
+	}
+	obj, ok := raw.(v1alpha1.OutboxObject)
+	if !ok {
+		return 0, nil
+	}
+	if err := e.client.Get(ctx, key.NamespacedName, obj); err != nil {
+		return 0, client.IgnoreNotFound(err)
+	}
+	if due, next := notify.Due(*obj.Outbox(), e.deliverer.now()); len(due) == 0 {
+		return next, nil
+	}
+	orgKey := types.NamespacedName{Namespace: key.Namespace, Name: obj.OrganizationName()}
+	if !e.acquire(orgKey) {
+		return busyRetry, nil
+	}
+	defer e.release(orgKey)
+	var org *v1alpha1.Organization
+	if o, ok := obj.(*v1alpha1.Organization); ok {
+		org = o.DeepCopy()
+	} else {
+		org = &v1alpha1.Organization{}
+		if err := e.client.Get(ctx, orgKey, org); err != nil {
+			if client.IgnoreNotFound(err) != nil {
+				return 0, err
+			}
+			org = nil
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, passDeadline)
+	defer cancel()
+	return deliverOutbox(ctx, e.client, e.deliverer, obj, org)
+}
+
+func (e *DeliveryEngine) acquire(org types.NamespacedName) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.busy[org] >= maxPerOrganization {
+		return false
+	}
+	e.busy[org]++
+	return true
+}
+
+func (e *DeliveryEngine) release(org types.NamespacedName) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.busy[org]--; e.busy[org] <= 0 {
+		delete(e.busy, org)
+	}
+}
