@@ -21,8 +21,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"time"
 	"strings"
+	"time"
 
 	"errors"
 
