@@ -77,6 +77,7 @@ type options struct {
 	operatorUsername   string
 	allowedCIDRs       string
 	allowedHosts       string
+	plaintextSMTP      string
 }
 
 func main() {
@@ -100,6 +101,7 @@ func main() {
 	zapOpts := zap.Options{Development: false}
 	flag.StringVar(&o.allowedCIDRs, "notification-allowed-cidrs", "", "Comma-separated CIDRs (or addresses) that webhooks and SMTP servers may be reached at although loopback, link-local, private or reserved (default: none; public addresses only).")
 	flag.StringVar(&o.allowedHosts, "notification-allowed-hosts", "", "Comma-separated host names that webhooks and SMTP servers may be reached at whatever they resolve to, e.g. an internal mail relay (default: none).")
+	flag.StringVar(&o.plaintextSMTP, "smtp-plaintext-cidrs", "", "Comma-separated CIDRs where an SMTP server with tls: None may be, besides loopback (default: none; clear text shows the approval secrets to every network in between).")
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
@@ -149,6 +151,9 @@ func run(o options) error {
 	destinations, err := notify.ParseDestinations(o.allowedCIDRs, o.allowedHosts)
 	if err != nil {
 		return fmt.Errorf("--notification-allowed-cidrs: %w", err)
+	}
+	if destinations.PlaintextSMTP, err = notify.ParsePrefixes(o.plaintextSMTP); err != nil {
+		return fmt.Errorf("--smtp-plaintext-cidrs: %w", err)
 	}
 	ctrlOpts := controllers.Options{MaxConcurrentReconciles: o.maxConcurrentRecon, Keys: keys, ApprovalBaseURL: o.approvalBaseURL,
 		Destinations: destinations}

@@ -186,6 +186,20 @@ func (d *Deliverer) Deliver(ctx context.Context, obj v1alpha1.OutboxObject, org 
 			notify.ObserveSent(del.Channel, del.Type, d.now().Sub(del.RecordedAt.Time).Seconds())
 			continue
 		}
+		var partial *notify.PartialError
+		if errors.As(err, &partial) {
+			// The others have their message: the retry goes to the refused recipients alone. (A deputy's
+			// copy is not retried on its own.)
+			retry := slices.DeleteFunc(slices.Clone(del.Recipients), func(name string) bool {
+				return !slices.Contains(partial.Failed, name)
+			})
+			if len(retry) == 0 {
+				log.FromContext(ctx).Info("a deputy's copy was not delivered", "type", del.Type, "error", err.Error())
+				notify.MarkSent(del, d.now())
+				continue
+			}
+			del.Recipients = retry
+		}
 		// The status shows the class of the error only: the detail of a dial error maps the network.
 		log.FromContext(ctx).Info("notification not delivered", "type", del.Type, "channel", del.Channel,
 			"attempt", del.Attempts+1, "error", err.Error())
@@ -302,13 +316,19 @@ func (d *Deliverer) channel(ctx context.Context, org *v1alpha1.Organization, nam
 	case name == emailChannel && settings != nil && settings.Email != nil:
 		smtp := settings.Email.SMTP
 		cfg := notify.SMTPConfig{Host: smtp.Host, Port: int(smtp.Port), From: smtp.From, TLS: smtp.TLS, Timeout: 30 * time.Second,
-			Dial: d.Destinations.DialContext}
+			Dial: d.Destinations.DialContext, AllowPlaintext: d.Destinations.AllowsPlaintextSMTP}
 		if ref := smtp.CredentialsSecretRef; ref != nil {
-			data, err := d.secretData(ctx, org.Namespace, ref.Name, "spec.notifications.email.smtp.credentialsSecretRef")
+			field := "spec.notifications.email.smtp.credentialsSecretRef"
+			secret, err := d.secret(ctx, org.Namespace, ref.Name, field)
 			if err != nil {
 				return nil, err
 			}
-			cfg.Username, cfg.Password = string(data["username"]), string(data["password"])
+			// The password goes to a host the tenant chooses: only a Secret made for it may be sent.
+			if secret.Type != v1alpha1.SMTPCredentialsSecretType && secret.Labels[v1alpha1.SMTPCredentialsLabel] != "true" {
+				return nil, &notify.ConfigError{Err: fmt.Errorf("%s: secret %q is not marked for SMTP credentials: give it type %s or the label %s=true",
+					field, ref.Name, v1alpha1.SMTPCredentialsSecretType, v1alpha1.SMTPCredentialsLabel)}
+			}
+			cfg.Username, cfg.Password = string(secret.Data["username"]), string(secret.Data["password"])
 		}
 		return notify.NewEmailNotifier(cfg), nil
 	case strings.HasPrefix(name, webhookPrefix) && settings != nil:
@@ -316,11 +336,11 @@ func (d *Deliverer) channel(ctx context.Context, org *v1alpha1.Organization, nam
 			if webhookPrefix+w.Name != name {
 				continue
 			}
-			data, err := d.secretData(ctx, org.Namespace, w.SecretRef.Name, "spec.notifications.webhooks["+w.Name+"].secretRef")
+			secret, err := d.secret(ctx, org.Namespace, w.SecretRef.Name, "spec.notifications.webhooks["+w.Name+"].secretRef")
 			if err != nil {
 				return nil, err
 			}
-			keys, err := webhookKeys(data, w.SecretRef.Name)
+			keys, err := webhookKeys(secret.Data, w.SecretRef.Name)
 			if err != nil {
 				return nil, err
 			}
@@ -354,8 +374,8 @@ func webhookKeys(data map[string][]byte, secret string) ([][]byte, error) {
 // errChannelGone is the error of a delivery whose channel was removed from the Organization.
 var errChannelGone = errors.New("channel removed")
 
-// secretData reads a Secret of the organization's namespace.
-func (d *Deliverer) secretData(ctx context.Context, namespace, name, field string) (map[string][]byte, error) {
+// secret reads a Secret of the organization's namespace.
+func (d *Deliverer) secret(ctx context.Context, namespace, name, field string) (*corev1.Secret, error) {
 	s := &corev1.Secret{}
 	if err := d.APIReader.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, s); err != nil {
 		if apierrors.IsNotFound(err) {
@@ -363,7 +383,7 @@ func (d *Deliverer) secretData(ctx context.Context, namespace, name, field strin
 		}
 		return nil, err
 	}
-	return s.Data, nil
+	return s, nil
 }
 
 // setDeliveredCondition reports on the outbox: False, naming the channel and the error, while a

@@ -32,6 +32,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"roster.dev/roster/api/v1alpha1"
+	"roster.dev/roster/internal/notify"
+	"roster.dev/roster/internal/notify/smtptest"
 )
 
 var _ = Describe("Notification destinations", func() {
@@ -132,5 +134,66 @@ var _ = Describe("The delivery engine", func() {
 		create(ra)
 		Eventually(condition(ra, v1alpha1.ReadyCondition)).WithTimeout(time.Second).WithPolling(20*time.Millisecond).
 			Should(haveStatus(metav1.ConditionTrue, ""), "a reconcile never waits on a receiver")
+	})
+})
+
+var _ = Describe("SMTP delivery", func() {
+	// emailEntry returns the email outbox entry of a transfer's first round of secrets.
+	emailEntry := func(t *v1alpha1.ContactTransfer) func() v1alpha1.Delivery {
+		return func() v1alpha1.Delivery {
+			for _, d := range fetch(t).Status.Outbox {
+				if d.Type == string(notify.TransferRequested) && d.Channel == "email" {
+					return d
+				}
+			}
+			return v1alpha1.Delivery{}
+		}
+	}
+
+	It("gets the message to the other recipients when the server refuses one, and retries for that one alone", func() {
+		smtp := smtptest.Start(GinkgoTB(), smtptest.Options{TLS: v1alpha1.SMTPTLSNone, RejectRcpt: []string{"frank@acme.example"}})
+		ns := newNamespace()
+		create(organization(ns, "acme", withMail(smtp)), contact(ns, "acme", "alice"), contact(ns, "acme", "bob"),
+			contact(ns, "acme", "frank"),
+			assignment(ns, "acme", "acme-primary", "primary", "", "alice"), assignment(ns, "acme", "acme-billing", "billing", "", "bob"))
+		Eventually(holderOf(assignment(ns, "acme", "acme-billing", "", "", ""))).Should(Equal("bob"))
+		t := transfer(ns, "billing-to-frank", "billing", "", "bob", "frank", "alice")
+		create(t)
+
+		for _, who := range []string{"alice@acme.example", "bob@acme.example"} {
+			Eventually(func() int { return len(mailTo(smtp, who, notify.TransferRequested)) }).Should(Equal(1), who)
+		}
+		Eventually(emailEntry(t)).Should(And(HaveField("Recipients", Equal([]string{"frank"})),
+			HaveField("State", v1alpha1.DeliveryPending), HaveField("LastError", "SMTP 5xx")),
+			"the entry is now frank's alone")
+		Eventually(func() int32 { return emailEntry(t)().Attempts }).WithTimeout(20 * time.Second).Should(BeNumerically(">=", 2))
+		Expect(mailTo(smtp, "alice@acme.example", notify.TransferRequested)).To(HaveLen(1), "a retry for frank sends nothing again to alice")
+	})
+
+	It("sends a password only from a Secret made for SMTP credentials", func() {
+		smtp := smtptest.Start(GinkgoTB(), smtptest.Options{TLS: v1alpha1.SMTPTLSNone, Username: "roster", Password: "s3cret"})
+		ns := newNamespace()
+		create(&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "some-app-secret"},
+			Data: map[string][]byte{"username": []byte("roster"), "password": []byte("s3cret")}})
+		org := organization(ns, "acme", withMail(smtp), func(o *v1alpha1.Organization) {
+			o.Spec.Notifications.Email.SMTP.CredentialsSecretRef = &v1alpha1.SecretReference{Name: "some-app-secret"}
+		})
+		create(org, contact(ns, "acme", "alice"), assignment(ns, "acme", "acme-primary", "primary", "", "alice"))
+
+		Eventually(func() string {
+			for _, d := range fetch(org).Status.Outbox {
+				if d.Channel == "email" && d.Attempts > 0 {
+					return d.LastError
+				}
+			}
+			return ""
+		}).Should(ContainSubstring(`secret "some-app-secret" is not marked for SMTP credentials`))
+		Expect(smtp.Messages()).To(BeEmpty())
+
+		By("labelled for it, the same Secret is used")
+		secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "some-app-secret"}}
+		edit(secret, func() { secret.Labels = map[string]string{v1alpha1.SMTPCredentialsLabel: "true"} })
+		Eventually(func() []smtptest.Message { return mailTo(smtp, "alice@acme.example", notify.RequiredRoleVacant) }).
+			WithTimeout(20 * time.Second).ShouldNot(BeEmpty())
 	})
 })

@@ -93,7 +93,7 @@ var _ = Describe("Notifications", func() {
 	// bob as billing.
 	setup := func(smtp *smtptest.Server, smtpPassword string, hook *webhookReceiver) string {
 		ns := newNamespace()
-		create(&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "smtp-creds"},
+		create(&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "smtp-creds"}, Type: v1alpha1.SMTPCredentialsSecretType,
 			Data: map[string][]byte{"username": []byte("roster"), "password": []byte(smtpPassword)}},
 			&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "audit-hmac"},
 				Data: map[string][]byte{"key": []byte(auditHookKey)}})

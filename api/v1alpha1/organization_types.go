@@ -394,3 +394,11 @@ const OrganizationFinalizer = "roster.dev/organization"
 func init() {
 	SchemeBuilder.Register(&Organization{}, &OrganizationList{})
 }
+
+// A Secret named by spec.notifications.email.smtp.credentialsSecretRef must be made for it: of type
+// SMTPCredentialsSecretType, or labelled SMTPCredentialsLabel=true. The operator sends its password to
+// the host the Organization names, so it never sends one from any other Secret of the namespace.
+const (
+	SMTPCredentialsSecretType = "roster.dev/smtp-credentials"
+	SMTPCredentialsLabel      = "roster.dev/smtp-credentials"
+)

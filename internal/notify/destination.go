@@ -27,6 +27,8 @@ import (
 	"slices"
 	"strings"
 	"syscall"
+
+	"github.com/wneessen/go-mail"
 )
 
 // Destinations decides where notifications may be sent. A tenant chooses its webhook URL and its SMTP
@@ -39,7 +41,20 @@ type Destinations struct {
 	AllowedCIDRs []netip.Prefix
 	// AllowedHosts are host names allowed whatever they resolve to (exact, case-insensitive).
 	AllowedHosts []string
+	// PlaintextSMTP are the ranges an SMTP server with tls: None may be at, besides loopback: clear text
+	// would show every approval secret to the networks in between.
+	PlaintextSMTP []netip.Prefix
 }
+
+// AllowsPlaintextSMTP reports whether a mail server at ip may be spoken to without TLS.
+func (d *Destinations) AllowsPlaintextSMTP(ip netip.Addr) bool {
+	ip = ip.Unmap()
+	return ip.IsLoopback() || (d != nil && slices.ContainsFunc(d.PlaintextSMTP, func(p netip.Prefix) bool { return p.Contains(ip) }))
+}
+
+// ErrPlaintextNotAllowed is the error of a tls: None connection to a server that is not on loopback
+// (or in --smtp-plaintext-cidrs).
+var ErrPlaintextNotAllowed = errors.New("clear-text SMTP not allowed")
 
 // specialRanges are never reached unless allowed: loopback, link-local (cloud metadata), private,
 // carrier-grade NAT, unspecified, benchmarking, multicast and reserved ranges.
@@ -66,8 +81,23 @@ var specialRanges = []netip.Prefix{
 // ParseDestinations reads the operator's flags: comma-separated CIDRs (a bare address is one host) and
 // host names.
 func ParseDestinations(cidrs, hosts string) (*Destinations, error) {
-	d := &Destinations{}
-	for _, s := range strings.Split(cidrs, ",") {
+	prefixes, err := ParsePrefixes(cidrs)
+	if err != nil {
+		return nil, err
+	}
+	d := &Destinations{AllowedCIDRs: prefixes}
+	for _, h := range strings.Split(hosts, ",") {
+		if h = strings.ToLower(strings.TrimSpace(h)); h != "" {
+			d.AllowedHosts = append(d.AllowedHosts, h)
+		}
+	}
+	return d, nil
+}
+
+// ParsePrefixes reads comma-separated CIDRs; a bare address is one host.
+func ParsePrefixes(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range strings.Split(list, ",") {
 		s = strings.TrimSpace(s)
 		if s == "" {
 			continue
@@ -80,14 +110,9 @@ func ParseDestinations(cidrs, hosts string) (*Destinations, error) {
 			}
 			p = netip.PrefixFrom(a, a.BitLen())
 		}
-		d.AllowedCIDRs = append(d.AllowedCIDRs, p.Masked())
+		out = append(out, p.Masked())
 	}
-	for _, h := range strings.Split(hosts, ",") {
-		if h = strings.ToLower(strings.TrimSpace(h)); h != "" {
-			d.AllowedHosts = append(d.AllowedHosts, h)
-		}
-	}
-	return d, nil
+	return out, nil
 }
 
 // AllowsAddr reports whether a connection to ip may be opened.
@@ -137,6 +162,7 @@ func (d *Destinations) DialContext(ctx context.Context, network, address string)
 // detail that would let a tenant map the network (the operator's log has the full error).
 const (
 	ClassDestinationNotAllowed = "DestinationNotAllowed"
+	ClassPlaintextNotAllowed   = "PlaintextNotAllowed"
 	ClassTimeout               = "Timeout"
 	ClassRefused               = "Refused"
 	ClassUnreachable           = "Unreachable"
@@ -154,13 +180,18 @@ func Classify(err error) string {
 	var tlsErr *tls.RecordHeaderError
 	var certErr *tls.CertificateVerificationError
 	var configErr *ConfigError
+	var sendErr *mail.SendError
 	switch {
 	case err == nil:
 		return ""
 	case errors.Is(err, ErrDestinationNotAllowed):
 		return ClassDestinationNotAllowed
+	case errors.Is(err, ErrPlaintextNotAllowed):
+		return ClassPlaintextNotAllowed
 	case errors.As(err, &configErr):
 		return ClassConfig
+	case errors.As(err, &sendErr) && sendErr.ErrorCode() >= 400:
+		return fmt.Sprintf("SMTP %dxx", sendErr.ErrorCode()/100)
 	case errors.As(err, &status):
 		if status.StatusCode >= 300 && status.StatusCode < 400 {
 			return fmt.Sprintf("HTTP %dxx (redirects are not followed)", status.StatusCode/100)

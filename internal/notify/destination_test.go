@@ -155,3 +155,43 @@ func TestDescribeShowsClassesNotDetails(t *testing.T) {
 		})
 	}
 }
+
+func TestPlaintextSMTPOnlyToLoopbackUnlessAllowed(t *testing.T) {
+	relay, err := ParsePrefixes("10.1.2.0/24")
+	NewWithT(t).Expect(err).NotTo(HaveOccurred())
+	for _, tc := range []struct {
+		addr    string
+		d       *Destinations
+		allowed bool
+	}{
+		{"127.0.0.1", nil, true},
+		{"::1", nil, true},
+		{"10.1.2.3", nil, false},
+		{"93.184.216.34", nil, false},
+		{"10.1.2.3", &Destinations{PlaintextSMTP: relay}, true},
+		{"10.1.3.3", &Destinations{PlaintextSMTP: relay}, false},
+	} {
+		if got := tc.d.AllowsPlaintextSMTP(netip.MustParseAddr(tc.addr)); got != tc.allowed {
+			t.Errorf("AllowsPlaintextSMTP(%s) = %v, want %v", tc.addr, got, tc.allowed)
+		}
+	}
+
+	t.Run("the connection is refused before anything is sent", func(t *testing.T) {
+		g := NewWithT(t)
+		srv := smtptest.Start(t, smtptest.Options{TLS: v1alpha1.SMTPTLSNone})
+		cfg := smtpConfig(srv)
+		cfg.AllowPlaintext = func(netip.Addr) bool { return false } // as for a server on another host
+
+		err := NewEmailNotifier(cfg).Notify(context.Background(), transferNotification())
+
+		g.Expect(Describe(err)).To(Equal("PlaintextNotAllowed"))
+		g.Expect(srv.Messages()).To(BeEmpty())
+	})
+}
+
+func TestDescribeARefusedRecipient(t *testing.T) {
+	g := NewWithT(t)
+	srv := smtptest.Start(t, smtptest.Options{TLS: v1alpha1.SMTPTLSNone, RejectRcpt: []string{"bob@example.com"}})
+	err := NewEmailNotifier(smtpConfig(srv)).Notify(context.Background(), transferNotification())
+	g.Expect(Describe(err)).To(Equal("SMTP 5xx"))
+}

@@ -25,10 +25,14 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	netmail "net/mail"
+	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	mail "github.com/wneessen/go-mail"
 
@@ -63,6 +67,9 @@ type SMTPConfig struct {
 	Timeout time.Duration
 	// Dial opens the TCP connection; nil means (*Destinations)(nil).DialContext: public addresses only.
 	Dial func(ctx context.Context, network, address string) (net.Conn, error)
+	// AllowPlaintext tells whether a server at an address may be spoken to with TLS None; nil means
+	// loopback only.
+	AllowPlaintext func(netip.Addr) bool
 	// TLSConfig overrides the TLS settings (tests trust a test CA with it); its ServerName defaults to
 	// Host and its MinVersion to TLS 1.2.
 	TLSConfig *tls.Config
@@ -87,17 +94,26 @@ func NewEmailNotifier(cfg SMTPConfig) *EmailNotifier {
 func (e *EmailNotifier) Notify(ctx context.Context, n Notification) error {
 	secrets := e.secrets(n)
 	msgs := make([]*mail.Msg, 0, len(n.Recipients))
+	contacts := make([]string, 0, len(n.Recipients)) // of msgs
+	var unbuilt []string
+	var buildErrs []error
 	for _, r := range n.Recipients {
 		if strings.TrimSpace(r.Email) == "" {
 			continue
 		}
 		m, err := e.message(n, r)
 		if err != nil {
-			return redact(fmt.Errorf("email %s for contact %q: %w", n.Type, r.Contact, err), secrets)
+			// One bad address must not keep the message from the others.
+			unbuilt = append(unbuilt, r.Contact)
+			buildErrs = append(buildErrs, fmt.Errorf("email %s for contact %q: %w", n.Type, r.Contact, err))
+			continue
 		}
-		msgs = append(msgs, m)
+		msgs, contacts = append(msgs, m), append(contacts, r.Contact)
 	}
 	if len(msgs) == 0 {
+		if len(buildErrs) > 0 {
+			return redact(errors.Join(buildErrs...), secrets)
+		}
 		return nil
 	}
 	if err := ctx.Err(); err != nil {
@@ -134,10 +150,35 @@ func (e *EmailNotifier) Notify(ctx context.Context, n Notification) error {
 		if ctx.Err() != nil {
 			err = errors.Join(ctx.Err(), err)
 		}
-		return redact(fmt.Errorf("SMTP %s: sending %d message(s) for %s: %w", e.addr(), len(msgs), n.Type, err), secrets)
+		err = redact(fmt.Errorf("SMTP %s: sending %d message(s) for %s: %w", e.addr(), len(msgs), n.Type, err), secrets)
+		// Messages are sent one after the other on the connection: when some carry an error and others
+		// do not, the others went through. When none does, the connection itself failed: none went.
+		var refused []string
+		for i, m := range msgs {
+			if m.HasSendError() {
+				refused = append(refused, contacts[i])
+			}
+		}
+		if len(refused) > 0 && len(refused) < len(msgs) {
+			return &PartialError{Failed: append(slices.Clone(unbuilt), refused...), Err: err}
+		}
+		return err
+	}
+	if len(buildErrs) > 0 {
+		return &PartialError{Failed: unbuilt, Err: redact(errors.Join(buildErrs...), secrets)}
 	}
 	return nil
 }
+
+// PartialError is a notification that reached some recipients and not others: a retry needs to go to
+// Failed (contact names) only.
+type PartialError struct {
+	Failed []string
+	Err    error
+}
+
+func (e *PartialError) Error() string { return e.Err.Error() }
+func (e *PartialError) Unwrap() error { return e.Err }
 
 // dial opens the connection to the server: TCP, then TLS at once in the implicit TLS mode.
 func (e *EmailNotifier) dial(ctx context.Context, network, address string) (net.Conn, error) {
@@ -148,6 +189,18 @@ func (e *EmailNotifier) dial(ctx context.Context, network, address string) (net.
 	c, err := dial(ctx, network, address)
 	if err != nil {
 		return nil, err
+	}
+	if e.cfg.TLS == v1alpha1.SMTPTLSNone {
+		allow := e.cfg.AllowPlaintext
+		if allow == nil {
+			allow = (*Destinations)(nil).AllowsPlaintextSMTP
+		}
+		remote, err := netip.ParseAddrPort(c.RemoteAddr().String())
+		if err != nil || !allow(remote.Addr()) {
+			_ = c.Close()
+			return nil, fmt.Errorf("%w: tls: None is for a server on this host (loopback); %s is not (the operator's --smtp-plaintext-cidrs does not list it)",
+				ErrPlaintextNotAllowed, remote.Addr())
+		}
 	}
 	if e.cfg.TLS != v1alpha1.SMTPTLSImplicit {
 		return c, nil
@@ -223,14 +276,13 @@ func (e *EmailNotifier) message(n Notification, r Recipient) (*mail.Msg, error) 
 	if err := m.From(e.cfg.From); err != nil {
 		return nil, fmt.Errorf("invalid sender address: %w", err)
 	}
-	if r.DisplayName != "" {
-		err = m.AddToFormat(r.DisplayName, r.Email)
-	} else {
-		err = m.AddTo(r.Email)
-	}
+	// A structured address: a display name with quotes, backslashes or line breaks is encoded, never
+	// parsed.
+	to, err := netmail.ParseAddress(strings.TrimSpace(r.Email))
 	if err != nil {
 		return nil, fmt.Errorf("invalid recipient address: %w", err)
 	}
+	m.AddToMailAddress(&netmail.Address{Name: displayName(r.DisplayName), Address: to.Address})
 	m.Subject(rendered.Subject)
 	m.SetMessageIDWithValue(MessageID(n.Key, recipientID(r)))
 	m.SetGenHeader(mail.Header(HeaderNotification), string(n.Type))
@@ -241,6 +293,16 @@ func (e *EmailNotifier) message(n Notification, r Recipient) (*mail.Msg, error) 
 	m.SetBodyString(mail.TypeTextPlain, rendered.Text)
 	m.AddAlternativeString(mail.TypeTextHTML, rendered.HTML)
 	return m, nil
+}
+
+// displayName drops control characters (line breaks included) from a contact's display name.
+func displayName(name string) string {
+	return strings.TrimSpace(strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, name))
 }
 
 // recipientID is what tells a notification's recipients apart in its Message-ID: the contact's name,

@@ -20,6 +20,7 @@ import (
 	"context"
 	"crypto/tls"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net/mail"
 	"strings"
@@ -468,4 +469,41 @@ func BenchmarkEmail1000(b *testing.B) {
 	if want := count * b.N; messages != want || duplicates != 0 {
 		b.Fatalf("received %d messages with %d duplicate Message-IDs, want %d and 0", messages, duplicates, want)
 	}
+}
+
+func TestEmailDisplayNamesAreEncodedNotParsed(t *testing.T) {
+	g := NewWithT(t)
+	srv := smtptest.Start(t, smtptest.Options{TLS: v1alpha1.SMTPTLSNone})
+	n := transferNotification()
+	n.Recipients[0].DisplayName = `Alice "the boss" Martin\`
+	n.Recipients[1].DisplayName = "Bob\r\nBcc: mallory@evil.example"
+
+	g.Expect(NewEmailNotifier(smtpConfig(srv)).Notify(context.Background(), n)).To(Succeed())
+
+	got := byRecipient(t, srv.Messages())
+	g.Expect(got).To(HaveKey("alice@example.com"))
+	g.Expect(got).To(HaveKey("bob@example.com"))
+	g.Expect(got).NotTo(HaveKey("mallory@evil.example"))
+	header, _, _ := strings.Cut(string(got["bob@example.com"].Data), "\r\n\r\n")
+	g.Expect(header).NotTo(MatchRegexp(`(?m)^Bcc:`), "no header injected")
+	g.Expect(string(got["bob@example.com"].Data)).NotTo(MatchRegexp(`(?m)^Bcc:`), "nor a line break in the greeting")
+	g.Expect(got["alice@example.com"].Header.Get("To")).To(ContainSubstring("alice@example.com"))
+}
+
+func TestEmailARefusedRecipientDoesNotBlockTheOthers(t *testing.T) {
+	g := NewWithT(t)
+	srv := smtptest.Start(t, smtptest.Options{TLS: v1alpha1.SMTPTLSNone, RejectRcpt: []string{"bob@example.com"}})
+	n := transferNotification()
+	n.Recipients = append(n.Recipients, Recipient{Contact: "erin", Email: "not an address"})
+
+	err := NewEmailNotifier(smtpConfig(srv)).Notify(context.Background(), n)
+
+	var partial *PartialError
+	g.Expect(errors.As(err, &partial)).To(BeTrue(), "%v", err)
+	g.Expect(partial.Failed).To(ConsistOf("bob", "erin"))
+	got := byRecipient(t, srv.Messages())
+	g.Expect(got).To(HaveKey("alice@example.com"))
+	g.Expect(got).To(HaveKey("carol@example.com"))
+	g.Expect(got).NotTo(HaveKey("bob@example.com"))
+	g.Expect(err.Error()).NotTo(ContainSubstring(bobToken))
 }

@@ -176,7 +176,7 @@ func newTemplateData(n Notification, r Recipient, lang string, loc *locale) temp
 	if org == "" {
 		org = n.Organization
 	}
-	name := r.DisplayName
+	name := displayName(r.DisplayName)
 	if name == "" {
 		name = r.Contact
 	}

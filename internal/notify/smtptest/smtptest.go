@@ -42,6 +42,7 @@ import (
 	"mime/quotedprintable"
 	"net"
 	"net/mail"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -71,6 +72,9 @@ type Options struct {
 	// StallData, when set, makes every DATA command wait until it is closed before answering (and before
 	// the message is stored). Close it in a t.Cleanup registered after Start, so that it runs first.
 	StallData <-chan struct{}
+	// RejectRcpt are addresses RCPT TO refuses, permanently (550 5.1.1), as a server that knows no such
+	// mailbox.
+	RejectRcpt []string
 }
 
 // Message is one message the server accepted.
@@ -381,6 +385,9 @@ func (s *session) Mail(from string, _ *smtp.MailOptions) error {
 }
 
 func (s *session) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if slices.Contains(s.server.opts.RejectRcpt, to) {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "no such mailbox"}
+	}
 	s.to = append(s.to, to)
 	return nil
 }
