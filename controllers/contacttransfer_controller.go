@@ -469,12 +469,10 @@ func (r *ContactTransferReconciler) finalize(ctx context.Context, t *v1alpha1.Co
 		if err := patchStatusLocked(ctx, r.Client, before, t); err != nil {
 			return ctrl.Result{}, err
 		}
-		res, err := r.deliver(ctx, s)
-		if err != nil {
-			return res, err
-		}
-		if res.RequeueAfter > 0 && len(notify.Failing(t.Status.Outbox)) == 0 {
-			return res, nil
+		// The finalizer stays until the engine delivered TransferCancelled, or it keeps failing.
+		r.Deliverer.schedule(t)
+		if notify.Pending(t.Status.Outbox) > 0 && len(notify.Failing(t.Status.Outbox)) == 0 {
+			return ctrl.Result{RequeueAfter: finalizeCheck}, nil
 		}
 	}
 	controllerutil.RemoveFinalizer(t, v1alpha1.TransferFinalizer)

@@ -404,15 +404,12 @@ func setDeliveredCondition(conds *[]metav1.Condition, generation int64, outbox [
 		"notifications are delivered")
 }
 
-// deliverOutbox sends what is due in an object's outbox, at most maxPerPass deliveries (as the apiserver
-// has it: obj is read again), then records the outcome in the status with optimistic concurrency. When
+// deliverOutbox sends what is due in an object's outbox, at most maxPerPass deliveries (obj as the
+// apiserver has it), then records the outcome in the status with optimistic concurrency. When
 // another write came first, it reads the object again and records the same outcome on the fresh copy:
 // what was sent is never recorded as pending again, so it is never sent twice. It returns when to look
 // again: at once when more was due than one pass sends.
 func deliverOutbox(ctx context.Context, c client.Client, d *Deliverer, obj v1alpha1.OutboxObject, org *v1alpha1.Organization) (time.Duration, error) {
-	if err := d.APIReader.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
-		return 0, client.IgnoreNotFound(err)
-	}
 	due, next := notify.Due(*obj.Outbox(), d.now())
 	if len(due) == 0 {
 		return next, nil

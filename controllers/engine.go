@@ -139,7 +139,9 @@ func (e *DeliveryEngine) process(ctx context.Context, key deliveryKey) (time.Dur
 	if !ok {
 		return 0, nil
 	}
-	if err := e.client.Get(ctx, key.NamespacedName, obj); err != nil {
+	// From the API server: the cache may not show yet the entries the reconcile that enqueued the key
+	// has just written.
+	if err := e.deliverer.APIReader.Get(ctx, key.NamespacedName, obj); err != nil {
 		return 0, client.IgnoreNotFound(err)
 	}
 	if due, next := notify.Due(*obj.Outbox(), e.deliverer.now()); len(due) == 0 {
