@@ -28,6 +28,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"roster.dev/roster/api/v1alpha1"
+	"roster.dev/roster/internal/approval"
 	"roster.dev/roster/internal/notify"
 	"roster.dev/roster/internal/notify/smtptest"
 )
@@ -133,6 +134,7 @@ var _ = Describe("Security #7: addresses are verified", func() {
 		// The new address confirms: not enough for an approver.
 		usePage(confirm.Link, "Approved")
 		Eventually(func() *metav1.Time { return fetch(alice).Status.EmailChange.ConfirmedAt }).ShouldNot(BeNil())
+		skipAhead(approval.ResendInterval) // a transfer issues at most one round every ResendInterval
 		annotate(t, v1alpha1.ResendAnnotation, "")
 		Eventually(func() int32 { return fetch(t).Status.NotifiedRound }).Should(BeEquivalentTo(2))
 		for _, n := range sent.about(ns, t.Name, notify.TransferRequested) {

@@ -184,7 +184,7 @@ func (r *ContactReconciler) resendPendingRounds(ctx context.Context, c *v1alpha1
 			continue
 		}
 		before := t.DeepCopy()
-		metav1.SetMetaDataAnnotation(&t.ObjectMeta, v1alpha1.ResendAnnotation, "address of "+c.Name+" changed")
+		metav1.SetMetaDataAnnotation(&t.ObjectMeta, v1alpha1.ResendAnnotation, r.Deliverer.Keys.OperatorResend(t, c.Name))
 		if err := r.Patch(ctx, t, client.MergeFrom(before)); client.IgnoreNotFound(err) != nil {
 			return err
 		}

@@ -27,6 +27,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -251,12 +252,43 @@ func (r *ContactTransferReconciler) readDecisions(_ context.Context, s *transfer
 		r.override(s, value, t.Annotations[v1alpha1.OverrideByAnnotation])
 	}
 	if _, ok := t.Annotations[v1alpha1.ResendAnnotation]; ok {
-		s.consumed = append(s.consumed, v1alpha1.ResendAnnotation)
-		if approval.Open(t) && len(approval.Pending(t)) > 0 {
-			t.Status.Round++
-		}
+		return r.resend(s), nil
 	}
 	return ctrl.Result{}, nil
+}
+
+// resend issues a new round of secrets for roster.dev/resend, at most one every ResendInterval and
+// MaxRounds in all: a resend asked too soon waits for its time (the annotation stays), one beyond the
+// last round is refused.
+func (r *ContactTransferReconciler) resend(s *transferScope) ctrl.Result {
+	t := s.t
+	if !approval.Open(t) || len(approval.Pending(t)) == 0 {
+		s.consumed = append(s.consumed, v1alpha1.ResendAnnotation)
+		return ctrl.Result{}
+	}
+	wait, exhausted := approval.ResendWait(t, s.facts.Now.Time)
+	if r.Keys.IsOperatorResend(t, t.Annotations[v1alpha1.ResendAnnotation]) {
+		wait = 0 // an awaited party's address changed: its secrets go to the new one at once
+	}
+	switch {
+	case exhausted:
+		s.consumed = append(s.consumed, v1alpha1.ResendAnnotation)
+		conditions.Set(&t.Status.Conditions, t.Generation, v1alpha1.ResendLimitedCondition, metav1.ConditionTrue, v1alpha1.TooManyRoundsReason,
+			fmt.Sprintf("%s was refused: this transfer issued its %d rounds of secrets; delete it and request a new one", v1alpha1.ResendAnnotation, approval.MaxRounds))
+		r.Recorder.Eventf(t, nil, corev1.EventTypeWarning, v1alpha1.TooManyRoundsReason, "Resend",
+			"%s refused: %d rounds of secrets issued already", v1alpha1.ResendAnnotation, approval.MaxRounds)
+		return ctrl.Result{}
+	case wait > 0:
+		conditions.Set(&t.Status.Conditions, t.Generation, v1alpha1.ResendLimitedCondition, metav1.ConditionTrue, v1alpha1.ResendTooSoonReason,
+			fmt.Sprintf("%s waits: the last secrets went out at %s, and a transfer issues at most one round every %s; they go out at %s",
+				v1alpha1.ResendAnnotation, t.Status.RoundIssuedAt.UTC().Format(time.RFC3339), approval.ResendInterval,
+				t.Status.RoundIssuedAt.Add(approval.ResendInterval).UTC().Format(time.RFC3339)))
+		return ctrl.Result{RequeueAfter: wait}
+	}
+	s.consumed = append(s.consumed, v1alpha1.ResendAnnotation)
+	apimeta.RemoveStatusCondition(&t.Status.Conditions, v1alpha1.ResendLimitedCondition)
+	t.Status.Round++
+	return ctrl.Result{}
 }
 
 // override records a break-glass decision. Admission lets only users granted the verb approve write the
@@ -391,6 +423,8 @@ func (r *ContactTransferReconciler) recordTokens(s *transferScope) {
 	n.Recipients = r.recipients(s, recipients, pending)
 	r.Deliverer.Record(t, &t.Status.Outbox, s.org, n, fmt.Sprintf("tokens (round %d) sent to %s", t.Status.Round, joinNames(pending)))
 	t.Status.NotifiedRound = t.Status.Round
+	issued := s.facts.Now
+	t.Status.RoundIssuedAt = &issued
 }
 
 // deliver hands the outbox to the delivery engine.

@@ -33,6 +33,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"roster.dev/roster/api/v1alpha1"
+	"roster.dev/roster/internal/approval"
 	"roster.dev/roster/internal/notify"
 )
 
@@ -280,10 +281,20 @@ var _ = Describe("ContactTransfer approval", func() {
 		t := transfer(ns, "resent", "billing", "", "bob", "frank", "alice")
 		create(t)
 		old := approveCode(t, "frank", 1)
+
+		By("a resend asked at once waits for its time: a transfer issues at most one round every ResendInterval")
 		annotate(t, v1alpha1.ResendAnnotation, "")
+		Eventually(condition(t, v1alpha1.ResendLimitedCondition)).Should(And(haveStatus(metav1.ConditionTrue, v1alpha1.ResendTooSoonReason),
+			HaveField("Message", ContainSubstring("at most one round every 2m0s"))))
+		Expect(fetch(t).Status.Round).To(BeEquivalentTo(1))
+		Expect(t.Annotations).To(HaveKey(v1alpha1.ResendAnnotation), "kept until its time")
+
+		skipAhead(approval.ResendInterval)
+		annotate(t, "test.roster.dev/poke", "1") // what the scheduled requeue does once the real clock gets there
 		fresh := approveCode(t, "frank", 2)
 		Expect(fresh).NotTo(Equal(old))
 		Expect(fetch(t).Status.Round).To(BeEquivalentTo(2))
+		Eventually(condition(t, v1alpha1.ResendLimitedCondition)).Should(BeNil())
 
 		// An old round's code decides nothing; it is no guess either.
 		annotate(t, v1alpha1.ApproveAnnotation, old)

@@ -209,6 +209,10 @@ type ContactTransferStatus struct {
 	// +optional
 	NotifiedRound int32 `json:"notifiedRound,omitempty"`
 
+	// roundIssuedAt is when the tokens of notifiedRound were issued: a resend waits until a while after.
+	// +optional
+	RoundIssuedAt *metav1.Time `json:"roundIssuedAt,omitempty"`
+
 	// failedAttempts counts wrong tokens; at the organization's approval.maxAttempts the transfer is
 	// locked.
 	// +optional
@@ -347,3 +351,13 @@ const (
 func init() {
 	SchemeBuilder.Register(&ContactTransfer{}, &ContactTransferList{})
 }
+
+// ResendLimitedCondition is True while a roster.dev/resend waits for its time (reason ResendTooSoon) or
+// was refused (TooManyRounds); it goes once a resend goes through.
+const ResendLimitedCondition = "ResendLimited"
+
+// Resend reasons.
+const (
+	ResendTooSoonReason = "ResendTooSoon"
+	TooManyRoundsReason = "TooManyRounds"
+)

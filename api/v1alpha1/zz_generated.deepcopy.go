@@ -302,6 +302,10 @@ func (in *ContactTransferStatus) DeepCopyInto(out *ContactTransferStatus) {
 			(*in)[i].DeepCopyInto(&(*out)[i])
 		}
 	}
+	if in.RoundIssuedAt != nil {
+		in, out := &in.RoundIssuedAt, &out.RoundIssuedAt
+		*out = (*in).DeepCopy()
+	}
 	if in.ExpiresAt != nil {
 		in, out := &in.ExpiresAt, &out.ExpiresAt
 		*out = (*in).DeepCopy()

@@ -139,3 +139,24 @@ func scopeSuffix(scope string) string {
 	}
 	return " (scope " + scope + ")"
 }
+
+// Resend limits: roster.dev/resend issues a new round of secrets, and each round mails every awaited
+// party. Whoever may annotate a transfer could otherwise flood their inboxes.
+const (
+	// ResendInterval is the least time between two rounds of one transfer.
+	ResendInterval = 2 * time.Minute
+	// MaxRounds is the most rounds one transfer issues.
+	MaxRounds = 10
+)
+
+// ResendWait returns how long a resend of t must wait at now (0: it may go now), and whether t issued
+// all the rounds it may.
+func ResendWait(t *v1alpha1.ContactTransfer, now time.Time) (wait time.Duration, exhausted bool) {
+	if t.Status.Round >= MaxRounds {
+		return 0, true
+	}
+	if t.Status.RoundIssuedAt == nil {
+		return 0, false
+	}
+	return max(0, t.Status.RoundIssuedAt.Add(ResendInterval).Sub(now)), false
+}

@@ -598,3 +598,36 @@ func TestTransferApprovedStaysTrue(t *testing.T) {
 	g.Expect(conditions.IsTrue(tr.Status.Conditions, v1alpha1.ApprovedCondition)).To(BeTrue())
 	g.Expect(conditions.IsTrue(tr.Status.Conditions, v1alpha1.ExpiredCondition)).To(BeFalse())
 }
+
+func TestResendWait(t *testing.T) {
+	now := time.Date(2026, 12, 4, 12, 0, 0, 0, time.UTC)
+	issued := func(ago time.Duration, round int32) *v1alpha1.ContactTransfer {
+		tr := &v1alpha1.ContactTransfer{}
+		tr.Status.Round = round
+		if ago >= 0 {
+			at := metav1.NewTime(now.Add(-ago))
+			tr.Status.RoundIssuedAt = &at
+		}
+		return tr
+	}
+	for _, tc := range []struct {
+		name          string
+		t             *v1alpha1.ContactTransfer
+		wantWait      time.Duration
+		wantExhausted bool
+	}{
+		{"no round issued yet", issued(-1, 1), 0, false},
+		{"just issued", issued(0, 1), ResendInterval, false},
+		{"half the interval ago", issued(ResendInterval/2, 1), ResendInterval / 2, false},
+		{"the interval ago", issued(ResendInterval, 1), 0, false},
+		{"long ago", issued(time.Hour, 3), 0, false},
+		{"the last round", issued(time.Hour, MaxRounds), 0, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			wait, exhausted := ResendWait(tc.t, now)
+			if wait != tc.wantWait || exhausted != tc.wantExhausted {
+				t.Errorf("ResendWait = %s, %v; want %s, %v", wait, exhausted, tc.wantWait, tc.wantExhausted)
+			}
+		})
+	}
+}

@@ -34,6 +34,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"roster.dev/roster/api/v1alpha1"
 )
 
 // MinKeySize is the smallest key, in bytes, a Keyring accepts: the size of an HMAC-SHA256 output.
@@ -167,4 +169,28 @@ func LoadOrCreateKey(ctx context.Context, c client.Client, ref types.NamespacedN
 		return nil, fmt.Errorf("secret %s, data key %q: %w", ref, KeySecretDataKey, err)
 	}
 	return kr, nil
+}
+
+// PurposeResend marks a roster.dev/resend written by the operator itself, after a party's address
+// changed: such a resend is not held to ResendInterval. Nobody else can write the mark.
+const PurposeResend Purpose = "resend"
+
+// OperatorResend is the value of the roster.dev/resend annotation the operator writes on t when the
+// address of contact, an awaited party, changed: a sentence, then the mark of t's current round.
+func (k *Keyring) OperatorResend(t *v1alpha1.ContactTransfer, contact string) string {
+	return fmt.Sprintf("address of %s changed: %s", contact, k.Token(t.UID, t.Status.Round, contact, PurposeResend))
+}
+
+// IsOperatorResend reports whether value is an OperatorResend of t's current round for one of its
+// awaited parties.
+func (k *Keyring) IsOperatorResend(t *v1alpha1.ContactTransfer, value string) bool {
+	rest, ok := strings.CutPrefix(value, "address of ")
+	if !ok {
+		return false
+	}
+	contact, mark, ok := strings.Cut(rest, " changed: ")
+	if !ok || !slices.Contains(Pending(t), contact) {
+		return false
+	}
+	return hmac.Equal([]byte(mark), []byte(k.Token(t.UID, t.Status.Round, contact, PurposeResend)))
 }

@@ -32,6 +32,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
+
+	"roster.dev/roster/api/v1alpha1"
 )
 
 func testKey(b byte) []byte { return bytes.Repeat([]byte{b}, MinKeySize) }
@@ -262,3 +264,20 @@ func TestLoadOrCreateKeyGeneratesDistinctKeys(t *testing.T) {
 }
 
 func ptrTo[T any](v T) *T { return &v }
+
+func TestOperatorResendCannotBeForged(t *testing.T) {
+	g := NewWithT(t)
+	keys := mustKeyring(t, testKey(1))
+	tr := &v1alpha1.ContactTransfer{}
+	tr.UID = "uid-1"
+	tr.Status.Round = 2
+	tr.Status.Approvals = []v1alpha1.PartyApproval{{Contact: "alice", As: v1alpha1.PartyIncoming, Decision: v1alpha1.DecisionPending}}
+	value := keys.OperatorResend(tr, "alice")
+	g.Expect(keys.IsOperatorResend(tr, value)).To(BeTrue())
+	g.Expect(keys.IsOperatorResend(tr, "address of alice changed")).To(BeFalse(), "the plain sentence a user could write")
+	g.Expect(keys.IsOperatorResend(tr, "address of alice changed: forged")).To(BeFalse())
+	other := mustKeyring(t, testKey(2))
+	g.Expect(other.IsOperatorResend(tr, value)).To(BeFalse(), "another key")
+	tr.Status.Round = 3
+	g.Expect(keys.IsOperatorResend(tr, value)).To(BeFalse(), "a mark of an earlier round")
+}
