@@ -82,6 +82,8 @@ type Deliverer struct {
 	Now          func() time.Time
 	// engine sends what the outboxes hold; nil for a Deliverer that only records (the approval page's).
 	engine *DeliveryEngine
+	// breaker leaves alone the destinations that keep failing.
+	breaker breaker
 }
 
 // schedule hands obj's outbox to the delivery engine: now when something is due, else at the next retry.
@@ -174,8 +176,23 @@ func (d *Deliverer) Record(obj client.Object, outbox *[]v1alpha1.Delivery, org *
 // Deliver sends the given due deliveries of obj's outbox and marks each sent, or failed with a retry time.
 // It returns how long until the next retry (0 when none waits).
 func (d *Deliverer) Deliver(ctx context.Context, obj v1alpha1.OutboxObject, org *v1alpha1.Organization, outbox []v1alpha1.Delivery, due []int) time.Duration {
+	var skippedUntil time.Time // the earliest time a skipped entry may go
+	skip := func(until time.Time) {
+		if skippedUntil.IsZero() || until.Before(skippedUntil) {
+			skippedUntil = until
+		}
+	}
 	for _, i := range due {
 		del := &outbox[i]
+		destination := destinationOf(obj, del.Channel)
+		if ctx.Err() != nil {
+			skip(d.now()) // the pass is over: left due, not an attempt
+			continue
+		}
+		if until, open := d.breaker.open(destination, d.now()); open {
+			skip(until) // the destination keeps failing: it is not tried again before until
+			continue
+		}
 		err := d.send(ctx, obj, org, *del)
 		if errors.Is(err, errChannelGone) {
 			notify.MarkDropped(del, err.Error(), d.now())
@@ -204,6 +221,9 @@ func (d *Deliverer) Deliver(ctx context.Context, obj v1alpha1.OutboxObject, org 
 		log.FromContext(ctx).Info("notification not delivered", "type", del.Type, "channel", del.Channel,
 			"attempt", del.Attempts+1, "error", err.Error())
 		notify.MarkFailed(del, errors.New(notify.Describe(err)), d.now())
+		if holdsWorkers(err) {
+			d.breaker.trip(destination, d.now())
+		}
 		notify.ObserveFailed(del.Channel, del.Type)
 		if del.Attempts == notify.FailingAfter {
 			d.Recorder.Eventf(obj, nil, corev1.EventTypeWarning, "NotificationFailed", "Notify",
@@ -211,6 +231,12 @@ func (d *Deliverer) Deliver(ctx context.Context, obj v1alpha1.OutboxObject, org 
 		}
 	}
 	_, next := notify.Due(outbox, d.now())
+	if !skippedUntil.IsZero() {
+		wait := max(time.Second, skippedUntil.Sub(d.now()))
+		if next == 0 || wait < next {
+			next = wait
+		}
+	}
 	return next
 }
 
@@ -428,9 +454,13 @@ func deliverOutbox(ctx context.Context, c client.Client, d *Deliverer, obj v1alp
 		outcome[(*obj.Outbox())[i].ID] = (*obj.Outbox())[i]
 	}
 	setDeliveredCondition(obj.StatusConditions(), obj.GetGeneration(), *obj.Outbox())
+	// What was sent is recorded even when the pass ran out of time or the operator is stopping: else it
+	// would be sent again.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), recordDeadline)
+	defer cancel()
 	err := patchStatusLocked(ctx, c, before, obj)
 	if !apierrors.IsConflict(err) {
-		return next, err
+		return next, client.IgnoreNotFound(err)
 	}
 	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		if err := d.APIReader.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {

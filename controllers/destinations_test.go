@@ -82,7 +82,7 @@ var _ = Describe("Notification destinations", func() {
 // tarpit accepts connections and never answers, until the test ends.
 type tarpit struct {
 	net.Listener
-	accepted atomic.Int32
+	accepted, closed atomic.Int32
 }
 
 func newTarpit() *tarpit {
@@ -101,6 +101,16 @@ func newTarpit() *tarpit {
 			conns = append(conns, c)
 			mu.Unlock()
 			t.accepted.Add(1)
+			go func() {
+				// A read returns when the client gives up and closes the connection.
+				_, _ = c.Read(make([]byte, 1<<16))
+				for {
+					if _, err := c.Read(make([]byte, 1<<16)); err != nil {
+						t.closed.Add(1)
+						return
+					}
+				}
+			}()
 		}
 	}()
 	DeferCleanup(func() {
@@ -115,25 +125,41 @@ func newTarpit() *tarpit {
 }
 
 var _ = Describe("The delivery engine", func() {
-	It("keeps role changes moving while ten organizations' receivers never answer", func() {
+	It("keeps role changes and other tenants' notifications moving while ten tenants' receivers never answer", func() {
 		pit := newTarpit()
-		ns := newNamespace()
-		create(&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "hook-key"},
-			Data: map[string][]byte{"key": []byte(auditHookKey)}})
 		for i := range 10 {
+			ns := newNamespace()
+			create(&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "hook-key"},
+				Data: map[string][]byte{"key": []byte(auditHookKey)}})
 			name := fmt.Sprintf("slow-%d", i)
 			create(organization(ns, name, func(o *v1alpha1.Organization) {
 				o.Spec.Notifications = &v1alpha1.NotificationSettings{Webhooks: []v1alpha1.WebhookSettings{{
 					Name: "tarpit", URL: "http://" + pit.Addr().String() + "/", SecretRef: v1alpha1.SecretReference{Name: "hook-key"}}}}
-			}), contact(ns, name, name+"-alice"), assignment(ns, name, name+"-primary", "primary", "", name+"-alice"))
+			}), contact(ns, name, "alice"), assignment(ns, name, name+"-primary", "primary", "", "alice"))
 		}
-		Eventually(pit.accepted.Load).Should(BeNumerically(">=", 4), "every delivery worker waits on the tarpit")
+		Eventually(pit.accepted.Load).Should(BeNumerically(">=", 10), "each tenant's delivery waits on the tarpit")
 
-		create(organization(ns, "acme"), contact(ns, "acme", "alice"))
+		ns := newNamespace()
+		hook := newWebhookReceiver()
+		create(&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "hook-key"},
+			Data: map[string][]byte{"key": []byte(auditHookKey)}})
+		create(organization(ns, "acme", func(o *v1alpha1.Organization) {
+			o.Spec.Notifications = &v1alpha1.NotificationSettings{Webhooks: []v1alpha1.WebhookSettings{{
+				Name: "audit", URL: hook.URL, SecretRef: v1alpha1.SecretReference{Name: "hook-key"}}}}
+		}), contact(ns, "acme", "alice"))
 		ra := assignment(ns, "acme", "acme-primary", "primary", "", "alice")
 		create(ra)
 		Eventually(condition(ra, v1alpha1.ReadyCondition)).WithTimeout(time.Second).WithPolling(20*time.Millisecond).
 			Should(haveStatus(metav1.ConditionTrue, ""), "a reconcile never waits on a receiver")
+		Eventually(func() []string {
+			var events []string
+			for _, r := range hook.received() {
+				events = append(events, r.header.Get("X-Roster-Event"))
+			}
+			return events
+		}).WithTimeout(5*time.Second).Should(ContainElement(string(notify.RoleGranted)),
+			"another tenant's notification goes out while the tarpits still hold their connections (10 s timeout)")
+		Expect(pit.closed.Load()).To(BeZero(), "no tarpit connection has timed out yet")
 	})
 })
 

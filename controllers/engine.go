@@ -35,14 +35,19 @@ import (
 // Limits of the delivery engine.
 const (
 	// deliveryWorkers send in parallel, apart from the reconcilers' workers.
-	deliveryWorkers = 4
-	// maxPerOrganization is how many objects of one organization are being delivered at once: one tenant
-	// with slow receivers occupies at most this many workers.
-	maxPerOrganization = 1
+	deliveryWorkers = 16
+	// maxPerNamespace is how many objects of one namespace (a tenant) are being delivered at once: one
+	// tenant with slow receivers occupies at most this many workers.
+	maxPerNamespace = 1
 	// maxPerPass bounds the deliveries one object sends before the others get a turn.
 	maxPerPass = 8
 	// passDeadline bounds one pass, whatever the channels' own timeouts.
-	passDeadline = 2 * time.Minute
+	passDeadline = time.Minute
+	// recordDeadline bounds the status write that records a pass's outcome.
+	recordDeadline = 30 * time.Second
+	// breakerCooldown is how long a destination that timed out, refused or could not be reached is left
+	// alone before it is tried again.
+	breakerCooldown = time.Minute
 	// busyRetry is when an object of a busy organization is looked at again.
 	busyRetry = 500 * time.Millisecond
 )
@@ -63,13 +68,13 @@ type DeliveryEngine struct {
 	queue     workqueue.TypedRateLimitingInterface[deliveryKey]
 
 	mu   sync.Mutex
-	busy map[types.NamespacedName]int // objects being delivered, per organization
+	busy map[string]int // objects being delivered, per namespace
 }
 
 // newDeliveryEngine returns an engine that sends through d.
 func newDeliveryEngine(d *Deliverer, c client.Client) *DeliveryEngine {
 	return &DeliveryEngine{
-		deliverer: d, client: c, busy: map[types.NamespacedName]int{},
+		deliverer: d, client: c, busy: map[string]int{},
 		queue: workqueue.NewTypedRateLimitingQueueWithConfig(workqueue.DefaultTypedControllerRateLimiter[deliveryKey](),
 			workqueue.TypedRateLimitingQueueConfig[deliveryKey]{Name: "delivery"}),
 	}
@@ -128,7 +133,7 @@ func (e *DeliveryEngine) next(ctx context.Context) bool {
 	return true
 }
 
-// process sends what is due in one object's outbox, unless its organization already has an object being
+// process sends what is due in one object's outbox, unless its namespace already has an object being
 // delivered. It returns when to look again.
 func (e *DeliveryEngine) process(ctx context.Context, key deliveryKey) (time.Duration, error) {
 	raw, err := e.client.Scheme().New(key.gvk)
@@ -139,6 +144,10 @@ func (e *DeliveryEngine) process(ctx context.Context, key deliveryKey) (time.Dur
 	if !ok {
 		return 0, nil
 	}
+	if !e.acquire(key.Namespace) {
+		return busyRetry, nil
+	}
+	defer e.release(key.Namespace)
 	// From the API server: the cache may not show yet the entries the reconcile that enqueued the key
 	// has just written.
 	if err := e.deliverer.APIReader.Get(ctx, key.NamespacedName, obj); err != nil {
@@ -148,10 +157,6 @@ func (e *DeliveryEngine) process(ctx context.Context, key deliveryKey) (time.Dur
 		return next, nil
 	}
 	orgKey := types.NamespacedName{Namespace: key.Namespace, Name: obj.OrganizationName()}
-	if !e.acquire(orgKey) {
-		return busyRetry, nil
-	}
-	defer e.release(orgKey)
 	var org *v1alpha1.Organization
 	if o, ok := obj.(*v1alpha1.Organization); ok {
 		org = o.DeepCopy()
@@ -169,20 +174,64 @@ func (e *DeliveryEngine) process(ctx context.Context, key deliveryKey) (time.Dur
 	return deliverOutbox(ctx, e.client, e.deliverer, obj, org)
 }
 
-func (e *DeliveryEngine) acquire(org types.NamespacedName) bool {
+func (e *DeliveryEngine) acquire(namespace string) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.busy[org] >= maxPerOrganization {
+	if e.busy[namespace] >= maxPerNamespace {
 		return false
 	}
-	e.busy[org]++
+	e.busy[namespace]++
 	return true
 }
 
-func (e *DeliveryEngine) release(org types.NamespacedName) {
+func (e *DeliveryEngine) release(namespace string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.busy[org]--; e.busy[org] <= 0 {
-		delete(e.busy, org)
+	if e.busy[namespace]--; e.busy[namespace] <= 0 {
+		delete(e.busy, namespace)
 	}
+}
+
+// breaker remembers the destinations that keep failing: each is left alone for breakerCooldown after a
+// timeout, a refusal or an unreachable network, so that it holds no worker meanwhile.
+type breaker struct {
+	mu    sync.Mutex
+	until map[string]time.Time
+}
+
+// open reports whether destination is left alone at now, and until when.
+func (b *breaker) open(destination string, now time.Time) (time.Time, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	until, ok := b.until[destination]
+	if ok && !now.Before(until) {
+		delete(b.until, destination)
+		return time.Time{}, false
+	}
+	return until, ok
+}
+
+// trip leaves destination alone for breakerCooldown from now.
+func (b *breaker) trip(destination string, now time.Time) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.until == nil {
+		b.until = map[string]time.Time{}
+	}
+	b.until[destination] = now.Add(breakerCooldown)
+}
+
+// destinationOf names where a channel of obj's organization delivers, for the breaker.
+func destinationOf(obj v1alpha1.OutboxObject, channel string) string {
+	return obj.GetNamespace() + "/" + obj.OrganizationName() + "/" + channel
+}
+
+// holdsWorkers tells the errors after which a destination is left alone for a while: it holds workers
+// (timeouts) or is not there (refused, unreachable).
+func holdsWorkers(err error) bool {
+	switch notify.Classify(err) {
+	case notify.ClassTimeout, notify.ClassRefused, notify.ClassUnreachable:
+		return true
+	}
+	return false
 }

@@ -175,6 +175,10 @@ type AssignmentBinding struct {
 }
 
 // ContactTransferStatus is the observed state of a ContactTransfer.
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.conditions) || oldSelf.conditions.all(c, !(c.type in ['Approved', 'Refused', 'Expired', 'Completed'] && c.status == 'True') || (has(self.conditions) && self.conditions.exists(n, n.type == c.type && n.status == 'True')))",message="status.conditions: Approved, Refused, Expired and Completed are one-way: a condition that is True never goes back"
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.round) || (has(self.round) && self.round >= oldSelf.round)",message="status.round never goes back: the secrets of an earlier round stay dead"
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.failedAttempts) || (has(self.failedAttempts) && self.failedAttempts >= oldSelf.failedAttempts)",message="status.failedAttempts never goes back"
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.completedAt) || (has(self.completedAt) && self.completedAt == oldSelf.completedAt)",message="status.completedAt never changes once set"
 type ContactTransferStatus struct {
 	// conditions: Ready summarises; Approved, Refused, Expired and Completed are one-way (once True they
 	// stay True).

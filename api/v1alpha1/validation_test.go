@@ -250,6 +250,37 @@ var _ = Describe("Schema validation", func() {
 		Expect(err.Error()).To(ContainSubstring("spec is immutable"))
 	})
 
+	It("keeps a ContactTransfer's decisions one-way in its status, by CRD transition rules", func() {
+		t := newTransfer("decided", nil)
+		Expect(c.Create(ctx, t)).To(Succeed())
+		completed := metav1.Now()
+		t.Status.Round, t.Status.FailedAttempts, t.Status.CompletedAt = 2, 1, &completed
+		t.Status.Conditions = []metav1.Condition{
+			{Type: ApprovedCondition, Status: metav1.ConditionTrue, Reason: "Approved", Message: "approved", LastTransitionTime: completed},
+			{Type: CompletedCondition, Status: metav1.ConditionTrue, Reason: "Completed", Message: "done", LastTransitionTime: completed},
+		}
+		Expect(c.Status().Update(ctx, t)).To(Succeed())
+
+		for _, tc := range []struct {
+			change func(*ContactTransfer)
+			want   string
+		}{
+			{func(t *ContactTransfer) { t.Status.Conditions[1].Status = metav1.ConditionFalse }, "a condition that is True never goes back"},
+			{func(t *ContactTransfer) { t.Status.Conditions = t.Status.Conditions[:1] }, "a condition that is True never goes back"},
+			{func(t *ContactTransfer) { t.Status.Round = 1 }, "status.round never goes back"},
+			{func(t *ContactTransfer) { t.Status.FailedAttempts = 0 }, "status.failedAttempts never goes back"},
+			{func(t *ContactTransfer) { t.Status.CompletedAt = nil }, "status.completedAt never changes once set"},
+		} {
+			undo := t.DeepCopy()
+			tc.change(undo)
+			err := c.Status().Update(ctx, undo)
+			Expect(apierrors.IsInvalid(err)).To(BeTrue(), "got %v", err)
+			Expect(err.Error()).To(ContainSubstring(tc.want))
+		}
+		t.Status.Round = 3
+		Expect(c.Status().Update(ctx, t)).To(Succeed(), "going forward is fine")
+	})
+
 	It("accepts a ContactTransfer for a vacant role (no from)", func() {
 		Expect(c.Create(ctx, newTransfer("vacant", func(t *ContactTransfer) { t.Spec.From = nil }))).To(Succeed())
 	})

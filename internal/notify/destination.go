@@ -48,7 +48,7 @@ type Destinations struct {
 
 // AllowsPlaintextSMTP reports whether a mail server at ip may be spoken to without TLS.
 func (d *Destinations) AllowsPlaintextSMTP(ip netip.Addr) bool {
-	ip = ip.Unmap()
+	ip = ip.WithZone("").Unmap()
 	return ip.IsLoopback() || (d != nil && slices.ContainsFunc(d.PlaintextSMTP, func(p netip.Prefix) bool { return p.Contains(ip) }))
 }
 
@@ -70,9 +70,15 @@ var specialRanges = []netip.Prefix{
 	netip.MustParsePrefix("198.18.0.0/15"),
 	netip.MustParsePrefix("224.0.0.0/4"),
 	netip.MustParsePrefix("240.0.0.0/4"),
-	netip.MustParsePrefix("::/128"),
-	netip.MustParsePrefix("::1/128"),
+	netip.MustParsePrefix("192.0.2.0/24"),
+	netip.MustParsePrefix("198.51.100.0/24"),
+	netip.MustParsePrefix("203.0.113.0/24"),
+	netip.MustParsePrefix("::/96"), // unspecified, loopback and IPv4-compatible
 	netip.MustParsePrefix("64:ff9b::/96"),
+	netip.MustParsePrefix("64:ff9b:1::/48"),
+	netip.MustParsePrefix("100::/64"),
+	netip.MustParsePrefix("2001:db8::/32"),
+	netip.MustParsePrefix("2002::/16"), // 6to4 embeds any IPv4 address
 	netip.MustParsePrefix("fc00::/7"),
 	netip.MustParsePrefix("fe80::/10"),
 	netip.MustParsePrefix("ff00::/8"),
@@ -117,7 +123,8 @@ func ParsePrefixes(list string) ([]netip.Prefix, error) {
 
 // AllowsAddr reports whether a connection to ip may be opened.
 func (d *Destinations) AllowsAddr(ip netip.Addr) bool {
-	ip = ip.Unmap()
+	// A zone ("fe80::1%eth0", "::1%lo") would make every range miss: it goes before the check.
+	ip = ip.WithZone("").Unmap()
 	if d != nil && slices.ContainsFunc(d.AllowedCIDRs, func(p netip.Prefix) bool { return p.Contains(ip) }) {
 		return true
 	}
@@ -207,7 +214,7 @@ func Classify(err error) string {
 		return ClassRefused
 	case errors.Is(err, syscall.EHOSTUNREACH) || errors.Is(err, syscall.ENETUNREACH):
 		return ClassUnreachable
-	case strings.Contains(err.Error(), "auth"):
+	case strings.Contains(err.Error(), "SMTP AUTH") || strings.Contains(err.Error(), "unencrypted connection"):
 		return ClassAuth
 	}
 	var netErr net.Error

@@ -59,6 +59,13 @@ func TestDestinationsAllowsAddr(t *testing.T) {
 		{"::", nil, false},
 		{"fd00::1", nil, false},
 		{"224.0.0.1", nil, false},
+		{"::1%lo", nil, false},
+		{"fe80::1%eth0", nil, false},
+		{"fd00:ec2::254%eth0", nil, false},
+		{"::7f00:1", nil, false},
+		{"2002:7f00:1::", nil, false},
+		{"64:ff9b::a9fe:a9fe", nil, false},
+		{"192.0.2.10", nil, false},
 		{"10.20.3.4", company, true},
 		{"10.21.3.4", company, false},
 		{"192.168.1.7", company, true},
@@ -81,7 +88,8 @@ func TestParseDestinationsRefusesNonsense(t *testing.T) {
 func TestWebhookToASpecialAddressIsNotAllowedByDefault(t *testing.T) {
 	srv, requests := startWebhookReceiver(t, http.StatusOK)
 	metadata := "http://169.254.169.254/latest/meta-data/"
-	for _, url := range []string{srv.URL, metadata, strings.Replace(srv.URL, "127.0.0.1", "localhost", 1)} {
+	zoned := strings.Replace(srv.URL, "127.0.0.1", "[::1%25lo]", 1)
+	for _, url := range []string{srv.URL, metadata, strings.Replace(srv.URL, "127.0.0.1", "localhost", 1), zoned} {
 		t.Run(url, func(t *testing.T) {
 			g := NewWithT(t)
 			err := NewWebhookNotifier(WebhookConfig{Name: "audit", URL: url, Keys: [][]byte{webhookKey}, Timeout: 2 * time.Second}).

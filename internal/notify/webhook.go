@@ -93,8 +93,8 @@ func NewWebhookNotifier(cfg WebhookConfig) *WebhookNotifier {
 		}
 		// No proxy: the destination check applies to the receiver's address, not to a proxy's.
 		client = http.Client{Timeout: cfg.Timeout, Transport: &http.Transport{
-			DialContext: dial, ForceAttemptHTTP2: true, TLSHandshakeTimeout: cfg.Timeout,
-			MaxIdleConns: 10, IdleConnTimeout: 90 * time.Second,
+			// One notifier per send: nothing to keep alive for.
+			DialContext: dial, ForceAttemptHTTP2: true, TLSHandshakeTimeout: cfg.Timeout, DisableKeepAlives: true,
 		}}
 	}
 	// A redirect would re-send the body and its signature wherever the receiver points.
@@ -207,10 +207,11 @@ func (w *WebhookNotifier) Notify(ctx context.Context, n Notification) error {
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "roster")
 	now := time.Now()
-	req.Header.Set(HeaderID, n.Key)
+	id := headerSafe(n.Key)
+	req.Header.Set(HeaderID, id)
 	req.Header.Set(HeaderTimestamp, strconv.FormatInt(now.Unix(), 10))
-	req.Header.Set(HeaderSignature, Sign(w.cfg.Keys, n.Key, now, body))
-	req.Header.Set(HeaderDelivery, n.Key)
+	req.Header.Set(HeaderSignature, Sign(w.cfg.Keys, id, now, body))
+	req.Header.Set(HeaderDelivery, id)
 	req.Header.Set(HeaderEvent, string(n.Type))
 
 	resp, err := w.client.Do(req)
@@ -224,6 +225,21 @@ func (w *WebhookNotifier) Notify(ctx context.Context, n Notification) error {
 		return &WebhookStatusError{Webhook: w.cfg.Name, StatusCode: resp.StatusCode, Status: resp.Status}
 	}
 	return nil
+}
+
+// headerSafe writes a key as a header value: bytes outside printable ASCII, and '%', become "%XX" (a
+// notice id comes from an annotation and may hold anything). It is stable and keeps keys apart.
+func headerSafe(key string) string {
+	var b strings.Builder
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		if c < 0x21 || c > 0x7e || c == '%' {
+			fmt.Fprintf(&b, "%%%02X", c)
+			continue
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
 }
 
 // WebhookStatusError is a delivery the receiver answered with a status other than 2xx.

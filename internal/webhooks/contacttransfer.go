@@ -25,7 +25,6 @@ import (
 
 	admissionv1 "k8s.io/api/admission/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
@@ -101,13 +100,11 @@ func overrideChanged(old, annotations map[string]string) bool {
 }
 
 // ContactTransferValidator admits a ContactTransfer only when it follows the rules (who may ask, who holds
-// the role, who may receive it, good standing), and keeps Approved, Refused, Expired and Completed one-way.
+// the role, who may receive it, good standing), and lets only users granted the verb approve decide by
+// roster.dev/override.
 type ContactTransferValidator struct{ *reader }
 
 var _ admission.Validator[*v1alpha1.ContactTransfer] = &ContactTransferValidator{}
-
-// oneWay are the conditions that never go back once True.
-var oneWay = []string{v1alpha1.ApprovedCondition, v1alpha1.RefusedCondition, v1alpha1.ExpiredCondition, v1alpha1.CompletedCondition}
 
 // ValidateCreate checks who sets roster.dev/override, and the request against the organization's state.
 func (v *ContactTransferValidator) ValidateCreate(ctx context.Context, t *v1alpha1.ContactTransfer) (admission.Warnings, error) {
@@ -149,22 +146,13 @@ func (v *ContactTransferValidator) ValidateCreate(ctx context.Context, t *v1alph
 	return nil, nil
 }
 
-// ValidateUpdate checks who sets or changes roster.dev/override, and keeps the one-way conditions True
-// once they are.
+// ValidateUpdate checks who sets or changes roster.dev/override.
 func (v *ContactTransferValidator) ValidateUpdate(ctx context.Context, old, t *v1alpha1.ContactTransfer) (admission.Warnings, error) {
 	if err := v.checkOverride(ctx, old.Annotations, t); err != nil {
 		return nil, err
 	}
-	var errs field.ErrorList
-	for _, typ := range oneWay {
-		if meta.IsStatusConditionTrue(old.Status.Conditions, typ) && !meta.IsStatusConditionTrue(t.Status.Conditions, typ) {
-			errs = append(errs, field.Forbidden(field.NewPath("status", "conditions"),
-				fmt.Sprintf("condition %s is True and never goes back", typ)))
-		}
-	}
-	if len(errs) > 0 {
-		return nil, invalid("ContactTransfer", t.Name, errs)
-	}
+	// Approved, Refused, Expired and Completed are one-way by CRD transition rules (see the status type),
+	// enforced by the API server even when no webhook answers.
 	return nil, nil
 }
 
