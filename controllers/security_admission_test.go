@@ -227,7 +227,10 @@ var _ = Describe("Security: admission", func() {
 			Eventually(func() int32 { return latest(pending).Status.FailedAttempts }).Should(BeEquivalentTo(1))
 			expiresAt := pending.Status.ExpiresAt.DeepCopy()
 
-			expectForbidden(mergePatch(mallory(), pending, true, `{"status":{"failedAttempts":0}}`), operatorOnly)
+			// Lowering it is refused by the CRD's transition rule before any webhook; raising it, by the status
+			// guard.
+			Expect(mergePatch(mallory(), pending, true, `{"status":{"failedAttempts":0}}`)).To(MatchError(ContainSubstring("status.failedAttempts never goes back")))
+			expectForbidden(mergePatch(mallory(), pending, true, `{"status":{"failedAttempts":4}}`), operatorOnly)
 			expectForbidden(mergePatch(mallory(), pending, true, `{"status":{"expiresAt":"2099-01-01T00:00:00Z"}}`), operatorOnly)
 			Consistently(func(g Gomega) {
 				g.Expect(k8sClient.Get(ctx, client.ObjectKeyFromObject(pending), pending)).To(Succeed())
