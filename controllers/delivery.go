@@ -46,13 +46,6 @@ import (
 	"roster.dev/roster/internal/roles"
 )
 
-// Channel names.
-const (
-	emailChannel    = "email"
-	webhookPrefix   = "webhook/"
-	notifierChannel = "notifier"
-)
-
 // Facts a TransferRequested delivery carries so that the tokens can be derived again when it is sent.
 const (
 	roundFact     = "round"
@@ -117,20 +110,11 @@ func (d *Deliverer) now() time.Time {
 }
 
 // Channels lists the channels of an organization.
-func (d *Deliverer) Channels(org *v1alpha1.Organization) []string {
-	var out []string
-	if org != nil && org.Spec.Notifications != nil {
-		if org.Spec.Notifications.Email != nil {
-			out = append(out, emailChannel)
-		}
-		for _, w := range org.Spec.Notifications.Webhooks {
-			out = append(out, webhookPrefix+w.Name)
-		}
-	}
-	if d.Notifier != nil {
-		out = append(out, notifierChannel)
-	}
-	return out
+func (d *Deliverer) Channels(org *v1alpha1.Organization) []string { return d.channels().Names(org) }
+
+// channels is the factory of the organization's notifiers.
+func (d *Deliverer) channels() *notify.Channels {
+	return &notify.Channels{Secrets: d.APIReader, Destinations: d.Destinations, Extra: d.Notifier}
 }
 
 // Record emits n as an Event on obj and records it in the outbox for each channel of org, once per cause:
@@ -194,7 +178,7 @@ func (d *Deliverer) Deliver(ctx context.Context, obj v1alpha1.OutboxObject, org 
 			continue
 		}
 		err := d.send(ctx, obj, org, *del)
-		if errors.Is(err, errChannelGone) {
+		if errors.Is(err, notify.ErrChannelGone) {
 			notify.MarkDropped(del, err.Error(), d.now())
 			continue
 		}
@@ -249,7 +233,7 @@ func (d *Deliverer) send(ctx context.Context, obj v1alpha1.OutboxObject, org *v1
 	if err != nil {
 		return err
 	}
-	ch, err := d.channel(ctx, org, del.Channel)
+	ch, err := d.channels().Notifier(ctx, org, del.Channel)
 	if err != nil {
 		return err
 	}
@@ -331,85 +315,6 @@ func (d *Deliverer) withDeputies(ctx context.Context, n notify.Notification, awa
 		}
 	}
 	return n, nil
-}
-
-// channel builds the notifier of a channel from the organization's settings and Secrets.
-func (d *Deliverer) channel(ctx context.Context, org *v1alpha1.Organization, name string) (notify.Notifier, error) {
-	settings := org.Spec.Notifications
-	switch {
-	case name == notifierChannel && d.Notifier != nil:
-		return d.Notifier, nil
-	case name == emailChannel && settings != nil && settings.Email != nil:
-		smtp := settings.Email.SMTP
-		cfg := notify.SMTPConfig{Host: smtp.Host, Port: int(smtp.Port), From: smtp.From, TLS: smtp.TLS, Timeout: 30 * time.Second,
-			Dial: d.Destinations.DialContext, AllowPlaintext: d.Destinations.AllowsPlaintextSMTP}
-		if ref := smtp.CredentialsSecretRef; ref != nil {
-			field := "spec.notifications.email.smtp.credentialsSecretRef"
-			secret, err := d.secret(ctx, org.Namespace, ref.Name, field)
-			if err != nil {
-				return nil, err
-			}
-			// The password goes to a host the tenant chooses: only a Secret made for it may be sent.
-			if secret.Type != v1alpha1.SMTPCredentialsSecretType && secret.Labels[v1alpha1.SMTPCredentialsLabel] != "true" {
-				return nil, &notify.ConfigError{Err: fmt.Errorf("%s: secret %q is not marked for SMTP credentials: give it type %s or the label %s=true",
-					field, ref.Name, v1alpha1.SMTPCredentialsSecretType, v1alpha1.SMTPCredentialsLabel)}
-			}
-			cfg.Username, cfg.Password = string(secret.Data["username"]), string(secret.Data["password"])
-		}
-		return notify.NewEmailNotifier(cfg), nil
-	case strings.HasPrefix(name, webhookPrefix) && settings != nil:
-		for _, w := range settings.Webhooks {
-			if webhookPrefix+w.Name != name {
-				continue
-			}
-			secret, err := d.secret(ctx, org.Namespace, w.SecretRef.Name, "spec.notifications.webhooks["+w.Name+"].secretRef")
-			if err != nil {
-				return nil, err
-			}
-			keys, err := webhookKeys(secret.Data, w.SecretRef.Name)
-			if err != nil {
-				return nil, err
-			}
-			return notify.NewWebhookNotifier(notify.WebhookConfig{Name: w.Name, URL: w.URL, Keys: keys, Timeout: 10 * time.Second,
-				Dial: d.Destinations.DialContext}), nil
-		}
-	}
-	return nil, fmt.Errorf("%w: %s is no longer configured on organization %s", errChannelGone, name, org.Name)
-}
-
-// webhookKeys reads a webhook's signing keys from its Secret: "key", then "previousKey" while a rotation
-// lets receivers move to the new key.
-func webhookKeys(data map[string][]byte, secret string) ([][]byte, error) {
-	if len(data["key"]) == 0 {
-		return nil, &notify.ConfigError{Err: fmt.Errorf("secret %q has no data key \"key\" to sign with", secret)}
-	}
-	var keys [][]byte
-	for _, name := range []string{"key", "previousKey"} {
-		if len(data[name]) == 0 {
-			continue
-		}
-		key, err := notify.ParseWebhookKey(data[name])
-		if err != nil {
-			return nil, &notify.ConfigError{Err: fmt.Errorf("secret %q, data key %q: %w", secret, name, err)}
-		}
-		keys = append(keys, key)
-	}
-	return keys, nil
-}
-
-// errChannelGone is the error of a delivery whose channel was removed from the Organization.
-var errChannelGone = errors.New("channel removed")
-
-// secret reads a Secret of the organization's namespace.
-func (d *Deliverer) secret(ctx context.Context, namespace, name, field string) (*corev1.Secret, error) {
-	s := &corev1.Secret{}
-	if err := d.APIReader.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, s); err != nil {
-		if apierrors.IsNotFound(err) {
-			return nil, &notify.ConfigError{Err: fmt.Errorf("%s: secret %q does not exist", field, name)}
-		}
-		return nil, err
-	}
-	return s, nil
 }
 
 // setDeliveredCondition reports on the outbox: False, naming the channel and the error, while a
