@@ -254,6 +254,10 @@ func (r *ContactTransferReconciler) readDecisions(_ context.Context, s *transfer
 	if _, ok := t.Annotations[v1alpha1.ResendAnnotation]; ok {
 		return r.resend(s), nil
 	}
+	if c := apimeta.FindStatusCondition(t.Status.Conditions, v1alpha1.ResendLimitedCondition); c != nil && c.Reason == v1alpha1.ResendTooSoonReason {
+		// The resend that waited was withdrawn.
+		apimeta.RemoveStatusCondition(&t.Status.Conditions, v1alpha1.ResendLimitedCondition)
+	}
 	return ctrl.Result{}, nil
 }
 
@@ -268,7 +272,9 @@ func (r *ContactTransferReconciler) resend(s *transferScope) ctrl.Result {
 	}
 	wait, exhausted := approval.ResendWait(t, s.facts.Now.Time)
 	if r.Keys.IsOperatorResend(t, t.Annotations[v1alpha1.ResendAnnotation]) {
-		wait = 0 // an awaited party's address changed: its secrets go to the new one at once
+		// An awaited party's address changed: its secrets go to the new one at once, and those of the
+		// old address die, whatever the limits.
+		wait, exhausted = 0, false
 	}
 	switch {
 	case exhausted:
@@ -505,7 +511,7 @@ func (r *ContactTransferReconciler) finalize(ctx context.Context, t *v1alpha1.Co
 		}
 		// The finalizer stays until the engine delivered TransferCancelled, or it keeps failing.
 		r.Deliverer.schedule(t)
-		if notify.Pending(t.Status.Outbox) > 0 && len(notify.Failing(t.Status.Outbox)) == 0 {
+		if stillTelling(t, r.now()) {
 			return ctrl.Result{RequeueAfter: finalizeCheck}, nil
 		}
 	}

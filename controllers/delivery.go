@@ -205,7 +205,7 @@ func (d *Deliverer) Deliver(ctx context.Context, obj v1alpha1.OutboxObject, org 
 		log.FromContext(ctx).Info("notification not delivered", "type", del.Type, "channel", del.Channel,
 			"attempt", del.Attempts+1, "error", err.Error())
 		notify.MarkFailed(del, errors.New(notify.Describe(err)), d.now())
-		if holdsWorkers(err) {
+		if holdsWorkers(err) && ctx.Err() == nil { // the pass running out is not the destination's fault
 			d.breaker.trip(destination, d.now())
 		}
 		notify.ObserveFailed(del.Channel, del.Type)
@@ -342,6 +342,20 @@ func setDeliveredCondition(conds *[]metav1.Condition, generation int64, outbox [
 // again: at once when more was due than one pass sends.
 func deliverOutbox(ctx context.Context, c client.Client, d *Deliverer, obj v1alpha1.OutboxObject, org *v1alpha1.Organization) (time.Duration, error) {
 	due, next := notify.Due(*obj.Outbox(), d.now())
+	// Entries whose destination the breaker leaves alone wait for it, and take no place in the pass.
+	var blockedUntil time.Time
+	due = slices.DeleteFunc(due, func(i int) bool {
+		until, open := d.breaker.open(destinationOf(obj, (*obj.Outbox())[i].Channel), d.now())
+		if open && (blockedUntil.IsZero() || until.Before(blockedUntil)) {
+			blockedUntil = until
+		}
+		return open
+	})
+	if !blockedUntil.IsZero() {
+		if wait := max(time.Second, blockedUntil.Sub(d.now())); next == 0 || wait < next {
+			next = wait
+		}
+	}
 	if len(due) == 0 {
 		return next, nil
 	}
@@ -350,7 +364,9 @@ func deliverOutbox(ctx context.Context, c client.Client, d *Deliverer, obj v1alp
 		due = due[:maxPerPass]
 	}
 	before := obj.DeepCopyObject().(v1alpha1.OutboxObject)
-	next = d.Deliver(ctx, obj, org, *obj.Outbox(), due)
+	if after := d.Deliver(ctx, obj, org, *obj.Outbox(), due); after > 0 && (next == 0 || after < next) {
+		next = after
+	}
 	if more {
 		next = time.Millisecond
 	}

@@ -246,6 +246,7 @@ type ContactTransferStatus struct {
 
 // +kubebuilder:object:root=true
 // +kubebuilder:subresource:status
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.status) || has(self.status)",message="status cannot be removed: its decisions are one-way"
 // +kubebuilder:resource:shortName=xfer,categories=roster
 // +kubebuilder:selectablefield:JSONPath=`.spec.organizationRef.name`
 // +kubebuilder:selectablefield:JSONPath=`.spec.from.name`

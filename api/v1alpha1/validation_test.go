@@ -27,6 +27,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -277,6 +278,12 @@ var _ = Describe("Schema validation", func() {
 			Expect(apierrors.IsInvalid(err)).To(BeTrue(), "got %v", err)
 			Expect(err.Error()).To(ContainSubstring(tc.want))
 		}
+		wiped := t.DeepCopy()
+		wiped.Status = ContactTransferStatus{}
+		Expect(apierrors.IsInvalid(c.Status().Update(ctx, wiped))).To(BeTrue(), "an empty status is a status going back")
+		err := c.Status().Patch(ctx, t.DeepCopy(), client.RawPatch(types.MergePatchType, []byte(`{"status":null}`)))
+		Expect(apierrors.IsInvalid(err)).To(BeTrue(), "got %v", err)
+		Expect(err.Error()).To(ContainSubstring("status cannot be removed"))
 		t.Status.Round = 3
 		Expect(c.Status().Update(ctx, t)).To(Succeed(), "going forward is fine")
 	})
