@@ -57,8 +57,10 @@ type assignmentScope struct {
 	result roles.AssignmentResult
 	// evaluation is the organization's, when it could be evaluated.
 	evaluation *roles.Evaluation
-	// generation is that of the assignment the verdict is about.
+	// generation is that of the assignment the verdict is about, and requester its
+	// roster.dev/requested-by annotation: the cache may have read that copy after ra.
 	generation int64
+	requester  string
 	change     holderChange
 	// now is the one time this reconcile judges spec.validUntil at.
 	now time.Time
@@ -121,11 +123,12 @@ func (r *RoleAssignmentReconciler) evaluate(ctx context.Context, s *assignmentSc
 	ev := roles.Evaluate(in)
 	s.evaluation = &ev
 	s.result = ev.Assignments[ra.Name]
-	s.generation = ra.Generation
+	s.generation, s.requester = ra.Generation, ra.Annotations[v1alpha1.RequestedByAnnotation]
 	for i := range in.Assignments {
 		if in.Assignments[i].Name == ra.Name {
 			// The verdict is about this copy, which the cache may have read after ra.
 			s.generation = in.Assignments[i].Generation
+			s.requester = in.Assignments[i].Annotations[v1alpha1.RequestedByAnnotation]
 		}
 	}
 	return ctrl.Result{}, nil
@@ -153,7 +156,7 @@ func (r *RoleAssignmentReconciler) reconcileHolderChange(ctx context.Context, s 
 	want := ""
 	if s.result.Pending != "" {
 		want = gatedTransferName(ra.Name, s.result.Holder, s.result.Pending, s.generation)
-		if open := openChange(related.Items, ra, s.result.Holder, s.result.Pending, ra.Annotations[v1alpha1.RequestedByAnnotation]); open != "" {
+		if open := openChange(related.Items, ra, s.result.Holder, s.result.Pending, s.requester); open != "" {
 			want = open // an edit of another field (spec.validUntil) keeps the change and its secrets
 		}
 	}
@@ -185,7 +188,7 @@ func (r *RoleAssignmentReconciler) reconcileHolderChange(ctx context.Context, s 
 	t := &v1alpha1.ContactTransfer{}
 	err := r.Get(ctx, client.ObjectKey{Namespace: ra.Namespace, Name: want}, t)
 	if apierrors.IsNotFound(err) {
-		t = gatedTransfer(ra, want, s.result.Holder, s.result.Pending)
+		t = gatedTransfer(ra, want, s.result.Holder, s.result.Pending, s.requester)
 		if err := controllerutil.SetControllerReference(ra, t, r.Scheme()); err != nil {
 			return ctrl.Result{}, err
 		}
@@ -245,7 +248,7 @@ func gatedTransferName(assignment, from, to string, generation int64) string {
 // gatedTransfer is the ContactTransfer a new holder of a gated role opens. No requester is named unless
 // the assignment's roster.dev/requested-by annotation names one: the incoming contact and any one holder
 // of the role's initiators (the outgoing holder included) approve.
-func gatedTransfer(ra *v1alpha1.RoleAssignment, name, from, to string) *v1alpha1.ContactTransfer {
+func gatedTransfer(ra *v1alpha1.RoleAssignment, name, from, to, requester string) *v1alpha1.ContactTransfer {
 	t := &v1alpha1.ContactTransfer{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ra.Namespace, Name: name,
 			Labels: map[string]string{v1alpha1.PurposeLabel: v1alpha1.HolderChangePurpose}},
@@ -259,8 +262,8 @@ func gatedTransfer(ra *v1alpha1.RoleAssignment, name, from, to string) *v1alpha1
 		t.Spec.From = &v1alpha1.LocalObjectReference{Name: from}
 		t.Spec.Reason = fmt.Sprintf("spec.contactRef of RoleAssignment %s changed from %s to %s", ra.Name, from, to)
 	}
-	if req := ra.Annotations[v1alpha1.RequestedByAnnotation]; req != "" {
-		t.Spec.RequestedBy = &v1alpha1.LocalObjectReference{Name: req}
+	if requester != "" {
+		t.Spec.RequestedBy = &v1alpha1.LocalObjectReference{Name: requester}
 	}
 	return t
 }
