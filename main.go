@@ -46,6 +46,7 @@ import (
 	"roster.dev/roster/controllers"
 	"roster.dev/roster/internal/approval"
 	"roster.dev/roster/internal/approvalweb"
+	"roster.dev/roster/internal/netaddr"
 	"roster.dev/roster/internal/notify"
 	"roster.dev/roster/internal/webhooks"
 )
@@ -152,7 +153,7 @@ func run(o options) error {
 	if err != nil {
 		return fmt.Errorf("--notification-allowed-cidrs: %w", err)
 	}
-	if destinations.PlaintextSMTP, err = notify.ParsePrefixes(o.plaintextSMTP); err != nil {
+	if destinations.PlaintextSMTP, err = netaddr.ParsePrefixes(o.plaintextSMTP, "plaintext SMTP CIDR"); err != nil {
 		return fmt.Errorf("--smtp-plaintext-cidrs: %w", err)
 	}
 	ctrlOpts := controllers.Options{MaxConcurrentReconciles: o.maxConcurrentRecon, Keys: keys, ApprovalBaseURL: o.approvalBaseURL,

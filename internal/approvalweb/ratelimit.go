@@ -18,13 +18,14 @@ package approvalweb
 
 import (
 	"container/list"
-	"fmt"
 	"net/netip"
 	"strings"
 	"sync"
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"roster.dev/roster/internal/netaddr"
 )
 
 // Limit is a token bucket: Burst requests at once, then one more every Every.
@@ -97,24 +98,7 @@ func (l Limit) or(def Limit) Limit {
 // ParseTrustedProxies reads a comma-separated list of addresses and CIDR prefixes, e.g.
 // "10.0.0.0/8, fd00::/8, 192.0.2.7". An empty string gives none.
 func ParseTrustedProxies(s string) ([]netip.Prefix, error) {
-	var out []netip.Prefix
-	for f := range strings.SplitSeq(s, ",") {
-		f = strings.TrimSpace(f)
-		if f == "" {
-			continue
-		}
-		if p, err := netip.ParsePrefix(f); err == nil {
-			out = append(out, p.Masked())
-			continue
-		}
-		a, err := netip.ParseAddr(f)
-		if err != nil {
-			return nil, fmt.Errorf("trusted proxy %q is neither an IP address nor a CIDR prefix", f)
-		}
-		a = a.Unmap()
-		out = append(out, netip.PrefixFrom(a, a.BitLen()))
-	}
-	return out, nil
+	return netaddr.ParsePrefixes(s, "trusted proxy")
 }
 
 // limiter keeps one token bucket per key (a client, a transfer UID) with bounded memory. The buckets

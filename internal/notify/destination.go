@@ -29,6 +29,8 @@ import (
 	"syscall"
 
 	"github.com/wneessen/go-mail"
+
+	"roster.dev/roster/internal/netaddr"
 )
 
 // Destinations decides where notifications may be sent. A tenant chooses its webhook URL and its SMTP
@@ -87,7 +89,7 @@ var specialRanges = []netip.Prefix{
 // ParseDestinations reads the operator's flags: comma-separated CIDRs (a bare address is one host) and
 // host names.
 func ParseDestinations(cidrs, hosts string) (*Destinations, error) {
-	prefixes, err := ParsePrefixes(cidrs)
+	prefixes, err := netaddr.ParsePrefixes(cidrs, "allowed CIDR")
 	if err != nil {
 		return nil, err
 	}
@@ -98,27 +100,6 @@ func ParseDestinations(cidrs, hosts string) (*Destinations, error) {
 		}
 	}
 	return d, nil
-}
-
-// ParsePrefixes reads comma-separated CIDRs; a bare address is one host.
-func ParsePrefixes(list string) ([]netip.Prefix, error) {
-	var out []netip.Prefix
-	for _, s := range strings.Split(list, ",") {
-		s = strings.TrimSpace(s)
-		if s == "" {
-			continue
-		}
-		p, err := netip.ParsePrefix(s)
-		if err != nil {
-			a, aerr := netip.ParseAddr(s)
-			if aerr != nil {
-				return nil, fmt.Errorf("allowed CIDR %q: %w", s, err)
-			}
-			p = netip.PrefixFrom(a, a.BitLen())
-		}
-		out = append(out, p.Masked())
-	}
-	return out, nil
 }
 
 // AllowsAddr reports whether a connection to ip may be opened.

@@ -33,6 +33,7 @@ import (
 	. "github.com/onsi/gomega"
 
 	"roster.dev/roster/api/v1alpha1"
+	"roster.dev/roster/internal/netaddr"
 	"roster.dev/roster/internal/notify/smtptest"
 )
 
@@ -165,7 +166,7 @@ func TestDescribeShowsClassesNotDetails(t *testing.T) {
 }
 
 func TestPlaintextSMTPOnlyToLoopbackUnlessAllowed(t *testing.T) {
-	relay, err := ParsePrefixes("10.1.2.0/24")
+	relay, err := netaddr.ParsePrefixes("10.1.2.0/24", "relay")
 	NewWithT(t).Expect(err).NotTo(HaveOccurred())
 	for _, tc := range []struct {
 		addr    string
