@@ -161,20 +161,16 @@ func (d *Deliverer) Record(obj client.Object, outbox *[]v1alpha1.Delivery, org *
 // It returns how long until the next retry (0 when none waits).
 func (d *Deliverer) Deliver(ctx context.Context, obj v1alpha1.OutboxObject, org *v1alpha1.Organization, outbox []v1alpha1.Delivery, due []int) time.Duration {
 	var skippedUntil time.Time // the earliest time a skipped entry may go
-	skip := func(until time.Time) {
-		if skippedUntil.IsZero() || until.Before(skippedUntil) {
-			skippedUntil = until
-		}
-	}
 	for _, i := range due {
 		del := &outbox[i]
 		destination := destinationOf(obj, del.Channel)
 		if ctx.Err() != nil {
-			skip(d.now()) // the pass is over: left due, not an attempt
+			skippedUntil = earlier(skippedUntil, d.now()) // the pass is over: left due, not an attempt
 			continue
 		}
 		if until, open := d.breaker.open(destination, d.now()); open {
-			skip(until) // the destination keeps failing: it is not tried again before until
+			// The destination failed earlier in this pass: it is not tried again before until.
+			skippedUntil = earlier(skippedUntil, until)
 			continue
 		}
 		err := d.send(ctx, obj, org, *del)
@@ -215,13 +211,7 @@ func (d *Deliverer) Deliver(ctx context.Context, obj v1alpha1.OutboxObject, org 
 		}
 	}
 	_, next := notify.Due(outbox, d.now())
-	if !skippedUntil.IsZero() {
-		wait := max(time.Second, skippedUntil.Sub(d.now()))
-		if next == 0 || wait < next {
-			next = wait
-		}
-	}
-	return next
+	return sooner(next, waitUntil(skippedUntil, d.now()))
 }
 
 // send delivers one recorded notification on its channel.
@@ -346,16 +336,12 @@ func deliverOutbox(ctx context.Context, c client.Client, d *Deliverer, obj v1alp
 	var blockedUntil time.Time
 	due = slices.DeleteFunc(due, func(i int) bool {
 		until, open := d.breaker.open(destinationOf(obj, (*obj.Outbox())[i].Channel), d.now())
-		if open && (blockedUntil.IsZero() || until.Before(blockedUntil)) {
-			blockedUntil = until
+		if open {
+			blockedUntil = earlier(blockedUntil, until)
 		}
 		return open
 	})
-	if !blockedUntil.IsZero() {
-		if wait := max(time.Second, blockedUntil.Sub(d.now())); next == 0 || wait < next {
-			next = wait
-		}
-	}
+	next = sooner(next, waitUntil(blockedUntil, d.now()))
 	if len(due) == 0 {
 		return next, nil
 	}
@@ -364,9 +350,7 @@ func deliverOutbox(ctx context.Context, c client.Client, d *Deliverer, obj v1alp
 		due = due[:maxPerPass]
 	}
 	before := obj.DeepCopyObject().(v1alpha1.OutboxObject)
-	if after := d.Deliver(ctx, obj, org, *obj.Outbox(), due); after > 0 && (next == 0 || after < next) {
-		next = after
-	}
+	next = sooner(next, d.Deliver(ctx, obj, org, *obj.Outbox(), due))
 	if more {
 		next = time.Millisecond
 	}

@@ -48,7 +48,7 @@ const (
 	// breakerCooldown is how long a destination that timed out, refused or could not be reached is left
 	// alone before it is tried again.
 	breakerCooldown = time.Minute
-	// busyRetry is when an object of a busy organization is looked at again.
+	// busyRetry is when an object of a busy namespace is looked at again.
 	busyRetry = 500 * time.Millisecond
 )
 
@@ -234,4 +234,21 @@ func holdsWorkers(err error) bool {
 		return true
 	}
 	return false
+}
+
+// finalizeCheck is how often a deleted organization or transfer looks whether its last message went out;
+// finalizeGrace is how long after its deletion it waits for it at most (a destination the breaker leaves
+// alone makes no attempt, so "failing" may never come).
+const (
+	finalizeCheck = 2 * time.Second
+	finalizeGrace = 3 * time.Minute
+)
+
+// stillTelling reports whether a deleted object keeps its finalizer for its last message: it is pending,
+// not failing, and the object was deleted less than finalizeGrace ago.
+func stillTelling(obj v1alpha1.OutboxObject, now time.Time) bool {
+	outbox := *obj.Outbox()
+	deleted := obj.GetDeletionTimestamp()
+	return notify.Pending(outbox) > 0 && len(notify.Failing(outbox)) == 0 &&
+		(deleted == nil || now.Before(deleted.Add(finalizeGrace)))
 }

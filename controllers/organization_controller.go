@@ -22,7 +22,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"errors"
 
@@ -100,23 +99,6 @@ func (r *OrganizationReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		err = patchObject(ctx, r.Client, unread, org)
 	}
 	return result, err
-}
-
-// finalizeCheck is how often a deleted organization or transfer looks whether its last message went out;
-// finalizeGrace is how long after its deletion it waits for it at most (a destination the breaker leaves
-// alone makes no attempt, so "failing" may never come).
-const (
-	finalizeCheck = 2 * time.Second
-	finalizeGrace = 3 * time.Minute
-)
-
-// stillTelling reports whether a deleted object keeps its finalizer for its last message: it is pending,
-// not failing, and the object was deleted less than finalizeGrace ago.
-func stillTelling(obj v1alpha1.OutboxObject, now time.Time) bool {
-	outbox := *obj.Outbox()
-	deleted := obj.GetDeletionTimestamp()
-	return notify.Pending(outbox) > 0 && len(notify.Failing(outbox)) == 0 &&
-		(deleted == nil || now.Before(deleted.Add(finalizeGrace)))
 }
 
 // finalize tells every holder that the organization is deleted (its roles go with it), then lets it go

@@ -18,6 +18,7 @@ package controllers
 
 import (
 	"context"
+	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -41,8 +42,31 @@ func runPhases[S any](ctx context.Context, s S, phases ...phase[S]) (ctrl.Result
 
 // soonest merges two results, keeping the shortest non-zero RequeueAfter.
 func soonest(a, b ctrl.Result) ctrl.Result {
-	if a.RequeueAfter == 0 || (b.RequeueAfter != 0 && b.RequeueAfter < a.RequeueAfter) {
-		a.RequeueAfter = b.RequeueAfter
+	a.RequeueAfter = sooner(a.RequeueAfter, b.RequeueAfter)
+	return a
+}
+
+// sooner returns the shorter of two waits, 0 meaning none.
+func sooner(a, b time.Duration) time.Duration {
+	if a == 0 || (b != 0 && b < a) {
+		return b
+	}
+	return a
+}
+
+// waitUntil is the wait from now until t, at least a second (so that a time just passed is no busy
+// loop); 0 for the zero time.
+func waitUntil(t, now time.Time) time.Duration {
+	if t.IsZero() {
+		return 0
+	}
+	return max(time.Second, t.Sub(now))
+}
+
+// earlier returns the earlier of two times, the zero time meaning none.
+func earlier(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
 	}
 	return a
 }
