@@ -48,6 +48,7 @@ import (
 	"roster.dev/roster/internal/approvalweb"
 	"roster.dev/roster/internal/netaddr"
 	"roster.dev/roster/internal/notify"
+	"roster.dev/roster/internal/shard"
 	"roster.dev/roster/internal/webhooks"
 )
 
@@ -79,6 +80,7 @@ type options struct {
 	allowedCIDRs       string
 	allowedHosts       string
 	plaintextSMTP      string
+	shardSelector      string
 }
 
 func main() {
@@ -103,6 +105,7 @@ func main() {
 	flag.StringVar(&o.allowedCIDRs, "notification-allowed-cidrs", "", "Comma-separated CIDRs (or addresses) that webhooks and SMTP servers may be reached at although loopback, link-local, private or reserved (default: none; public addresses only).")
 	flag.StringVar(&o.allowedHosts, "notification-allowed-hosts", "", "Comma-separated host names that webhooks and SMTP servers may be reached at whatever they resolve to, e.g. an internal mail relay (default: none).")
 	flag.StringVar(&o.plaintextSMTP, "smtp-plaintext-cidrs", "", "Comma-separated CIDRs where an SMTP server with tls: None may be, besides loopback (default: none; clear text shows the approval secrets to every network in between).")
+	flag.StringVar(&o.shardSelector, "shard-namespace-selector", "", "Label selector of the namespaces this replica owns, e.g. roster.dev/shard=eu: it reconciles, caches and serves approvals for those only (default: every namespace). Give each shard its own webhook namespaceSelector and approval URL; see docs/performance.md.")
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
@@ -125,12 +128,28 @@ func run(o options) error {
 		metricsOpts.FilterProvider = filters.WithAuthenticationAndAuthorization
 	}
 
+	cfg := ctrl.GetConfigOrDie()
+	selector, err := shard.Parse(o.shardSelector)
+	if err != nil {
+		return fmt.Errorf("--shard-namespace-selector: %w", err)
+	}
+	var owned *shard.Shard
+	if selector != nil {
+		direct, err := client.New(cfg, client.Options{Scheme: scheme})
+		if err != nil {
+			return err
+		}
+		if owned, err = shard.Load(context.Background(), direct, selector); err != nil {
+			return err
+		}
+		log.Info("sharded", "selector", selector.String(), "namespaces", owned.Namespaces)
+	}
 	mgrOpts := ctrl.Options{
 		Scheme:                        scheme,
 		Metrics:                       metricsOpts,
 		HealthProbeBindAddress:        o.probeAddr,
 		LeaderElection:                o.leaderElect,
-		LeaderElectionID:              "roster.dev",
+		LeaderElectionID:              shard.LeaderElectionID("roster.dev", selector),
 		LeaderElectionNamespace:       o.leaderElectionNS,
 		LeaderElectionReleaseOnCancel: true,
 	}
@@ -140,9 +159,15 @@ func run(o options) error {
 		})
 	}
 
-	mgr, err := ctrl.NewManager(ctrl.GetConfigOrDie(), mgrOpts)
+	controllers.ScopeCache(&mgrOpts, owned)
+	mgr, err := ctrl.NewManager(cfg, mgrOpts)
 	if err != nil {
 		return err
+	}
+	if owned != nil {
+		if err := mgr.Add(&shard.Watcher{Shard: owned, Informers: mgr.GetCache()}); err != nil {
+			return err
+		}
 	}
 	ctx := ctrl.SetupSignalHandler()
 	keys, err := loadKeys(ctx, mgr, o.tokenKeySecret)

@@ -63,6 +63,8 @@ type contactScope struct {
 	catalogue  *roles.Catalogue
 	evaluation *roles.Evaluation
 	facts      contactFacts
+	// cacheBehind is set when the organization exists but the cache has not seen it yet.
+	cacheBehind bool
 }
 
 // contactFacts is what a Contact's status is computed from.
@@ -94,6 +96,9 @@ func (r *ContactReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	s := &contactScope{contact: contact}
 
 	result, err := runPhases(ctx, s, r.reconcileOrganization, r.reconcileEmail, r.reconcileAddress, r.reconcileReassignment)
+	if err == nil && s.cacheBehind {
+		return ctrl.Result{RequeueAfter: cacheLagRetry}, nil
+	}
 	change := approval.AddressUnchanged
 	if err == nil {
 		setContactStatus(contact, s.facts)
@@ -197,6 +202,10 @@ func (r *ContactReconciler) reconcileOrganization(ctx context.Context, s *contac
 	org := &v1alpha1.Organization{}
 	err := r.Get(ctx, client.ObjectKey{Namespace: s.contact.Namespace, Name: s.contact.Spec.OrganizationRef.Name}, org)
 	if apierrors.IsNotFound(err) {
+		orgKey := client.ObjectKey{Namespace: s.contact.Namespace, Name: s.contact.Spec.OrganizationRef.Name}
+		if s.cacheBehind = cacheBehind(ctx, r.Deliverer.APIReader, orgKey, org); s.cacheBehind {
+			return ctrl.Result{}, nil
+		}
 		// Nothing to do until the organization exists: its creation enqueues this contact.
 		s.facts.organizationMissing = true
 		return ctrl.Result{}, nil
@@ -340,8 +349,9 @@ func (r *ContactReconciler) SetupWithManager(mgr ctrl.Manager, opts controller.O
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.Contact{}, builder.WithPredicates(predicate.Or(generationOrAnnotationsChanged(), emailChangeDecided()))).
 		Watches(&v1alpha1.Contact{}, handler.EnqueueRequestsFromMapFunc(m.contactsWithSameEmail)).
-		Watches(&v1alpha1.Organization{}, handler.EnqueueRequestsFromMapFunc(m.contactsOfOrganization)).
-		Watches(&v1alpha1.RoleAssignment{}, handler.EnqueueRequestsFromMapFunc(contactsOfAssignment)).
+		// The organization's own status is nothing to its contacts.
+		Watches(&v1alpha1.Organization{}, enqueueSettled(m.contactsOfOrganization), builder.WithPredicates(generationOrAnnotationsChanged())).
+		Watches(&v1alpha1.RoleAssignment{}, enqueueSettled(contactsOfAssignment)).
 		Watches(&v1alpha1.ContactTransfer{}, handler.EnqueueRequestsFromMapFunc(contactsDecidingTransfer)).
 		WithOptions(opts).
 		Named("contact").

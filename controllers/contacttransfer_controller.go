@@ -31,6 +31,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -526,7 +527,8 @@ func (r *ContactTransferReconciler) SetupWithManager(mgr ctrl.Manager, opts cont
 		For(&v1alpha1.ContactTransfer{}).
 		Watches(&v1alpha1.RoleAssignment{}, handler.EnqueueRequestsFromMapFunc(m.transfersOfAssignment)).
 		Watches(&v1alpha1.Contact{}, handler.EnqueueRequestsFromMapFunc(m.transfersOfContact)).
-		Watches(&v1alpha1.Organization{}, handler.EnqueueRequestsFromMapFunc(m.transfersOfOrganization)).
+		Watches(&v1alpha1.Organization{}, handler.EnqueueRequestsFromMapFunc(m.transfersOfOrganization),
+			builder.WithPredicates(generationOrAnnotationsChanged())).
 		WithOptions(opts).
 		Named("contacttransfer").
 		Complete(r)

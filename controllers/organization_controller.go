@@ -35,7 +35,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
-	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"roster.dev/roster/api/v1alpha1"
@@ -275,8 +274,8 @@ func (r *OrganizationReconciler) recordNotice(ctx context.Context, s *organizati
 func (r *OrganizationReconciler) SetupWithManager(mgr ctrl.Manager, opts controller.Options) error {
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.Organization{}, builder.WithPredicates(generationOrAnnotationsChanged())).
-		Watches(&v1alpha1.Contact{}, handler.EnqueueRequestsFromMapFunc(organizationOf)).
-		Watches(&v1alpha1.RoleAssignment{}, handler.EnqueueRequestsFromMapFunc(organizationOf)).
+		Watches(&v1alpha1.Contact{}, enqueueSettled(organizationOf)).
+		Watches(&v1alpha1.RoleAssignment{}, enqueueSettled(organizationOf)).
 		WithOptions(opts).
 		Named("organization").
 		Complete(r)

@@ -18,8 +18,11 @@ package controllers
 
 import (
 	"context"
+	"sync"
+	"sync/atomic"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
@@ -74,9 +77,26 @@ func earlier(a, b time.Time) time.Time {
 // patchStatus writes obj's status with a merge patch against before, and skips the write when nothing
 // changed, so that reconciling an object at rest makes no API call.
 func patchStatus(ctx context.Context, c client.Client, before, obj client.Object) error {
-	return patchIfChanged(ctx, before, obj, func(ctx context.Context, o client.Object, p client.Patch) error {
-		return c.Status().Patch(ctx, o, p)
-	})
+	return patchStatusIfChanged(ctx, c, statusBase(before, obj), obj)
+}
+
+// statusBase is before with obj's metadata: a status patch carries the status only. When obj's metadata
+// was written during the reconcile (an owner added), a patch against before would carry the old and new
+// managedFields and resourceVersion, and write although the status did not change.
+func statusBase(before, obj client.Object) client.Object {
+	base := before.DeepCopyObject().(client.Object)
+	b, ok := base.(metav1.ObjectMetaAccessor)
+	o, ok2 := obj.(metav1.ObjectMetaAccessor)
+	if !ok || !ok2 {
+		return before
+	}
+	meta, ok := b.GetObjectMeta().(*metav1.ObjectMeta)
+	current, ok2 := o.GetObjectMeta().(*metav1.ObjectMeta)
+	if !ok || !ok2 {
+		return before
+	}
+	current.DeepCopyInto(meta)
+	return base
 }
 
 // patchObject writes obj's metadata or spec with a merge patch against before, skipping no-op writes.
@@ -89,10 +109,54 @@ func patchObject(ctx context.Context, c client.Client, before, obj client.Object
 // patchStatusLocked is patchStatus with optimistic concurrency, for a status that has another writer
 // (the approval page writes decisions): a write based on a stale read fails with a conflict and is retried.
 func patchStatusLocked(ctx context.Context, c client.Client, before, obj client.Object) error {
+	before = statusBase(before, obj)
 	if changed, err := differs(before, obj); err != nil || !changed {
 		return err
 	}
-	return c.Status().Patch(ctx, obj, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+	return ownWrites.write(before, obj, func() error {
+		return c.Status().Patch(ctx, obj, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+	})
+}
+
+// ownWrites remembers each object's last status write and the version it was computed from. Until the
+// cache shows that write, a reconcile reads the same old copy and would send the same patch again: a
+// second write for nothing, or a conflict.
+var ownWrites = &writeMemo{}
+
+type writeMemo struct {
+	entries sync.Map // types.UID → ownWrite
+	stores  atomic.Int64
+}
+
+type ownWrite struct {
+	base, patch string
+	at          time.Time
+}
+
+// write runs do unless it is the status write already made from the same version of the object.
+func (m *writeMemo) write(before, obj client.Object, do func() error) error {
+	data, err := client.MergeFrom(before).Data(obj)
+	if err != nil {
+		return err
+	}
+	base := before.GetResourceVersion()
+	if w, ok := m.entries.Load(obj.GetUID()); ok && w.(ownWrite).base == base && w.(ownWrite).patch == string(data) {
+		return nil
+	}
+	if err := do(); err != nil {
+		return err
+	}
+	m.entries.Store(obj.GetUID(), ownWrite{base: base, patch: string(data), at: time.Now()})
+	if m.stores.Add(1)%1024 == 0 {
+		// Objects deleted since leave their entry: the cache has long caught up with writes a minute old.
+		m.entries.Range(func(k, v any) bool {
+			if time.Since(v.(ownWrite).at) > time.Minute {
+				m.entries.Delete(k)
+			}
+			return true
+		})
+	}
+	return nil
 }
 
 func patchIfChanged(ctx context.Context, before, obj client.Object, write func(context.Context, client.Object, client.Patch) error) error {
@@ -102,8 +166,27 @@ func patchIfChanged(ctx context.Context, before, obj client.Object, write func(c
 	return write(ctx, obj, client.MergeFrom(before))
 }
 
+// patchStatusIfChanged is patchIfChanged for a status, once per version of the object (see ownWrites).
+func patchStatusIfChanged(ctx context.Context, c client.Client, before, obj client.Object) error {
+	if changed, err := differs(before, obj); err != nil || !changed {
+		return err
+	}
+	return ownWrites.write(before, obj, func() error { return c.Status().Patch(ctx, obj, client.MergeFrom(before)) })
+}
+
 // differs tells whether obj changed since before.
 func differs(before, obj client.Object) (bool, error) {
 	data, err := client.MergeFrom(before).Data(obj)
 	return string(data) != "{}", err
+}
+
+// cacheLagRetry is when a reconcile that found its cache behind the apiserver looks again, in case the
+// watch event that should bring it back is missed.
+const cacheLagRetry = time.Second
+
+// cacheBehind tells whether the apiserver has an object the cache did not find: created a moment ago, as
+// a GitOps apply creates an organization, its contacts and assignments together. Its arrival in the cache
+// enqueues the objects that name it; reporting it missing meanwhile would cost a second status write.
+func cacheBehind(ctx context.Context, live client.Reader, key client.ObjectKey, obj client.Object) bool {
+	return live.Get(ctx, key, obj) == nil
 }

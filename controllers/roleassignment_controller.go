@@ -64,6 +64,8 @@ type assignmentScope struct {
 	change     holderChange
 	// now is the one time this reconcile judges spec.validUntil at.
 	now time.Time
+	// cacheBehind is set when the organization or the contact exists but the cache has not seen it yet.
+	cacheBehind bool
 }
 
 // +kubebuilder:rbac:groups=roster.dev,resources=roleassignments,verbs=get;list;watch;update;patch
@@ -83,6 +85,9 @@ func (r *RoleAssignmentReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 	s := &assignmentScope{ra: ra, now: r.Deliverer.now()}
 
 	result, err := runPhases(ctx, s, r.evaluate, r.reconcileHolderChange)
+	if err == nil && s.cacheBehind {
+		return ctrl.Result{RequeueAfter: cacheLagRetry}, nil
+	}
 	if err == nil {
 		setAssignmentStatus(ra, s.result, s.change)
 		r.recordHolderChange(ctx, s, before)
@@ -97,6 +102,10 @@ func (r *RoleAssignmentReconciler) evaluate(ctx context.Context, s *assignmentSc
 	org := &v1alpha1.Organization{}
 	err := r.Get(ctx, client.ObjectKey{Namespace: ra.Namespace, Name: ra.Spec.OrganizationRef.Name}, org)
 	if apierrors.IsNotFound(err) {
+		orgKey := client.ObjectKey{Namespace: ra.Namespace, Name: ra.Spec.OrganizationRef.Name}
+		if s.cacheBehind = cacheBehind(ctx, r.Deliverer.APIReader, orgKey, org); s.cacheBehind {
+			return ctrl.Result{}, nil
+		}
 		s.result = roles.AssignmentResult{Reason: v1alpha1.OrganizationNotFoundReason,
 			Message: fmt.Sprintf("spec.organizationRef: organization %q does not exist: create it or fix the reference", ra.Spec.OrganizationRef.Name)}
 		s.endIfEnded()
@@ -123,6 +132,12 @@ func (r *RoleAssignmentReconciler) evaluate(ctx context.Context, s *assignmentSc
 	ev := roles.Evaluate(in)
 	s.evaluation = &ev
 	s.result = ev.Assignments[ra.Name]
+	if s.result.Reason == v1alpha1.ContactNotFoundReason {
+		holder := client.ObjectKey{Namespace: ra.Namespace, Name: ra.Spec.ContactRef.Name}
+		if s.cacheBehind = cacheBehind(ctx, r.Deliverer.APIReader, holder, &v1alpha1.Contact{}); s.cacheBehind {
+			return ctrl.Result{}, nil
+		}
+	}
 	s.generation, s.requester = ra.Generation, ra.Annotations[v1alpha1.RequestedByAnnotation]
 	for i := range in.Assignments {
 		if in.Assignments[i].Name == ra.Name {
@@ -350,7 +365,8 @@ func (r *RoleAssignmentReconciler) SetupWithManager(mgr ctrl.Manager, opts contr
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.RoleAssignment{}, builder.WithPredicates(generationOrAnnotationsChanged())).
 		Watches(&v1alpha1.RoleAssignment{}, handler.EnqueueRequestsFromMapFunc(m.competingAssignments)).
-		Watches(&v1alpha1.Organization{}, handler.EnqueueRequestsFromMapFunc(m.assignmentsOfOrganization)).
+		Watches(&v1alpha1.Organization{}, handler.EnqueueRequestsFromMapFunc(m.assignmentsOfOrganization),
+			builder.WithPredicates(generationOrAnnotationsChanged())).
 		Watches(&v1alpha1.Contact{}, handler.EnqueueRequestsFromMapFunc(m.assignmentsOfContact)).
 		Watches(&v1alpha1.ContactTransfer{}, handler.EnqueueRequestsFromMapFunc(m.assignmentsOfTransfer)).
 		WithOptions(opts).

@@ -25,7 +25,9 @@ import (
 	"strings"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 
@@ -33,6 +35,7 @@ import (
 	"roster.dev/roster/internal/index"
 	"roster.dev/roster/internal/notify"
 	"roster.dev/roster/internal/roles"
+	"roster.dev/roster/internal/shard"
 )
 
 // Options tune the controllers.
@@ -81,6 +84,21 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 		}
 	}
 	return nil
+}
+
+// ScopeCache sets what the manager caches: the Roster kinds without their managedFields (nothing reads
+// them; they are a third or more of each object), in the shard's namespaces only when sharded (nil:
+// every namespace), and never Secrets, which are read when needed: a cluster's Secrets are not the
+// operator's to hold in memory.
+func ScopeCache(o *ctrl.Options, owned *shard.Shard) {
+	o.Cache.DefaultTransform = cache.TransformStripManagedFields()
+	if owned != nil {
+		o.Cache.DefaultNamespaces = owned.CacheNamespaces()
+	}
+	if o.Client.Cache == nil {
+		o.Client.Cache = &client.CacheOptions{}
+	}
+	o.Client.Cache.DisableFor = append(o.Client.Cache.DisableFor, &corev1.Secret{})
 }
 
 // NewDeliverer builds the notification deliverer the controllers and the approval page share.

@@ -21,10 +21,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -89,6 +91,41 @@ var (
 	// operator: a test plays a concurrent writer there.
 	beforeOperatorPatch atomic.Pointer[func(client.Object)]
 )
+
+// writeKindsByNamespace counts the operator's writes per namespace by operation and kind (*writeKinds),
+// for failure messages.
+var writeKindsByNamespace sync.Map
+
+type writeKinds struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (w *writeKinds) add(key string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.n == nil {
+		w.n = map[string]int{}
+	}
+	w.n[key]++
+}
+
+// writesByKindIn describes the operator's writes to objects of namespace ns, by operation and kind.
+func writesByKindIn(ns string) string {
+	v, ok := writeKindsByNamespace.Load(ns)
+	if !ok {
+		return "no writes"
+	}
+	w := v.(*writeKinds)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	keys := slices.Sorted(maps.Keys(w.n))
+	out := make([]string, 0, len(keys))
+	for _, k := range keys {
+		out = append(out, fmt.Sprintf("%4d %s", w.n[k], k))
+	}
+	return strings.Join(out, "\n")
+}
 
 // writeLog keeps the last writes of the operator.
 type writeLog struct {
@@ -178,7 +215,7 @@ var _ = AfterSuite(func() {
 // startManager runs the operator's manager, as main does, until the suite ends or restartManager.
 func startManager() {
 	wh := testEnv.WebhookInstallOptions
-	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+	mgrOpts := ctrl.Options{
 		Scheme:    scheme,
 		Metrics:   metricsserver.Options{BindAddress: "0"},
 		NewClient: countingWrites,
@@ -187,7 +224,9 @@ func startManager() {
 		}),
 		// A restarted manager registers the same controllers again in this process.
 		Controller: config.Controller{SkipNameValidation: ptr(true)},
-	})
+	}
+	controllers.ScopeCache(&mgrOpts, nil)
+	mgr, err := ctrl.NewManager(cfg, mgrOpts)
 	Expect(err).NotTo(HaveOccurred())
 	ctx, cancel := context.WithCancel(context.Background())
 	keys, err := approval.LoadOrCreateKey(ctx, k8sClient, types.NamespacedName{Namespace: "roster-system", Name: "roster-token-key"})
@@ -264,6 +303,9 @@ func countingWrites(config *rest.Config, options client.Options) (client.Client,
 		n, _ := writesByNamespace.LoadOrStore(obj.GetNamespace(), &atomic.Int64{})
 		n.(*atomic.Int64).Add(1)
 		recentWrites.add(fmt.Sprintf("%s %T %s/%s", op, obj, obj.GetNamespace(), obj.GetName()))
+		kinds, _ := writeKindsByNamespace.LoadOrStore(obj.GetNamespace(), &writeKinds{})
+		what := strings.Fields(op)
+		kinds.(*writeKinds).add(fmt.Sprintf("%s %T", strings.Join(what[:min(2, len(what))], " "), obj))
 	}
 	return interceptor.NewClient(c, interceptor.Funcs{
 		Create: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.CreateOption) error {

@@ -19,11 +19,14 @@ package controllers
 import (
 	"context"
 	"slices"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/workqueue"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
@@ -127,6 +130,38 @@ func (m mapper) competingAssignments(ctx context.Context, obj client.Object) []r
 // others drops obj itself from requests: its own changes reach it through For, with its predicates.
 func others(obj client.Object, reqs []reconcile.Request) []reconcile.Request {
 	return slices.DeleteFunc(reqs, func(r reconcile.Request) bool { return r.NamespacedName == client.ObjectKeyFromObject(obj) })
+}
+
+// settleDelay is how long a summary waits after a neighbour changed: a GitOps apply brings an
+// organization's contacts and assignments together, and the organization's status (and each contact's
+// list of roles) is written once for all of them, not once per arrival.
+const settleDelay = time.Second
+
+// enqueueSettled maps a neighbour's change to requests as handler.EnqueueRequestsFromMapFunc does, but
+// for settleDelay later. The workqueue keeps one request per object at its earliest time, so changes
+// within the delay give one reconcile, never later than settleDelay after the first of them.
+func enqueueSettled(fn handler.MapFunc) handler.EventHandler {
+	add := func(ctx context.Context, q workqueue.TypedRateLimitingInterface[reconcile.Request], objs ...client.Object) {
+		for _, obj := range objs {
+			for _, req := range fn(ctx, obj) {
+				q.AddAfter(req, settleDelay)
+			}
+		}
+	}
+	return handler.Funcs{
+		CreateFunc: func(ctx context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			add(ctx, q, e.Object)
+		},
+		UpdateFunc: func(ctx context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			add(ctx, q, e.ObjectOld, e.ObjectNew)
+		},
+		DeleteFunc: func(ctx context.Context, e event.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			add(ctx, q, e.Object)
+		},
+		GenericFunc: func(ctx context.Context, e event.GenericEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			add(ctx, q, e.Object)
+		},
+	}
 }
 
 // generationOrAnnotationsChanged skips the status-only updates a controller makes to its own objects.

@@ -27,6 +27,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"roster.dev/roster/api/v1alpha1"
@@ -45,7 +46,8 @@ type ContactTransferDefaulter struct{}
 
 var _ admission.Defaulter[*v1alpha1.ContactTransfer] = ContactTransferDefaulter{}
 
-// Default sets spec.username and spec.groups on create, and stamps roster.dev/override-by.
+// Default sets spec.username and spec.groups on create, stamps roster.dev/override-by, and adds the
+// transfer's finalizer.
 func (ContactTransferDefaulter) Default(ctx context.Context, t *v1alpha1.ContactTransfer) error {
 	req, err := admission.RequestFromContext(ctx)
 	if err != nil {
@@ -66,6 +68,10 @@ func (ContactTransferDefaulter) Default(ctx context.Context, t *v1alpha1.Contact
 		return nil
 	}
 	t.Annotations = stampOverrideBy(oldAnnotations, t.Annotations, req.UserInfo.Username)
+	if t.DeletionTimestamp.IsZero() {
+		// The parties are told of a deletion before the transfer goes (see the metadata webhooks).
+		controllerutil.AddFinalizer(t, v1alpha1.TransferFinalizer)
+	}
 	return nil
 }
 

@@ -68,13 +68,17 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 	access := &subjectAccessReviewer{client: mgr.GetClient()}
 	r := &reader{cache: mgr.GetClient(), live: mgr.GetAPIReader(), access: access, clock: opts.Now}
 	mgr.GetWebhookServer().Register(statusPath, &webhook.Admission{Handler: &statusGuard{operator: opts.OperatorUsername}})
-	if err := ctrl.NewWebhookManagedBy(mgr, &v1alpha1.Organization{}).WithValidator(&OrganizationValidator{r}).Complete(); err != nil {
+	if err := ctrl.NewWebhookManagedBy(mgr, &v1alpha1.Organization{}).
+		WithDefaulter(OrganizationDefaulter{}).WithValidator(&OrganizationValidator{r}).Complete(); err != nil {
 		return err
 	}
-	if err := ctrl.NewWebhookManagedBy(mgr, &v1alpha1.Contact{}).WithValidator(&ContactValidator{r}).Complete(); err != nil {
+	if err := ctrl.NewWebhookManagedBy(mgr, &v1alpha1.Contact{}).
+		WithDefaulter(OwnedByOrganization[*v1alpha1.Contact]{r, mgr.GetScheme()}).WithValidator(&ContactValidator{r}).Complete(); err != nil {
 		return err
 	}
-	if err := ctrl.NewWebhookManagedBy(mgr, &v1alpha1.RoleAssignment{}).WithValidator(&RoleAssignmentValidator{r}).Complete(); err != nil {
+	if err := ctrl.NewWebhookManagedBy(mgr, &v1alpha1.RoleAssignment{}).
+		WithDefaulter(OwnedByOrganization[*v1alpha1.RoleAssignment]{r, mgr.GetScheme()}).
+		WithValidator(&RoleAssignmentValidator{r}).Complete(); err != nil {
 		return err
 	}
 	return ctrl.NewWebhookManagedBy(mgr, &v1alpha1.ContactTransfer{}).
@@ -83,10 +87,10 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 
 // reader reads the cluster for the validators.
 type reader struct {
-	// cache is the manager's cache with the indexes of package index: neighbours are listed through it.
+	// cache is the manager's cache with the indexes of package index: every read goes through it.
 	cache client.Reader
-	// live reads the apiserver directly, for the referents of a write: a GitOps apply may have created
-	// them a moment ago, before the cache heard of them.
+	// live reads the apiserver directly, only for a referent the cache does not have: a GitOps apply may
+	// have created it a moment ago, before the cache heard of it.
 	live client.Reader
 	// access tells whether the user of a request was granted the verb approve.
 	access approveChecker
@@ -101,13 +105,23 @@ func (r *reader) now() time.Time {
 	return time.Now()
 }
 
+// get reads obj from the cache, or from the apiserver when the cache does not have it; false when it
+// does not exist.
+func (r *reader) get(ctx context.Context, key client.ObjectKey, obj client.Object) (bool, error) {
+	err := r.cache.Get(ctx, key, obj)
+	if apierrors.IsNotFound(err) {
+		err = r.live.Get(ctx, key, obj)
+	}
+	if apierrors.IsNotFound(err) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 // organization returns the named organization, or nil when it does not exist.
 func (r *reader) organization(ctx context.Context, namespace, name string) (*v1alpha1.Organization, error) {
 	org := &v1alpha1.Organization{}
-	if err := r.live.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, org); err != nil {
-		if apierrors.IsNotFound(err) {
-			return nil, nil
-		}
+	if found, err := r.get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, org); !found {
 		return nil, err
 	}
 	return org, nil
@@ -116,10 +130,7 @@ func (r *reader) organization(ctx context.Context, namespace, name string) (*v1a
 // contact returns the named contact, or nil when it does not exist.
 func (r *reader) contact(ctx context.Context, namespace, name string) (*v1alpha1.Contact, error) {
 	c := &v1alpha1.Contact{}
-	if err := r.live.Get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, c); err != nil {
-		if apierrors.IsNotFound(err) {
-			return nil, nil
-		}
+	if found, err := r.get(ctx, client.ObjectKey{Namespace: namespace, Name: name}, c); !found {
 		return nil, err
 	}
 	return c, nil
@@ -132,8 +143,9 @@ func (r *reader) tearingDown(ctx context.Context, namespace string, org *v1alpha
 		return true, nil
 	}
 	ns := &corev1.Namespace{}
-	if err := r.live.Get(ctx, client.ObjectKey{Name: namespace}, ns); err != nil {
-		return apierrors.IsNotFound(err), client.IgnoreNotFound(err)
+	found, err := r.get(ctx, client.ObjectKey{Name: namespace}, ns)
+	if !found {
+		return err == nil, err
 	}
 	return !ns.DeletionTimestamp.IsZero(), nil
 }
