@@ -82,6 +82,13 @@ endef
 bench: control-plane ## Run the benchmarks and print their figures.
 	KUBEBUILDER_ASSETS="$(K8S_BIN)" go test -run '^$$' -bench . -benchmem ./...
 
+ORGS ?= 100
+BENCH_FLAGS ?=
+.PHONY: bench-scale
+bench-scale: manifests generate control-plane ## Apply ORGS organizations (31 objects each) as GitOps does, against as many ConfigMaps, and print the figures of docs/performance.md (ORGS=100: about 10 minutes).
+	go build -o $(LOCALBIN)/manager . && go build -o $(LOCALBIN)/localcluster ./hack/localcluster
+	KUBEBUILDER_ASSETS="$(K8S_BIN)" go run ./hack/benchscale --orgs $(ORGS) $(BENCH_FLAGS)
+
 ##@ Build
 
 .PHONY: build
