@@ -105,6 +105,9 @@ type writeFigures struct {
 	ClientWrites float64 `json:"clientWrites"`
 	// Codes are the response codes of every Roster write in the window, the bench's included.
 	Codes map[string]float64 `json:"codes"`
+	// Events are the writes to Events (core and events.k8s.io) in the window: the operator's
+	// notifications, not counted above.
+	Events float64 `json:"events"`
 }
 
 // operatorWrites reads the operator's writes between two scrapes of the API server: every write to the
@@ -129,6 +132,8 @@ func operatorWrites(before, after metricSet, clients clientWrites, objects int) 
 		w.ClientWrites += n
 	}
 	w.Codes = deltas(after.by(apiRequests, isRosterWrite, byLabel("code")), before.by(apiRequests, isRosterWrite, byLabel("code")))
+	isEventWrite := func(l labels) bool { return l["resource"] == "events" && writeVerbs[l["verb"]] }
+	w.Events = counterDelta(after.sum(apiRequests, isEventWrite), before.sum(apiRequests, isEventWrite))
 	if objects > 0 {
 		w.PerObject = w.Total / float64(objects)
 	}
@@ -148,6 +153,14 @@ type latencyFigures struct {
 	P99InterpolatedMS *float64 `json:"p99InterpolatedMs"`
 	MeanMS            *float64 `json:"meanMs"`
 	Buckets           []bucket `json:"buckets"`
+	// ByWebhook is the same per webhook and operation, e.g. "vstatus.roster.dev UPDATE" (API server only).
+	ByWebhook map[string]webhookCalls `json:"byWebhook,omitempty"`
+}
+
+type webhookCalls struct {
+	Calls         float64  `json:"calls"`
+	ShareUnder5ms *float64 `json:"shareUnder5ms"`
+	P99Le         string   `json:"p99Le"`
 }
 
 type bucket struct {
@@ -180,9 +193,23 @@ func summarize(h histogram) latencyFigures {
 // isRosterWebhook keeps the admission series of Roster's webhooks (named *.roster.dev).
 func isRosterWebhook(l labels) bool { return strings.HasSuffix(l["name"], "."+rosterGroup) }
 
-// apiAdmissionLatency is the API server's view of Roster's webhooks between two scrapes.
+// apiAdmissionLatency is the API server's view of Roster's webhooks between two scrapes, in all and per
+// webhook and operation.
 func apiAdmissionLatency(before, after metricSet) latencyFigures {
-	return summarize(after.histogram(apiAdmission, isRosterWebhook).sub(before.histogram(apiAdmission, isRosterWebhook)))
+	f := summarize(after.histogram(apiAdmission, isRosterWebhook).sub(before.histogram(apiAdmission, isRosterWebhook)))
+	webhookOp := func(l labels) string { return l["name"] + " " + l["operation"] }
+	for key := range after.by(apiAdmission, isRosterWebhook, webhookOp) {
+		this := func(l labels) bool { return isRosterWebhook(l) && webhookOp(l) == key }
+		h := summarize(after.histogram(apiAdmission, this).sub(before.histogram(apiAdmission, this)))
+		if h.Calls == 0 {
+			continue
+		}
+		if f.ByWebhook == nil {
+			f.ByWebhook = map[string]webhookCalls{}
+		}
+		f.ByWebhook[key] = webhookCalls{Calls: h.Calls, ShareUnder5ms: h.ShareUnder5ms, P99Le: h.P99Le}
+	}
+	return f
 }
 
 // managerWebhookLatency is the manager's view of its webhooks (finer buckets) between two scrapes.

@@ -137,7 +137,8 @@ func run() int {
 	}
 	if err != nil {
 		log.Print(err)
-		if errors.Is(err, context.Canceled) {
+		if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+			log.Print("interrupted")
 			return 130
 		}
 		return 1

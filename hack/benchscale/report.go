@@ -17,13 +17,16 @@ limitations under the License.
 package main
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -217,7 +220,7 @@ func rows(r *results) []row {
 	check := func(figure, measured, target string, ok bool) {
 		out = append(out, row{Figure: figure, Measured: measured, Target: target, OK: &ok})
 	}
-	if b := r.Baseline; b != nil {
+	if b := r.Baseline; b != nil && b.ApplySeconds > 0 {
 		add(fmt.Sprintf("baseline: kubectl apply of %d ConfigMaps (3 files)", b.Objects), secs(b.ApplySeconds))
 	}
 	for _, p := range []*rosterPhase{r.Dependency, r.Shuffled, r.Burst} {
@@ -255,7 +258,9 @@ func rows(r *results) []row {
 			add(n+": operator writes per object until at rest", fmt.Sprintf("%.2f (%.0f writes, at rest after %s)",
 				s.PerObject, s.Total, secs(p.SettledSeconds)))
 		}
-		add(n+": operator API writes (rest_client, all groups)", fmt.Sprintf("%.0f (%s)", p.Operator.RESTWrites, methods(p.Operator.RESTRequests)))
+		add(n+": operator writes by request (top 4)", topRequests(w.ByRequest, 4))
+		add(n+": Events written (notifications)", fmt.Sprintf("%.0f", w.Events))
+		add(n+": manager's own API requests (rest_client)", fmt.Sprintf("%.0f writes, all groups (%s)", p.Operator.RESTWrites, methods(p.Operator.RESTRequests)))
 		a := p.Admission
 		during := "apply"
 		if n == "burst" {
@@ -379,6 +384,22 @@ func methods(m map[string]float64) string {
 		if m[k] > 0 {
 			parts = append(parts, fmt.Sprintf("%s %.0f", k, m[k]))
 		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// topRequests lists the n most frequent requests.
+func topRequests(m map[string]float64, n int) string {
+	keys := slices.Collect(maps.Keys(m))
+	slices.SortFunc(keys, func(a, b string) int {
+		if c := cmp.Compare(m[b], m[a]); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	var parts []string
+	for _, k := range keys[:min(n, len(keys))] {
+		parts = append(parts, fmt.Sprintf("%s %.0f", k, m[k]))
 	}
 	return strings.Join(parts, ", ")
 }
