@@ -155,6 +155,9 @@ type latencyFigures struct {
 	Buckets           []bucket `json:"buckets"`
 	// ByWebhook is the same per webhook and operation, e.g. "vstatus.roster.dev UPDATE" (API server only).
 	ByWebhook map[string]webhookCalls `json:"byWebhook,omitempty"`
+	// Creates are the CREATE calls only: the objects applied or created by the bench, without the
+	// operator's own writes (which go through the webhooks under localcluster).
+	Creates *webhookCalls `json:"creates,omitempty"`
 }
 
 type webhookCalls struct {
@@ -197,6 +200,9 @@ func isRosterWebhook(l labels) bool { return strings.HasSuffix(l["name"], "."+ro
 // webhook and operation.
 func apiAdmissionLatency(before, after metricSet) latencyFigures {
 	f := summarize(after.histogram(apiAdmission, isRosterWebhook).sub(before.histogram(apiAdmission, isRosterWebhook)))
+	isCreate := func(l labels) bool { return isRosterWebhook(l) && l["operation"] == "CREATE" }
+	c := summarize(after.histogram(apiAdmission, isCreate).sub(before.histogram(apiAdmission, isCreate)))
+	f.Creates = &webhookCalls{Calls: c.Calls, ShareUnder5ms: c.ShareUnder5ms, P99Le: c.P99Le}
 	webhookOp := func(l labels) string { return l["name"] + " " + l["operation"] }
 	for key := range after.by(apiAdmission, isRosterWebhook, webhookOp) {
 		this := func(l labels) bool { return isRosterWebhook(l) && webhookOp(l) == key }

@@ -54,10 +54,12 @@ type runner struct {
 
 // Namespace prefixes of the phases.
 const (
-	nsBaseline   = "base"
-	nsDependency = "dep"
-	nsShuffled   = "shuf"
-	nsBurst      = "burst"
+	nsBaseline = "base"
+	// nsBaselineBurst holds the same ConfigMaps, created by the burst's clients.
+	nsBaselineBurst = "baseb"
+	nsDependency    = "dep"
+	nsShuffled      = "shuf"
+	nsBurst         = "burst"
 )
 
 // idleGap is the pause between two idle creates, so that each starts with the operator at rest.
@@ -140,7 +142,27 @@ func (b *runner) baseline(ctx context.Context, cms *roster) (*baselinePhase, err
 		}
 	}
 	p.ApplySeconds = time.Since(start).Seconds()
+	for _, a := range p.Applies {
+		p.KubectlCPUSeconds += a.CPUSeconds
+	}
 	log.Printf("baseline: %.1f s", p.ApplySeconds)
+
+	// The same ConfigMaps again, in other namespaces, created as the burst phase creates the roster.
+	burst := configMapBaseline(cms, nsBaselineBurst)
+	if err := b.createNamespaces(ctx, burst.Namespaces); err != nil {
+		return p, err
+	}
+	start = time.Now()
+	for _, k := range dependencyOrder {
+		_, failures, err := b.createAll(ctx, burst.ByKind[k])
+		p.BurstCreateErrors += failures
+		if err != nil {
+			return p, err
+		}
+	}
+	p.BurstSeconds, p.BurstClients = time.Since(start).Seconds(), b.opts.burstClients
+	p.Namespaces = append(p.Namespaces, burst.Namespaces...)
+	log.Printf("baseline: created by %d clients in %.1f s", b.opts.burstClients, p.BurstSeconds)
 	return p, nil
 }
 
@@ -153,6 +175,9 @@ func (b *runner) kubectlApply(ctx context.Context, file string, objects int) (ap
 	start := time.Now()
 	err := cmd.Run()
 	run := applyRun{File: filepath.Base(file), Objects: objects, Seconds: time.Since(start).Seconds()}
+	if ps := cmd.ProcessState; ps != nil {
+		run.CPUSeconds = (ps.UserTime() + ps.SystemTime()).Seconds()
+	}
 	if err != nil {
 		run.Rejected = strings.Count(stderr.String(), "Error from server")
 		run.FirstError = firstLine(stderr.String())
@@ -223,6 +248,9 @@ func (b *runner) applyPhase(ctx context.Context, name string, r *roster, kinds [
 		pending = failed
 	}
 	applyEnd := time.Now()
+	for _, a := range p.Applies {
+		p.KubectlCPUSeconds += a.CPUSeconds
+	}
 	afterApply, err := b.scraper.snapshot(ctx)
 	if err != nil {
 		return p, err
@@ -370,6 +398,9 @@ func (b *runner) burst(ctx context.Context, r *roster) (rosterPhase, error) {
 	}
 	p.Admission = apiAdmissionLatency(before.API, afterCreate.API)
 	p.ManagerWebhook = managerWebhookLatency(before.Manager, afterCreate.Manager)
+	if base := b.res.Baseline; base != nil && base.BurstSeconds > 0 {
+		p.ApplyVsBaseline = p.ApplySeconds / base.BurstSeconds
+	}
 	log.Printf("burst: created in %.1f s (%d failed attempts retried); waiting until all are Ready", p.ApplySeconds, p.CreateErrors)
 	return p, b.finish(ctx, &p, r, start, before, clients)
 }
