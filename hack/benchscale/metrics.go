@@ -19,6 +19,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -51,7 +52,8 @@ func parseMetrics(r io.Reader) (metricSet, error) {
 	return fams, nil
 }
 
-// scrapeHTTP reads the metrics served at url (the manager's, plain HTTP).
+// scrapeHTTP reads the metrics served at url (the manager's, plain HTTP). It asks for the protobuf
+// format, which carries native histograms too (the text format has only the classic buckets).
 func scrapeHTTP(ctx context.Context, url string) (metricSet, error) {
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
@@ -59,7 +61,7 @@ func scrapeHTTP(ctx context.Context, url string) (metricSet, error) {
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Accept", "text/plain")
+	req.Header.Set("Accept", string(expfmt.NewFormat(expfmt.TypeProtoDelim))+";q=1, text/plain;q=0.5")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("scraping %s: %w", url, err)
@@ -68,7 +70,20 @@ func scrapeHTTP(ctx context.Context, url string) (metricSet, error) {
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("scraping %s: %s", url, resp.Status)
 	}
-	return parseMetrics(resp.Body)
+	if expfmt.ResponseFormat(resp.Header).FormatType() != expfmt.TypeProtoDelim {
+		return parseMetrics(resp.Body)
+	}
+	out := metricSet{}
+	dec := expfmt.NewDecoder(resp.Body, expfmt.ResponseFormat(resp.Header))
+	for {
+		mf := &dto.MetricFamily{}
+		if err := dec.Decode(mf); errors.Is(err, io.EOF) {
+			return out, nil
+		} else if err != nil {
+			return nil, fmt.Errorf("scraping %s: %w", url, err)
+		}
+		out[mf.GetName()] = mf
+	}
 }
 
 // scrapeAPIServer reads the API server's own /metrics with rc's credentials.
@@ -156,47 +171,96 @@ type histogram struct {
 	Sum    float64
 }
 
-// histogram merges the series of histogram family name whose labels pass keep. Series with other
-// bucket bounds are merged bound by bound (a bound some series lack gets their count at the next
-// lower bound they have, which is what they know of it).
+// histogram merges the series of histogram family name whose labels pass keep. A series with a native
+// histogram (exponential buckets, about 10% wide for controller-runtime's) is read from those rather
+// than from its classic buckets. Series with other bounds are merged on the union of the bounds: at a
+// bound a series lacks, its cumulative count is the one at its next lower bound, which is what it knows.
 func (s metricSet) histogram(name string, keep func(labels) bool) histogram {
-	var series []*dto.Histogram
+	type series struct{ bounds, counts []float64 }
+	var all []series
 	bounds := map[float64]bool{}
+	h := histogram{}
 	for _, m := range s[name].GetMetric() {
 		if m.Histogram == nil || !keep(labelsOf(m)) {
 			continue
 		}
-		series = append(series, m.GetHistogram())
-		for _, b := range m.GetHistogram().GetBucket() {
-			if !math.IsInf(b.GetUpperBound(), +1) {
-				bounds[b.GetUpperBound()] = true
+		mh := m.GetHistogram()
+		h.Count += float64(mh.GetSampleCount()) + mh.GetSampleCountFloat()
+		h.Sum += mh.GetSampleSum()
+		sr := series{}
+		if b, c, ok := nativeBuckets(mh); ok {
+			sr.bounds, sr.counts = b, c
+		} else {
+			for _, bk := range mh.GetBucket() {
+				if !math.IsInf(bk.GetUpperBound(), +1) {
+					sr.bounds = append(sr.bounds, bk.GetUpperBound())
+					sr.counts = append(sr.counts, float64(bk.GetCumulativeCount())+bk.GetCumulativeCountFloat())
+				}
 			}
 		}
+		for _, b := range sr.bounds {
+			bounds[b] = true
+		}
+		all = append(all, sr)
 	}
-	h := histogram{}
 	for b := range bounds {
 		h.Bounds = append(h.Bounds, b)
 	}
 	slices.Sort(h.Bounds)
 	h.Counts = make([]float64, len(h.Bounds))
-	for _, sr := range series {
-		h.Count += float64(sr.GetSampleCount())
-		h.Sum += sr.GetSampleSum()
+	for _, sr := range all {
 		for i, b := range h.Bounds {
-			var c float64
-			for _, bk := range sr.GetBucket() {
-				if bk.GetUpperBound() <= b {
-					c = float64(bk.GetCumulativeCount())
-				}
-			}
-			h.Counts[i] += c
+			h.Counts[i] += cumulativeAt(sr.bounds, sr.counts, b)
 		}
 	}
 	return h
 }
 
-// sub is the histogram of the observations made between before and h (same bounds; a bound before
-// lacks counts from 0).
+// cumulativeAt is the cumulative count at x of a histogram with these ascending bounds: the count at
+// the largest bound not above x, 0 below the first.
+func cumulativeAt(bounds, counts []float64, x float64) float64 {
+	i, found := slices.BinarySearch(bounds, x)
+	if found {
+		return counts[i]
+	}
+	if i == 0 {
+		return 0
+	}
+	return counts[i-1]
+}
+
+// nativeBuckets returns the bounds and cumulative counts of a native histogram's zero and positive
+// buckets; ok is false when h has no native part. Bucket i of schema s holds the observations in
+// (base^(i-1), base^i] with base = 2^(2^-s); spans give runs of buckets (the first offset is the
+// first index, the others gaps), counts come as deltas from the previous bucket.
+func nativeBuckets(h *dto.Histogram) (bounds, counts []float64, ok bool) {
+	if len(h.GetPositiveSpan()) == 0 && h.GetZeroThreshold() == 0 {
+		return nil, nil, false
+	}
+	base := math.Pow(2, math.Pow(2, -float64(h.GetSchema())))
+	cum := float64(h.GetZeroCount()) + h.GetZeroCountFloat()
+	bounds, counts = append(bounds, h.GetZeroThreshold()), append(counts, cum)
+	var idx int32
+	var k int
+	var abs int64
+	for _, sp := range h.GetPositiveSpan() {
+		idx += sp.GetOffset()
+		for range sp.GetLength() {
+			if k < len(h.GetPositiveDelta()) {
+				abs += h.GetPositiveDelta()[k]
+				cum += float64(abs)
+			} else if k < len(h.GetPositiveCount()) {
+				cum += h.GetPositiveCount()[k]
+			}
+			k++
+			bounds, counts = append(bounds, math.Pow(base, float64(idx))), append(counts, cum)
+			idx++
+		}
+	}
+	return bounds, counts, true
+}
+
+// sub is the histogram of the observations made between before and h (a counter reset keeps h).
 func (h histogram) sub(before histogram) histogram {
 	out := histogram{
 		Bounds: slices.Clone(h.Bounds),
@@ -205,23 +269,27 @@ func (h histogram) sub(before histogram) histogram {
 		Sum:    h.Sum - before.Sum,
 	}
 	reset := h.Count < before.Count
-	for i, b := range h.Bounds {
-		out.Counts[i] = h.Counts[i]
-		if j := slices.Index(before.Bounds, b); j >= 0 && !reset {
-			out.Counts[i] -= before.Counts[j]
-		}
-	}
 	if reset {
 		out.Sum = h.Sum
+	}
+	for i, b := range h.Bounds {
+		out.Counts[i] = h.Counts[i]
+		if !reset {
+			out.Counts[i] -= cumulativeAt(before.Bounds, before.Counts, b)
+		}
 	}
 	return out
 }
 
-// shareUnder is the share of observations at most bound, one of the histogram's bounds; ok is false
-// when there are no observations or bound is not a bucket bound.
-func (h histogram) shareUnder(bound float64) (share float64, ok bool) {
-	i := slices.Index(h.Bounds, bound)
-	if h.Count == 0 || i < 0 {
+// shareUnder is the share of observations at most x, read at the largest bound not above x, which must
+// be within 10% of x (x is one of the classic bounds, or a native histogram has a bound close by); ok is
+// false without observations or such a bound.
+func (h histogram) shareUnder(x float64) (share float64, ok bool) {
+	i, found := slices.BinarySearch(h.Bounds, x)
+	if !found {
+		i--
+	}
+	if h.Count == 0 || i < 0 || h.Bounds[i] < 0.9*x {
 		return 0, false
 	}
 	return h.Counts[i] / h.Count, true

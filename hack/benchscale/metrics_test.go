@@ -24,6 +24,7 @@ import (
 	"strings"
 	"testing"
 
+	dto "github.com/prometheus/client_model/go"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
@@ -233,3 +234,49 @@ func TestReadinessOf(t *testing.T) {
 		}
 	}
 }
+
+func TestNativeBuckets(t *testing.T) {
+	h := &dto.Histogram{
+		SampleCount:   ptr[uint64](10),
+		Schema:        ptr[int32](0), // base 2
+		ZeroThreshold: ptr(1e-9),
+		ZeroCount:     ptr[uint64](1),
+		PositiveSpan: []*dto.BucketSpan{
+			{Offset: ptr[int32](-7), Length: ptr[uint32](2)}, // buckets -7, -6
+			{Offset: ptr[int32](1), Length: ptr[uint32](1)},  // bucket -4
+		},
+		PositiveDelta: []int64{3, -1, 2}, // counts 3, 2, 4
+	}
+	bounds, counts, ok := nativeBuckets(h)
+	if !ok {
+		t.Fatal("not read as native")
+	}
+	if want := []float64{1e-9, 1.0 / 128, 1.0 / 64, 1.0 / 16}; !slices.Equal(bounds, want) {
+		t.Errorf("bounds %v, want %v", bounds, want)
+	}
+	if want := []float64{1, 4, 6, 10}; !slices.Equal(counts, want) {
+		t.Errorf("counts %v, want %v", counts, want)
+	}
+	if _, _, ok := nativeBuckets(&dto.Histogram{Bucket: []*dto.Bucket{{UpperBound: ptr(1.0)}}}); ok {
+		t.Error("a classic histogram read as native")
+	}
+}
+
+func TestSubWithSparseBounds(t *testing.T) {
+	// Native histograms list only the buckets in use: a bound new since before starts from the count
+	// before had at its next lower bound.
+	before := histogram{Bounds: []float64{0.001, 0.004}, Counts: []float64{2, 5}, Count: 5}
+	after := histogram{Bounds: []float64{0.001, 0.002, 0.004, 0.008}, Counts: []float64{3, 5, 9, 10}, Count: 10}
+	d := after.sub(before)
+	if want := []float64{1, 3, 4, 5}; !slices.Equal(d.Counts, want) || d.Count != 5 {
+		t.Errorf("delta %v (count %v), want %v (5)", d.Counts, d.Count, want)
+	}
+	if s, ok := d.shareUnder(0.0044); !ok || s != 0.8 {
+		t.Errorf("shareUnder(4.4 ms) = %v, %v; want 0.8 read at the 4 ms bound", s, ok)
+	}
+	if _, ok := d.shareUnder(0.0050); ok {
+		t.Error("shareUnder(5 ms) read 20% below at the 4 ms bound")
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
