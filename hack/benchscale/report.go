@@ -289,7 +289,7 @@ func rows(r *results) []row {
 		if c := a.Creates; c != nil {
 			add(fmt.Sprintf("%s: admission p99 of the CREATEs only (%.0f calls)", n, c.Calls), "≤ "+c.P99Le+", "+share(c.ShareUnder5ms)+" under 5 ms")
 		}
-		add(n+": manager webhook p99, interpolated (mean)", ms(p.ManagerWebhook.P99InterpolatedMS)+" ("+ms(p.ManagerWebhook.MeanMS)+")")
+		add(n+": manager's webhook latency: p99 (mean, share under 5 ms)", managerLatency(p.ManagerWebhook))
 		add(n+": reconciles per object", fmt.Sprintf("%.2f (%s)", p.Operator.ReconcilesPerObject, perController(p.Operator.ReconcilesByController)))
 		add(n+": max workqueue depth", fmt.Sprintf("%.0f", p.Operator.MaxQueueDepth))
 		if n == "dependency" && r.Quiet != nil {
@@ -308,7 +308,7 @@ func rows(r *results) []row {
 		if c := a.Creates; c != nil {
 			add(fmt.Sprintf("idle: admission p99 of the CREATEs only (%.0f calls)", c.Calls), "≤ "+c.P99Le+", "+share(c.ShareUnder5ms)+" under 5 ms")
 		}
-		add("idle: manager webhook p99, interpolated (mean)", ms(i.ManagerWebhook.P99InterpolatedMS)+" ("+ms(i.ManagerWebhook.MeanMS)+")")
+		add("idle: manager's webhook latency: p99 (mean, share under 5 ms)", managerLatency(i.ManagerWebhook))
 		add("idle: operator writes per create", fmt.Sprintf("%.2f", i.Writes.PerObject))
 	}
 	if r.Operator.Samples > 0 {
@@ -387,6 +387,11 @@ func ms(v *float64) string {
 		return "n/a"
 	}
 	return fmt.Sprintf("%.1f ms", *v)
+}
+
+// managerLatency prints the manager's view of its webhooks, interpolated in its native histogram.
+func managerLatency(f latencyFigures) string {
+	return fmt.Sprintf("%s (%s, %s)", ms(f.P99InterpolatedMS), ms(f.MeanMS), share(f.ShareUnder5ms))
 }
 
 // formatBound prints a bucket bound in seconds as milliseconds or seconds.
