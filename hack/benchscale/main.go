@@ -23,7 +23,8 @@ limitations under the License.
 // bin/bench/, on ports of its own), generates a roster of ORGS organizations (each with 2 sites,
 // 10 contacts and 20 role assignments: 31 objects), and runs these phases, each in fresh namespaces:
 //
-//	baseline    as many ConfigMaps, applied with kubectl apply --server-side, one file per kind
+//	baseline    as many ConfigMaps, applied with kubectl apply --server-side, one file per kind, then
+//	            created again by the burst's clients
 //	dependency  the roster applied the same way, organizations, contacts, then assignments
 //	quiet       the operator's writes in the --quiet window after everything is Ready
 //	shuffled    a second roster, the files in a shuffled kind order, each file shuffled, refused files

@@ -182,7 +182,7 @@ func (b *runner) kubectlApply(ctx context.Context, file string, objects int) (ap
 		run.Rejected = strings.Count(stderr.String(), "Error from server")
 		run.FirstError = firstLine(stderr.String())
 		if ctx.Err() != nil || run.Rejected == 0 {
-			return run, fmt.Errorf("kubectl apply -f %s: %w: %s", file, err, tail2(stderr.String()))
+			return run, fmt.Errorf("kubectl apply -f %s: %w: %s", file, err, lastLines(stderr.String()))
 		}
 	}
 	return run, nil
@@ -526,8 +526,8 @@ func firstLine(s string) string {
 	return l
 }
 
-// tail2 is the last lines of kubectl's error output.
-func tail2(s string) string {
+// lastLines is the last lines of kubectl's error output.
+func lastLines(s string) string {
 	lines := strings.Split(strings.TrimSpace(s), "\n")
 	if len(lines) > 5 {
 		lines = lines[len(lines)-5:]
