@@ -25,6 +25,9 @@ FUZZ_TARGETS = ./internal/approval:FuzzIdentify ./internal/approval:FuzzDecision
 FUZZ_SMOKE_TIME ?= 3s
 FUZZTIME ?= 1m
 FUZZ_FLAGS ?=
+# make bench-scale: organizations per roster (31 objects each), and extra flags of hack/benchscale.
+ORGS ?= 100
+BENCH_FLAGS ?=
 # kube-apiserver --version prints the real version only when the build stamps it.
 KUBEVERSION_LDFLAGS = $(foreach p,k8s.io/component-base/version k8s.io/client-go/pkg/version,\
 	-X $(p).gitVersion=$(KUBERNETES_VERSION) -X $(p).gitMajor=1 \
@@ -82,12 +85,12 @@ endef
 bench: control-plane ## Run the benchmarks and print their figures.
 	KUBEBUILDER_ASSETS="$(K8S_BIN)" go test -run '^$$' -bench . -benchmem ./...
 
-ORGS ?= 100
-BENCH_FLAGS ?=
 .PHONY: bench-scale
-bench-scale: manifests generate control-plane ## Apply ORGS organizations (31 objects each) as GitOps does, against as many ConfigMaps, and print the figures of docs/performance.md (ORGS=100: about 10 minutes).
-	go build -o $(LOCALBIN)/manager . && go build -o $(LOCALBIN)/localcluster ./hack/localcluster
-	KUBEBUILDER_ASSETS="$(K8S_BIN)" go run ./hack/benchscale --orgs $(ORGS) $(BENCH_FLAGS)
+bench-scale: manifests generate control-plane ## Scale benchmark: ORGS organizations (31 objects each) vs a ConfigMap baseline; table on stdout, JSON in bin/bench/results.json.
+	go build -o $(LOCALBIN)/manager . && go build -o $(LOCALBIN)/localcluster ./hack/localcluster && \
+	go build -o $(LOCALBIN)/benchscale ./hack/benchscale
+	KUBEBUILDER_ASSETS="$(K8S_BIN)" $(LOCALBIN)/benchscale --orgs $(ORGS) --dir $(LOCALBIN)/bench \
+		--localcluster $(LOCALBIN)/localcluster --manager $(LOCALBIN)/manager $(BENCH_FLAGS)
 
 ##@ Build
 

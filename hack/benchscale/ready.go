@@ -1,0 +1,211 @@
+/*
+Copyright 2026 The Roster Authors.
+
+Licensed under the Apache License, Version 2.0 (the "License");
+you may not use this file except in compliance with the License.
+You may obtain a copy of the License at
+
+    http://www.apache.org/licenses/LICENSE-2.0
+
+Unless required by applicable law or agreed to in writing, software
+distributed under the License is distributed on an "AS IS" BASIS,
+WITHOUT WARRANTIES OR CONDITIONS OF ANY KIND, either express or implied.
+See the License for the specific language governing permissions and
+limitations under the License.
+*/
+
+package main
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/dynamic/dynamicinformer"
+	"k8s.io/client-go/tools/cache"
+)
+
+// objectKey names an object in the tracker: kind/namespace/name.
+func objectKey(kind, ns, name string) string { return kind + "/" + ns + "/" + name }
+
+// readiness is what the tracker knows of one object.
+type readiness struct {
+	Ready bool
+	// Since is when the tracker saw it become Ready (the watch event's arrival).
+	Since time.Time
+	// The Ready condition and generations, to explain an object that is not Ready.
+	Reason, Message    string
+	Generation, Status int64
+}
+
+// readinessOf reads an object's readiness: its Ready condition is True and was computed from its
+// current generation (the condition's observedGeneration, and status.observedGeneration when set).
+func readinessOf(u *unstructured.Unstructured) readiness {
+	r := readiness{Generation: u.GetGeneration(), Reason: "NoReadyCondition"}
+	r.Status, _, _ = unstructured.NestedInt64(u.Object, "status", "observedGeneration")
+	conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
+	for _, c := range conds {
+		m, ok := c.(map[string]any)
+		if !ok || m["type"] != "Ready" {
+			continue
+		}
+		r.Reason, _ = m["reason"].(string)
+		r.Message, _ = m["message"].(string)
+		condGen, _, _ := unstructured.NestedInt64(m, "observedGeneration")
+		r.Ready = m["status"] == "True" && condGen == r.Generation && (r.Status == 0 || r.Status == r.Generation)
+	}
+	return r
+}
+
+// tracker watches the Roster kinds in every namespace and records when each object becomes Ready.
+type tracker struct {
+	mu      sync.Mutex
+	objects map[string]readiness
+	changed chan struct{} // closed and replaced on every change
+}
+
+func newTracker() *tracker {
+	return &tracker{objects: map[string]readiness{}, changed: make(chan struct{})}
+}
+
+// start runs one informer per Roster kind until ctx ends and waits for their first list.
+func (t *tracker) start(ctx context.Context, dyn dynamic.Interface) error {
+	f := dynamicinformer.NewDynamicSharedInformerFactory(dyn, 0)
+	for _, kind := range dependencyOrder {
+		inf := f.ForResource(resources[kind]).Informer()
+		// The tracker needs status and generation only; managedFields would double the memory.
+		if err := inf.SetTransform(func(obj any) (any, error) {
+			if u, ok := obj.(*unstructured.Unstructured); ok {
+				u.SetManagedFields(nil)
+			}
+			return obj, nil
+		}); err != nil {
+			return err
+		}
+		if _, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
+			AddFunc:    func(obj any) { t.observe(kind, obj) },
+			UpdateFunc: func(_, obj any) { t.observe(kind, obj) },
+			DeleteFunc: func(obj any) { t.forget(kind, obj) },
+		}); err != nil {
+			return err
+		}
+	}
+	f.Start(ctx.Done())
+	for gvr, ok := range f.WaitForCacheSync(ctx.Done()) {
+		if !ok {
+			return fmt.Errorf("watching %s: the informer did not sync", gvr.Resource)
+		}
+	}
+	return nil
+}
+
+func (t *tracker) observe(kind string, obj any) {
+	u, ok := obj.(*unstructured.Unstructured)
+	if !ok {
+		return
+	}
+	now := time.Now()
+	r := readinessOf(u)
+	key := objectKey(kind, u.GetNamespace(), u.GetName())
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	prev, seen := t.objects[key]
+	if r.Ready {
+		if seen && prev.Ready {
+			r.Since = prev.Since
+		} else {
+			r.Since = now
+		}
+	}
+	t.objects[key] = r
+	t.notifyLocked()
+}
+
+func (t *tracker) forget(kind string, obj any) {
+	if d, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+		obj = d.Obj
+	}
+	u, ok := obj.(*unstructured.Unstructured)
+	if !ok {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.objects, objectKey(kind, u.GetNamespace(), u.GetName()))
+	t.notifyLocked()
+}
+
+func (t *tracker) notifyLocked() {
+	close(t.changed)
+	t.changed = make(chan struct{})
+}
+
+// waitReady waits until every object of keys is Ready at once, woken by the watch events, and returns
+// the moment the last of them became Ready.
+func (t *tracker) waitReady(ctx context.Context, keys []string) (time.Time, error) {
+	remaining := append([]string(nil), keys...)
+	for {
+		t.mu.Lock()
+		// Drop the ready ones; those dropped earlier are checked again once none is left.
+		kept := remaining[:0]
+		for _, k := range remaining {
+			if !t.objects[k].Ready {
+				kept = append(kept, k)
+			}
+		}
+		remaining = kept
+		var last time.Time
+		allReady := len(remaining) == 0
+		if allReady {
+			for _, k := range keys {
+				r := t.objects[k]
+				if !r.Ready {
+					allReady = false
+					remaining = append(remaining, k)
+					continue
+				}
+				if r.Since.After(last) {
+					last = r.Since
+				}
+			}
+		}
+		changed := t.changed
+		t.mu.Unlock()
+		if allReady {
+			return last, nil
+		}
+		select {
+		case <-ctx.Done():
+			return time.Time{}, fmt.Errorf("%d of %d objects not Ready: %w", len(remaining), len(keys), ctx.Err())
+		case <-changed:
+		}
+	}
+}
+
+// notReady describes up to limit objects of keys that are not Ready, and counts them all.
+func (t *tracker) notReady(keys []string, limit int) (lines []string, count int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, k := range keys {
+		r, seen := t.objects[k]
+		if r.Ready {
+			continue
+		}
+		count++
+		if len(lines) >= limit {
+			continue
+		}
+		if !seen {
+			lines = append(lines, k+": not seen by the watch (not created?)")
+			continue
+		}
+		lines = append(lines, fmt.Sprintf("%s: Ready reason %q, generation %d, status.observedGeneration %d: %s",
+			k, r.Reason, r.Generation, r.Status, r.Message))
+	}
+	sort.Strings(lines)
+	return lines, count
+}
