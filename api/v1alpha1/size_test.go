@@ -198,7 +198,8 @@ const maxDateTime = int64(len("2006-01-02T15:04:05.999999999-07:00"))
 // sizer walks an OpenAPI schema and computes the largest JSON a value valid against it can take. A
 // character counts one byte, as in the names, keys and messages the operator writes. (JSON writes a
 // control character, or <, > and &, in 6 bytes: text made of them could take up to 6 times as much. The
-// operator's outbox budget counts the encoded bytes; see notify.MaxOutboxBytes.)
+// operator's outbox budget counts the encoded bytes; see notify.MaxOutboxBytes.) A date-time counts as
+// the longest RFC 3339 time, with nanoseconds and an offset, the most a Kubernetes client writes.
 //
 // CEL rules tighten the bounds when they have one of these forms (any other rule is left out, which
 // can only make the result larger):
