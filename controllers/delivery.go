@@ -154,7 +154,7 @@ func (d *Deliverer) Record(obj client.Object, outbox *[]v1alpha1.Delivery, org *
 		lost = append(lost, del.Type+" on "+del.Channel)
 	}
 	d.Recorder.Eventf(obj, nil, corev1.EventTypeWarning, "NotificationsDropped", "Notify",
-		"outbox full (%d entries): %d pending notification(s) dropped unsent: %s", notify.MaxOutbox, len(dropped), strings.Join(lost, ", "))
+		"outbox full (%d entries or %d KiB): %d pending notification(s) dropped unsent: %s", notify.MaxOutbox, notify.MaxOutboxBytes>>10, len(dropped), strings.Join(lost, ", "))
 }
 
 // Deliver sends the given due deliveries of obj's outbox and marks each sent, or failed with a retry time.

@@ -45,6 +45,10 @@ const (
 	StalledCondition = "Stalled"
 )
 
+// MaxConditionMessage is the most characters of a condition's message: the CRDs refuse longer ones (the
+// rule on status.conditions), and the operator cuts its own to fit.
+const MaxConditionMessage = 4096
+
 // Reasons shared by the Roster kinds.
 const (
 	// ReconciledReason means the object is in effect.

@@ -110,7 +110,7 @@ type RoleDefinition struct {
 	// may always name its own successor. New roles default to [primary, administrative].
 	// +optional
 	// +listType=set
-	// +kubebuilder:validation:MaxItems=32
+	// +kubebuilder:validation:MaxItems=16
 	// +kubebuilder:validation:items:MinLength=1
 	// +kubebuilder:validation:items:MaxLength=63
 	Initiators []string `json:"initiators,omitempty"`
@@ -149,6 +149,7 @@ type ApprovalSettings struct {
 	// +optional
 	// +kubebuilder:default="168h"
 	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=64
 	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('1m') && duration(self) <= duration('720h')",message="tokenTTL must be between 1m and 720h, e.g. 168h for a week"
 	TokenTTL *metav1.Duration `json:"tokenTTL,omitempty"`
 
@@ -167,6 +168,7 @@ type ApprovalSettings struct {
 	// +optional
 	// +kubebuilder:default="10m0s"
 	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=64
 	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('0s') && duration(self) <= duration('24h')",message="initialRosterWindow must be between 0s and 24h"
 	// +kubebuilder:validation:XValidation:rule="duration(self) == duration(oldSelf)",message="initialRosterWindow is immutable: it fixes which assignments were the initial roster"
 	InitialRosterWindow *metav1.Duration `json:"initialRosterWindow,omitempty"`
@@ -258,11 +260,13 @@ type OrganizationSpec struct {
 	DisplayName string `json:"displayName"`
 
 	// scopes are the sites, services or orders that scoped roles (technical, technical-secondary) are
-	// held for. An organization that lists none has the single scope "".
+	// held for. An organization that lists none has the single scope "". Their requiredRoles and
+	// exemptRoles name at most 1024 roles in all.
 	// +optional
 	// +listType=map
 	// +listMapKey=name
 	// +kubebuilder:validation:MaxItems=256
+	// +kubebuilder:validation:XValidation:rule="self.map(s, (has(s.requiredRoles) ? s.requiredRoles.size() : 0) + (has(s.exemptRoles) ? s.exemptRoles.size() : 0)).sum() <= 1024",message="the scopes' requiredRoles and exemptRoles must name at most 1024 roles in all"
 	Scopes []Scope `json:"scopes,omitempty"`
 
 	// roles override built-in roles by name, or add new ones, to form the organization's catalogue.
@@ -317,6 +321,7 @@ type OrganizationStatus struct {
 	// +listType=map
 	// +listMapKey=type
 	// +kubebuilder:validation:MaxItems=16
+	// +kubebuilder:validation:items:XValidation:rule="self.message.size() <= 4096",message="message must be at most 4096 characters"
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
 
 	// observedGeneration is the metadata.generation the status was computed from.
@@ -329,11 +334,13 @@ type OrganizationStatus struct {
 	Roles []RoleHolders `json:"roles,omitempty"`
 
 	// outbox records the notifications about this object, per channel, before they are sent; the oldest
-	// sent entries are dropped beyond 32.
+	// sent entries are dropped beyond 32, or when the outbox would outgrow 256 KiB. Its ids, recipients
+	// and facts take at most 256 KiB in all.
 	// +optional
 	// +listType=map
 	// +listMapKey=id
 	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:XValidation:rule="self.map(d, d.id.size() + (has(d.recipients) ? d.recipients.map(r, r.size()).sum() : 0) + (has(d.facts) ? d.facts.map(k, k.size() + d.facts[k].size()).sum() : 0)).sum() <= 262144",message="the ids, recipients and facts of the outbox must take at most 262144 characters in all"
 	Outbox []Delivery `json:"outbox,omitempty"`
 }
 

@@ -59,9 +59,11 @@ type Delivery struct {
 	// +kubebuilder:validation:items:MaxLength=253
 	Recipients []string `json:"recipients,omitempty"`
 
-	// facts are the details the message shows (role, from, to, ...). Never a token.
+	// facts are the details the message shows (role, from, to, ...). Never a token. Names are at most 64
+	// characters, values at most 2048 (the operator cuts a longer value, and marks the cut with …).
 	// +optional
 	// +kubebuilder:validation:MaxProperties=16
+	// +kubebuilder:validation:XValidation:rule="self.all(k, k.size() <= 64 && self[k].size() <= 2048)",message="fact names must be at most 64 characters and values at most 2048"
 	Facts map[string]string `json:"facts,omitempty"`
 
 	// state is Pending until the channel accepted it, then Sent; Dropped when its channel was removed.

@@ -67,6 +67,7 @@ type RoleAssignmentStatus struct {
 	// +listType=map
 	// +listMapKey=type
 	// +kubebuilder:validation:MaxItems=16
+	// +kubebuilder:validation:items:XValidation:rule="self.message.size() <= 4096",message="message must be at most 4096 characters"
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
 
 	// observedGeneration is the metadata.generation the status was computed from.
@@ -103,11 +104,13 @@ type RoleAssignmentStatus struct {
 	ExpiryNotice *ExpiryNotice `json:"expiryNotice,omitempty"`
 
 	// outbox records the notifications about this object, per channel, before they are sent; the oldest
-	// sent entries are dropped beyond 32.
+	// sent entries are dropped beyond 32, or when the outbox would outgrow 256 KiB. Its ids, recipients
+	// and facts take at most 256 KiB in all.
 	// +optional
 	// +listType=map
 	// +listMapKey=id
 	// +kubebuilder:validation:MaxItems=64
+	// +kubebuilder:validation:XValidation:rule="self.map(d, d.id.size() + (has(d.recipients) ? d.recipients.map(r, r.size()).sum() : 0) + (has(d.facts) ? d.facts.map(k, k.size() + d.facts[k].size()).sum() : 0)).sum() <= 262144",message="the ids, recipients and facts of the outbox must take at most 262144 characters in all"
 	Outbox []Delivery `json:"outbox,omitempty"`
 }
 

@@ -18,7 +18,9 @@ package v1alpha1_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -34,6 +36,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
 	. "roster.dev/roster/api/v1alpha1"
+	"roster.dev/roster/internal/conditions"
+	"roster.dev/roster/internal/notify"
 )
 
 // These specs prove the single-object rules the apiserver enforces from the CRD schemas (OpenAPI and CEL),
@@ -290,6 +294,90 @@ var _ = Describe("Schema validation", func() {
 
 	It("accepts a ContactTransfer for a vacant role (no from)", func() {
 		Expect(c.Create(ctx, newTransfer("vacant", func(t *ContactTransfer) { t.Spec.From = nil }))).To(Succeed())
+	})
+})
+
+var _ = Describe("Size bounds", func() {
+	ctx := context.Background()
+	now := time.Date(2026, time.March, 4, 5, 6, 7, 0, time.UTC)
+
+	// fat is a notification as large as Record takes: long facts of multibyte text, a long key, 120
+	// recipients of 253 characters (three parts).
+	fat := func(i int) notify.Notification {
+		n := notify.Notification{Key: fmt.Sprintf("uid/Notice/%s-%03d", strings.Repeat("é", 300), i), Type: notify.Notice,
+			Facts: map[string]string{}}
+		for f := range 16 {
+			n.Facts[fmt.Sprintf("fact-%02d", f)] = strings.Repeat("€<&", 1000)
+		}
+		for r := range 120 {
+			n.Recipients = append(n.Recipients, notify.Recipient{Contact: fmt.Sprintf("%0253d", r)})
+		}
+		return n
+	}
+	newAssignment := func() *RoleAssignment {
+		ra := &RoleAssignment{ObjectMeta: metav1.ObjectMeta{GenerateName: "size-", Namespace: ns},
+			Spec: RoleAssignmentSpec{OrganizationRef: ref("acme"), Role: "billing", ContactRef: ref("bob")}}
+		Expect(c.Create(ctx, ra)).To(Succeed())
+		return ra
+	}
+
+	It("accepts the largest outbox and condition messages the operator writes", func() {
+		ra := newAssignment()
+		for i := range 40 {
+			notify.Record(&ra.Status.Outbox, fat(i), []string{"email", "webhook/audit"}, now.Add(time.Duration(i)*time.Second))
+		}
+		conditions.Set(&ra.Status.Conditions, 1, ReadyCondition, metav1.ConditionFalse, ConflictReason, strings.Repeat("€", 3*MaxConditionMessage))
+		Expect(c.Status().Update(ctx, ra)).To(Succeed())
+		Expect(len(ra.Status.Outbox)).To(BeNumerically(">", 1))
+	})
+
+	DescribeTable("refuses a status over its bounds, naming the rule",
+		func(change func(*RoleAssignmentStatus), parts ...string) {
+			ra := newAssignment()
+			change(&ra.Status)
+			err := c.Status().Update(ctx, ra)
+			Expect(apierrors.IsInvalid(err)).To(BeTrue(), "got %v", err)
+			for _, p := range parts {
+				Expect(err.Error()).To(ContainSubstring(p))
+			}
+		},
+		Entry("a condition message of 4097 characters", func(st *RoleAssignmentStatus) {
+			st.Conditions = []metav1.Condition{{Type: ReadyCondition, Status: metav1.ConditionTrue, Reason: ReconciledReason,
+				Message: strings.Repeat("x", MaxConditionMessage+1), LastTransitionTime: metav1.NewTime(now)}}
+		}, "status.conditions[0]", "message must be at most 4096 characters"),
+		Entry("a fact value of 2049 characters", func(st *RoleAssignmentStatus) {
+			st.Outbox = []Delivery{{ID: "k/email", Type: "Notice", Channel: "email", State: DeliveryPending, RecordedAt: metav1.NewTime(now),
+				Facts: map[string]string{"body": strings.Repeat("x", 2049)}}}
+		}, "status.outbox[0].facts", "values at most 2048"),
+		Entry("a fact name of 65 characters", func(st *RoleAssignmentStatus) {
+			st.Outbox = []Delivery{{ID: "k/email", Type: "Notice", Channel: "email", State: DeliveryPending, RecordedAt: metav1.NewTime(now),
+				Facts: map[string]string{strings.Repeat("n", 65): "v"}}}
+		}, "status.outbox[0].facts", "fact names must be at most 64 characters"),
+		Entry("an outbox of more than 262144 characters of ids, recipients and facts", func(st *RoleAssignmentStatus) {
+			for i := range 9 { // 9 × 16 × 2048 > 262144
+				facts := map[string]string{}
+				for f := range 16 {
+					facts[fmt.Sprintf("fact-%02d", f)] = strings.Repeat("x", 2048)
+				}
+				st.Outbox = append(st.Outbox, Delivery{ID: fmt.Sprintf("k%d/email", i), Type: "Notice", Channel: "email",
+					State: DeliveryPending, RecordedAt: metav1.NewTime(now), Facts: facts})
+			}
+		}, "status.outbox", "at most 262144 characters in all"),
+	)
+
+	It("refuses scopes that name more than 1024 required and exempt roles in all", func() {
+		expectInvalid(newOrganization("many-scope-roles", func(o *Organization) {
+			for i := range 200 {
+				o.Spec.Scopes = append(o.Spec.Scopes, Scope{Name: fmt.Sprintf("site-%03d", i),
+					RequiredRoles: []string{"a", "b", "c"}, ExemptRoles: []string{"d", "e", "f"}})
+			}
+		}), "spec.scopes", "at most 1024 roles in all")
+		Expect(c.Create(ctx, newOrganization("some-scope-roles", func(o *Organization) {
+			for i := range 256 {
+				o.Spec.Scopes = append(o.Spec.Scopes, Scope{Name: fmt.Sprintf("site-%03d", i),
+					RequiredRoles: []string{"renewal", "shipping"}, ExemptRoles: []string{"technical", "technical-secondary"}})
+			}
+		}))).To(Succeed(), "four roles in each of 256 scopes")
 	})
 })
 

@@ -17,6 +17,7 @@ limitations under the License.
 package approval
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -509,6 +510,31 @@ func TestEnsureApprovals(t *testing.T) {
 			EnsureRows(x, tt.parties)
 			g.Expect(x.Status.Approvals).To(Equal(tt.want))
 		})
+	}
+}
+
+// TestEnsureApprovalsStayBoundedOverALife changes the parties of a transfer many times, each party
+// deciding before the next change: status.approvals never outgrows the CRD's 32 rows, every party of
+// the moment has its row, and the rows dropped for room are decided rows of former parties.
+func TestEnsureApprovalsStayBoundedOverALife(t *testing.T) {
+	g := NewWithT(t)
+	x := xferWith()
+	for change := range 200 {
+		p := Parties{Incoming: "frank"}
+		for i := range 1 + change%v1alpha1.MaxApprovers {
+			p.Initiators = append(p.Initiators, fmt.Sprintf("c%03d-%02d", change, i))
+		}
+		EnsureRows(x, p)
+
+		g.Expect(len(x.Status.Approvals)).To(BeNumerically("<=", 2*v1alpha1.MaxApprovers))
+		for _, party := range p.Approvers() {
+			g.Expect(rowOf(x, party)).NotTo(BeNil(), "change %d: %s has its row", change, party)
+		}
+		for i := range x.Status.Approvals {
+			if x.Status.Approvals[i].Decision == v1alpha1.DecisionPending && x.Status.Approvals[i].Contact != "frank" {
+				x.Status.Approvals[i].Decision = v1alpha1.DecisionApproved // each decides before the next change
+			}
+		}
 	}
 }
 

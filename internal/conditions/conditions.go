@@ -19,17 +19,35 @@ limitations under the License.
 package conditions
 
 import (
+	"unicode/utf8"
+
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"roster.dev/roster/api/v1alpha1"
 )
 
-// Set sets a condition for the given generation; lastTransitionTime only moves when the status does.
+// Set sets a condition for the given generation; lastTransitionTime only moves when the status does. A
+// message longer than the CRDs allow is cut to fit, and ends with …
 func Set(conds *[]metav1.Condition, generation int64, typ string, status metav1.ConditionStatus, reason, message string) {
 	meta.SetStatusCondition(conds, metav1.Condition{
-		Type: typ, Status: status, Reason: reason, Message: message, ObservedGeneration: generation,
+		Type: typ, Status: status, Reason: reason, Message: bounded(message), ObservedGeneration: generation,
 	})
+}
+
+// bounded cuts message to v1alpha1.MaxConditionMessage characters, the last one being …
+func bounded(message string) string {
+	if utf8.RuneCountInString(message) <= v1alpha1.MaxConditionMessage {
+		return message
+	}
+	n := 0
+	for i := range message {
+		if n == v1alpha1.MaxConditionMessage-1 {
+			return message[:i] + "…"
+		}
+		n++
+	}
+	return message
 }
 
 // SetReady sets Ready and keeps Stalled in step: Stalled is present (True) only when stalled is set.

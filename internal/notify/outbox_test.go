@@ -17,11 +17,14 @@ limitations under the License.
 package notify
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	. "github.com/onsi/gomega"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -117,8 +120,11 @@ func TestOutboxRecordFacts(t *testing.T) {
 		{name: "empty values are dropped", facts: map[string]string{"role": "technical", "reason": "", "scope": ""},
 			want: map[string]string{"role": "technical"}},
 		{name: "bounded to the first 16 keys in order, after empty values are dropped", facts: many, want: first16},
-		{name: "long values are truncated to 2048 bytes", facts: map[string]string{"body": strings.Repeat("x", 3000)},
-			want: map[string]string{"body": strings.Repeat("x", 2048)}},
+		{name: "long values are cut to 2048 bytes, ending with a mark", facts: map[string]string{"body": strings.Repeat("x", 3000)},
+			want: map[string]string{"body": strings.Repeat("x", 2045) + "…"}},
+		{name: "names longer than 64 bytes are left out",
+			facts: map[string]string{strings.Repeat("n", 65): "v", strings.Repeat("m", 64): "w"},
+			want:  map[string]string{strings.Repeat("m", 64): "w"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -247,7 +253,7 @@ func TestMarkFailed(t *testing.T) {
 	long := strings.Repeat("e", 2000)
 	MarkFailed(&d, errors.New(long), outboxNow)
 	g.Expect(d.Attempts).To(Equal(int32(2)))
-	g.Expect(d.LastError).To(Equal(long[:1024]))
+	g.Expect(d.LastError).To(Equal(long[:1021] + "…"))
 	g.Expect(d.State).To(Equal(v1alpha1.DeliveryPending))
 
 	// A failed delivery is not due before its retry time, and is due from it on.
@@ -488,4 +494,202 @@ func TestMarkDropped(t *testing.T) {
 	g.Expect(next).To(BeZero())
 	g.Expect(Failing(outbox)).To(BeEmpty())
 	g.Expect(outbox[0].State).To(Equal(v1alpha1.DeliveryDropped))
+}
+
+// fatNotification records about 33 KiB per channel: 16 facts of 2048 bytes.
+func fatNotification(key string) Notification {
+	n := Notification{Key: key, Type: Notice, Recipients: []Recipient{{Contact: "alice"}}, Facts: map[string]string{}}
+	for i := range 16 {
+		n.Facts[fmt.Sprintf("fact-%02d", i)] = strings.Repeat("x", MaxFactBytes)
+	}
+	return n
+}
+
+func outboxJSONSize(t *testing.T, outbox []v1alpha1.Delivery) int {
+	t.Helper()
+	b, err := json.Marshal(outbox)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(b)
+}
+
+func TestOutboxRecordKeepsTheBudget(t *testing.T) {
+	// fits is how many fat deliveries the budget holds.
+	var one []v1alpha1.Delivery
+	Record(&one, fatNotification("probe"), []string{"email"}, outboxNow)
+	perEntry := outboxJSONSize(t, one) - 2
+	fits := (MaxOutboxBytes - 2 + 1) / (perEntry + 1)
+	if fits < 4 || fits >= MaxOutbox {
+		t.Fatalf("a fat delivery takes %d bytes: the budget holds %d of them; the cases below want a few", perEntry, fits)
+	}
+
+	// existing builds an outbox of fat deliveries, the i-th recorded i minutes after outboxNow, sent when
+	// its letter in states is s, pending when p.
+	existing := func(states string) []v1alpha1.Delivery {
+		var outbox []v1alpha1.Delivery
+		for i, st := range states {
+			Record(&outbox, fatNotification(fmt.Sprintf("k%02d", i)), []string{"email"}, outboxNow.Add(time.Duration(i)*time.Minute))
+			if st == 's' {
+				MarkSent(&outbox[len(outbox)-1], outboxNow.Add(time.Duration(i)*time.Minute))
+			}
+		}
+		return outbox
+	}
+	id := func(i int) string { return fmt.Sprintf("k%02d/email", i) }
+	ids := func(outbox []v1alpha1.Delivery) []string {
+		var out []string
+		for _, d := range outbox {
+			out = append(out, d.ID)
+		}
+		return out
+	}
+	// kept lists the ids of n existing deliveries but gone, then those of the new one on channels.
+	kept := func(n int, gone []int, channels ...string) []string {
+		var out []string
+		for i := range n {
+			if !slices.Contains(gone, i) {
+				out = append(out, id(i))
+			}
+		}
+		for _, ch := range channels {
+			out = append(out, "new/"+ch)
+		}
+		return out
+	}
+	tests := []struct {
+		name        string
+		states      string
+		channels    []string // of the new delivery
+		wantIDs     []string
+		wantDropped []string
+	}{
+		{name: "under the budget nothing goes", states: strings.Repeat("p", fits-1), channels: []string{"email"},
+			wantIDs: kept(fits-1, nil, "email")},
+		{name: "over the budget the oldest sent goes, even when a pending one is older",
+			states: "pss" + strings.Repeat("p", fits-3), channels: []string{"email"},
+			wantIDs: kept(fits, []int{1}, "email")},
+		{name: "sent deliveries go oldest first, as many as needed",
+			states: "sps" + strings.Repeat("s", fits-3), channels: []string{"email", "webhook/ops"},
+			wantIDs: kept(fits, []int{0, 2}, "email", "webhook/ops")},
+		{name: "pending deliveries go only when no sent one is left, oldest first, and are reported",
+			states: "psp" + strings.Repeat("p", fits-3), channels: []string{"email", "webhook/ops", "notifier"},
+			wantIDs: kept(fits, []int{0, 1, 2}, "email", "webhook/ops", "notifier"), wantDropped: []string{id(0), id(2)}},
+		{name: "the new delivery itself stays: the oldest go", states: strings.Repeat("p", fits), channels: []string{"email"},
+			wantIDs: kept(fits, []int{0}, "email"), wantDropped: []string{id(0)}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := NewWithT(t)
+			outbox := existing(tt.states)
+			g.Expect(outboxJSONSize(t, outbox)).To(BeNumerically("<=", MaxOutboxBytes), "the outbox before")
+
+			dropped := Record(&outbox, fatNotification("new"), tt.channels, outboxNow.Add(time.Hour))
+
+			g.Expect(ids(outbox)).To(Equal(tt.wantIDs))
+			g.Expect(ids(dropped)).To(Equal(tt.wantDropped))
+			g.Expect(outboxJSONSize(t, outbox)).To(BeNumerically("<=", MaxOutboxBytes))
+		})
+	}
+}
+
+func TestOutboxRecordStaysWithinTheCRDs(t *testing.T) {
+	g := NewWithT(t)
+	var outbox []v1alpha1.Delivery
+	long := strings.Repeat("é", 300) // a notice id of 600 bytes
+	for i := range 300 {
+		n := fatNotification(fmt.Sprintf("uid-1/Notice/%s-%03d", long[:2*(i%300)], i))
+		for j := range i % 120 { // up to 3 parts of 50 recipients of 253 characters
+			n.Recipients = append(n.Recipients, Recipient{Contact: fmt.Sprintf("%0253d", j)})
+		}
+		for k := range n.Facts {
+			n.Facts[k] = n.Facts[k][:i%MaxFactBytes]
+		}
+		Record(&outbox, n, []string{"email", "webhook/" + strings.Repeat("w", 63)}, outboxNow.Add(time.Duration(i)*time.Second))
+		if i%3 == 0 {
+			MarkSent(&outbox[len(outbox)-1], outboxNow)
+		}
+
+		g.Expect(len(outbox)).To(BeNumerically("<=", MaxOutbox))
+		g.Expect(outboxJSONSize(t, outbox)).To(BeNumerically("<=", MaxOutboxBytes))
+		chars := 0
+		for _, d := range outbox {
+			g.Expect(utf8.RuneCountInString(d.ID)).To(BeNumerically("<=", 512), "the CRDs' maxLength of id")
+			chars += utf8.RuneCountInString(d.ID)
+			for _, r := range d.Recipients {
+				chars += utf8.RuneCountInString(r)
+			}
+			for k, v := range d.Facts {
+				chars += utf8.RuneCountInString(k) + utf8.RuneCountInString(v)
+			}
+		}
+		g.Expect(chars).To(BeNumerically("<=", MaxOutboxBytes))
+	}
+}
+
+func TestTruncate(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want string
+	}{
+		{name: "a value within the bound is kept", in: strings.Repeat("x", 2048), want: strings.Repeat("x", 2048)},
+		{name: "one byte over is cut with a mark", in: strings.Repeat("x", 2049), want: strings.Repeat("x", 2045) + "…"},
+		{name: "two-byte characters", in: strings.Repeat("é", 1100), want: strings.Repeat("é", 1022) + "…"},
+		{name: "a three-byte character is not split", in: strings.Repeat("€", 1000), want: strings.Repeat("€", 681) + "…"},
+		{name: "a four-byte character is not split", in: "x" + strings.Repeat("😀", 600), want: "x" + strings.Repeat("😀", 511) + "…"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := NewWithT(t)
+			var outbox []v1alpha1.Delivery
+			n := outboxNotification("k")
+			n.Facts = map[string]string{"body": tt.in}
+			Record(&outbox, n, []string{"email"}, outboxNow)
+			got := outbox[0].Facts["body"]
+			g.Expect(got).To(Equal(tt.want))
+			g.Expect(len(got)).To(BeNumerically("<=", MaxFactBytes))
+			g.Expect(utf8.ValidString(got)).To(BeTrue())
+		})
+	}
+}
+
+func TestOutboxIDsStayUnique(t *testing.T) {
+	long := "uid-1/Notice/" + strings.Repeat("n", 600)
+	tests := []struct {
+		name    string
+		keys    []string
+		channel string
+	}{
+		{name: "ids within the bound are KEY/CHANNEL", keys: []string{"uid-1/RoleGranted/3", "uid-1/RoleGranted/4"}, channel: "email"},
+		{name: "long keys that differ only at their end", keys: []string{long + "-a", long + "-b"}, channel: "webhook/audit"},
+		{name: "a long key and its parts", keys: []string{long, long + "#1", long + "#2"}, channel: "email"},
+		{name: "long keys of multibyte characters", keys: []string{strings.Repeat("é", 300) + "1", strings.Repeat("é", 300) + "2"}, channel: "email"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g := NewWithT(t)
+			var outbox []v1alpha1.Delivery
+			for _, k := range tt.keys {
+				Record(&outbox, Notification{Key: k, Type: Notice}, []string{tt.channel}, outboxNow)
+			}
+			g.Expect(outbox).To(HaveLen(len(tt.keys)), "one delivery per key")
+			seen := map[string]bool{}
+			for i, d := range outbox {
+				g.Expect(seen[d.ID]).To(BeFalse(), "ids are unique")
+				seen[d.ID] = true
+				g.Expect(len(d.ID)).To(BeNumerically("<=", 512))
+				g.Expect(utf8.ValidString(d.ID)).To(BeTrue())
+				g.Expect(d.ID).To(HaveSuffix("/" + tt.channel))
+				if len(tt.keys[i])+len("/"+tt.channel) <= 512 {
+					g.Expect(KeyOf(d)).To(Equal(tt.keys[i]), "a short key is the id's KEY")
+				}
+			}
+			before := slices.Clone(outbox)
+			for _, k := range tt.keys {
+				Record(&outbox, Notification{Key: k, Type: Notice}, []string{tt.channel}, outboxNow.Add(time.Hour))
+			}
+			g.Expect(outbox).To(Equal(before), "the same key gets the same id: recorded once")
+		})
+	}
 }
