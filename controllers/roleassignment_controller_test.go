@@ -98,7 +98,9 @@ var _ = Describe("RoleAssignment and Contact status", func() {
 		})
 
 		Eventually(reconcileTotal).Should(BeNumerically(">=", reconciles+float64(len(objs))))
-		Consistently(writesIn(ns)).Should(Equal(writes), func() string { return "writes by kind:\n" + writesByKindIn(ns) + "\nlast writes:\n" + recentWrites.String() })
+		Consistently(writesIn(ns)).Should(Equal(writes), func() string {
+			return "writes by kind:\n" + writesByKindIn(ns) + "\nlast writes:\n" + recentWrites.String()
+		})
 	})
 
 	It("moves the roles of a disabled contact to its successor through a ContactTransfer the successor accepts", func() {
