@@ -38,6 +38,7 @@ import (
 
 	"roster.dev/roster/api/v1alpha1"
 	"roster.dev/roster/internal/notify"
+	"roster.dev/roster/internal/testsupport"
 )
 
 // Builders for the objects of one test namespace.
@@ -184,16 +185,7 @@ func isAlreadyExists(err error) bool { return apierrors.IsAlreadyExists(err) }
 func ptr[T any](v T) *T { return &v }
 
 // BeStableFor succeeds when a polled value has not changed for the given duration.
-func BeStableFor(d time.Duration) OmegaMatcher {
-	var last any
-	var since time.Time
-	return WithTransform(func(v any) bool {
-		if since.IsZero() || v != last {
-			last, since = v, time.Now()
-		}
-		return time.Since(since) >= d
-	}, BeTrue())
-}
+var BeStableFor = testsupport.BeStableFor
 
 // capturedNotifications is the Notifier of the tests: it keeps every notification, tokens included.
 type capturedNotifications struct {

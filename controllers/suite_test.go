@@ -44,7 +44,6 @@ import (
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
@@ -57,6 +56,7 @@ import (
 	"roster.dev/roster/internal/approval"
 	"roster.dev/roster/internal/approvalweb"
 	"roster.dev/roster/internal/notify"
+	"roster.dev/roster/internal/testsupport"
 	"roster.dev/roster/internal/webhooks"
 )
 
@@ -294,47 +294,19 @@ func newNamespace() string {
 
 // countingWrites builds the manager's client as controller-runtime does, counting its writes.
 func countingWrites(config *rest.Config, options client.Options) (client.Client, error) {
-	c, err := client.NewWithWatch(config, options)
-	if err != nil {
-		return nil, err
-	}
-	count := func(op string, obj client.Object) {
+	return testsupport.CountingClient(config, options, func(op string, obj client.Object, p client.Patch) {
 		operatorWrites.Add(1)
 		n, _ := writesByNamespace.LoadOrStore(obj.GetNamespace(), &atomic.Int64{})
 		n.(*atomic.Int64).Add(1)
-		recentWrites.add(fmt.Sprintf("%s %T %s/%s", op, obj, obj.GetNamespace(), obj.GetName()))
 		kinds, _ := writeKindsByNamespace.LoadOrStore(obj.GetNamespace(), &writeKinds{})
-		what := strings.Fields(op)
-		kinds.(*writeKinds).add(fmt.Sprintf("%s %T", strings.Join(what[:min(2, len(what))], " "), obj))
-	}
-	return interceptor.NewClient(c, interceptor.Funcs{
-		Create: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.CreateOption) error {
-			count("create", obj)
-			return c.Create(ctx, obj, opts...)
-		},
-		Update: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.UpdateOption) error {
-			count("update", obj)
-			return c.Update(ctx, obj, opts...)
-		},
-		Patch: func(ctx context.Context, c client.WithWatch, obj client.Object, p client.Patch, opts ...client.PatchOption) error {
-			count("patch", obj)
-			if hook := beforeOperatorPatch.Load(); hook != nil {
-				(*hook)(obj)
-			}
-			return c.Patch(ctx, obj, p, opts...)
-		},
-		Delete: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.DeleteOption) error {
-			count("delete", obj)
-			return c.Delete(ctx, obj, opts...)
-		},
-		SubResourceUpdate: func(ctx context.Context, c client.Client, sub string, obj client.Object, opts ...client.SubResourceUpdateOption) error {
-			count("update "+sub, obj)
-			return c.SubResource(sub).Update(ctx, obj, opts...)
-		},
-		SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, p client.Patch, opts ...client.SubResourcePatchOption) error {
+		kinds.(*writeKinds).add(fmt.Sprintf("%s %T", op, obj))
+		if p != nil && op != "patch" {
 			data, _ := p.Data(obj)
-			count("patch "+sub+" "+string(data), obj)
-			return c.SubResource(sub).Patch(ctx, obj, p, opts...)
-		},
-	}), nil
+			op += " " + string(data)
+		}
+		recentWrites.add(fmt.Sprintf("%s %T %s/%s", op, obj, obj.GetNamespace(), obj.GetName()))
+		if hook := beforeOperatorPatch.Load(); hook != nil && op == "patch" {
+			(*hook)(obj)
+		}
+	})
 }

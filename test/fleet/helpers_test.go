@@ -29,6 +29,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"roster.dev/roster/api/v1alpha1"
+	"roster.dev/roster/internal/testsupport"
 )
 
 // newNamespace creates a namespace with labels for one spec and deletes it afterwards.
@@ -107,14 +108,4 @@ func allReady(objs []client.Object) {
 	}
 }
 
-// BeStableFor succeeds once the polled value has not changed for d.
-func BeStableFor(d time.Duration) OmegaMatcher {
-	var last any
-	var since time.Time
-	return WithTransform(func(v any) bool {
-		if since.IsZero() || v != last {
-			last, since = v, time.Now()
-		}
-		return time.Since(since) >= d
-	}, BeTrue())
-}
+var BeStableFor = testsupport.BeStableFor

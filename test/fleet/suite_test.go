@@ -40,7 +40,6 @@ import (
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
@@ -53,6 +52,7 @@ import (
 	"roster.dev/roster/internal/approval"
 	"roster.dev/roster/internal/approvalweb"
 	"roster.dev/roster/internal/shard"
+	"roster.dev/roster/internal/testsupport"
 	"roster.dev/roster/internal/webhooks"
 )
 
@@ -254,37 +254,9 @@ func (w *writeCounter) describe(ns string) string {
 
 // wrap builds the manager's client as controller-runtime does, counting its writes.
 func (w *writeCounter) wrap(config *rest.Config, options client.Options) (client.Client, error) {
-	c, err := client.NewWithWatch(config, options)
-	if err != nil {
-		return nil, err
-	}
-	count := func(op string, obj client.Object) { w.add(obj.GetNamespace(), fmt.Sprintf("%s %T", op, obj)) }
-	return interceptor.NewClient(c, interceptor.Funcs{
-		Create: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.CreateOption) error {
-			count("create", obj)
-			return c.Create(ctx, obj, opts...)
-		},
-		Update: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.UpdateOption) error {
-			count("update", obj)
-			return c.Update(ctx, obj, opts...)
-		},
-		Patch: func(ctx context.Context, c client.WithWatch, obj client.Object, p client.Patch, opts ...client.PatchOption) error {
-			count("patch", obj)
-			return c.Patch(ctx, obj, p, opts...)
-		},
-		Delete: func(ctx context.Context, c client.WithWatch, obj client.Object, opts ...client.DeleteOption) error {
-			count("delete", obj)
-			return c.Delete(ctx, obj, opts...)
-		},
-		SubResourceUpdate: func(ctx context.Context, c client.Client, sub string, obj client.Object, opts ...client.SubResourceUpdateOption) error {
-			count("update "+sub, obj)
-			return c.SubResource(sub).Update(ctx, obj, opts...)
-		},
-		SubResourcePatch: func(ctx context.Context, c client.Client, sub string, obj client.Object, p client.Patch, opts ...client.SubResourcePatchOption) error {
-			count("patch "+sub, obj)
-			return c.SubResource(sub).Patch(ctx, obj, p, opts...)
-		},
-	}), nil
+	return testsupport.CountingClient(config, options, func(op string, obj client.Object, _ client.Patch) {
+		w.add(obj.GetNamespace(), fmt.Sprintf("%s %T", op, obj))
+	})
 }
 
 // freePort returns a port of 127.0.0.1 nothing listens on.
