@@ -193,6 +193,16 @@ type ContactStatus struct {
 	// +optional
 	EmailRounds int32 `json:"emailRounds,omitempty"`
 
+	// reconfirmedAt is when the contact last confirmed, on the single-use link of a re-confirmation
+	// request, that it is still the right contact for its roles.
+	// +optional
+	ReconfirmedAt *metav1.Time `json:"reconfirmedAt,omitempty"`
+
+	// reconfirmation is the re-confirmation request in progress, when the organization sets
+	// spec.reconfirmation and the contact holds a principal role.
+	// +optional
+	Reconfirmation *ReconfirmationRequest `json:"reconfirmation,omitempty"`
+
 	// rolesSummary lists the roles held, comma-separated, for kubectl get.
 	// +optional
 	// +kubebuilder:validation:MaxLength=4096
@@ -239,6 +249,25 @@ type Contact struct {
 	Status ContactStatus `json:"status,omitempty"`
 }
 
+// ReconfirmationRequest is one request to a holder to confirm that it is still the right contact.
+type ReconfirmationRequest struct {
+	// round numbers the requests: the link of an earlier round no longer works.
+	// +required
+	Round int32 `json:"round"`
+
+	// askedAt is when the request was issued; its email is in the outbox.
+	// +required
+	AskedAt metav1.Time `json:"askedAt"`
+
+	// dueAt is when the holder lapses if it has not confirmed.
+	// +required
+	DueAt metav1.Time `json:"dueAt"`
+
+	// lapseNotified is true once the primary and administrative contacts were told of the lapse.
+	// +optional
+	LapseNotified bool `json:"lapseNotified,omitempty"`
+}
+
 // +kubebuilder:object:root=true
 
 // ContactList is a list of Contacts.
@@ -275,6 +304,20 @@ const (
 	EmailChangeRefusedReason = "EmailChangeRefused"
 	// NoEmailChannelReason (Unknown): the organization sends no email; addresses stay as declared.
 	NoEmailChannelReason = "NoEmailChannel"
+)
+
+// ReconfirmedCondition says whether a holder of a principal role confirmed, within the organization's
+// spec.reconfirmation period, that it is still the right contact.
+const ReconfirmedCondition = "Reconfirmed"
+
+// Reconfirmed reasons.
+const (
+	// ReconfirmedReason (True): the contact confirmed at status.reconfirmedAt, within the period.
+	ReconfirmedReason = "Reconfirmed"
+	// AwaitingReconfirmationReason (Unknown): a request was sent and is not due yet.
+	AwaitingReconfirmationReason = "AwaitingReconfirmation"
+	// ReconfirmationLapsedReason (False): the request is past its due date; the role is kept.
+	ReconfirmationLapsedReason = "ReconfirmationLapsed"
 )
 
 func init() {

@@ -218,6 +218,15 @@ type ContactTransferStatus struct {
 	// +optional
 	RoundIssuedAt *metav1.Time `json:"roundIssuedAt,omitempty"`
 
+	// remindedAt lists, for notifiedRound, the reminder points of the organization's
+	// spec.approval.reminders already sent to the parties still undecided ("50%", "90%"): each is sent
+	// once per round.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=10
+	// +kubebuilder:validation:items:MaxLength=3
+	Reminded []string `json:"reminded,omitempty"`
+
 	// failedAttempts counts wrong tokens; at the organization's approval.maxAttempts the transfer is
 	// locked.
 	// +optional

@@ -172,6 +172,46 @@ type ApprovalSettings struct {
 	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('0s') && duration(self) <= duration('24h')",message="initialRosterWindow must be between 0s and 24h"
 	// +kubebuilder:validation:XValidation:rule="duration(self) == duration(oldSelf)",message="initialRosterWindow is immutable: it fixes which assignments were the initial roster"
 	InitialRosterWindow *metav1.Duration `json:"initialRosterWindow,omitempty"`
+
+	// reminders are the points, as percentages of tokenTTL written like "50%", at which the parties of a
+	// ContactTransfer that have not decided yet are reminded by email. Each is sent once per round of
+	// tokens. An empty list sends no reminder.
+	// +optional
+	// +kubebuilder:default={"50%","90%"}
+	// +kubebuilder:validation:MaxItems=10
+	// +kubebuilder:validation:items:Pattern=`^[1-9][0-9]?%$`
+	// +kubebuilder:validation:items:MaxLength=3
+	// +listType=set
+	Reminders []string `json:"reminders,omitempty"`
+
+	// historyLimit is how many settled ContactTransfers (completed, refused, expired or locked) are kept per
+	// organization as audit records, like a Job history limit; the oldest are deleted beyond it.
+	// +optional
+	// +kubebuilder:default=100
+	// +kubebuilder:validation:Minimum=0
+	// +kubebuilder:validation:Maximum=1000
+	HistoryLimit *int32 `json:"historyLimit,omitempty"`
+}
+
+// ReconfirmationSettings ask the holders of principal roles, periodically, to confirm that they are still
+// the right contact.
+type ReconfirmationSettings struct {
+	// every is how often each holder of a principal role (one that is not notification-only) is asked to
+	// confirm, by email with a single-use link: from 1h to 87600h (10 years), e.g. 8760h for once a year.
+	// +required
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('1h') && duration(self) <= duration('87600h')",message="every must be between 1h and 87600h, e.g. 8760h for once a year"
+	Every metav1.Duration `json:"every"`
+
+	// within is how long a holder has to answer before it lapses: the primary and administrative
+	// contacts are then told; the role is not revoked. At most every.
+	// +optional
+	// +kubebuilder:default="336h"
+	// +kubebuilder:validation:Type=string
+	// +kubebuilder:validation:MaxLength=64
+	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('1m')",message="within must be at least 1m"
+	Within *metav1.Duration `json:"within,omitempty"`
 }
 
 // SMTPSettings say how to reach the mail server that sends notifications.
@@ -284,6 +324,117 @@ type OrganizationSpec struct {
 	// notifications say where notifications go besides Kubernetes Events.
 	// +optional
 	Notifications *NotificationSettings `json:"notifications,omitempty"`
+
+	// reconfirmation, when set, asks the holders of principal roles periodically to confirm that they are
+	// still the right contact.
+	// +optional
+	// +kubebuilder:validation:XValidation:rule="!has(self.within) || duration(self.within) <= duration(self.every)",message="reconfirmation.within must not be longer than reconfirmation.every"
+	Reconfirmation *ReconfirmationSettings `json:"reconfirmation,omitempty"`
+}
+
+// HolderChangeKind says how a change of holder happened.
+// +kubebuilder:validation:Enum=InitialRoster;Assignment;Transfer;Override;Reassignment;Deletion;Expiry;Vacated
+type HolderChangeKind string
+
+const (
+	// HolderChangeInitialRoster: declared with the organization's initial roster.
+	HolderChangeInitialRoster HolderChangeKind = "InitialRoster"
+	// HolderChangeAssignment: a RoleAssignment of a role that needs no approval was created or repointed.
+	HolderChangeAssignment HolderChangeKind = "Assignment"
+	// HolderChangeTransfer: a ContactTransfer approved by its parties moved the role.
+	HolderChangeTransfer HolderChangeKind = "Transfer"
+	// HolderChangeOverride: a ContactTransfer moved the role with at least one decision taken by
+	// break-glass (a Kubernetes user granted the verb approve).
+	HolderChangeOverride HolderChangeKind = "Override"
+	// HolderChangeReassignment: the holder was disabled with spec.reassignTo and the role moved to its
+	// successor.
+	HolderChangeReassignment HolderChangeKind = "Reassignment"
+	// HolderChangeDeletion: the RoleAssignment was deleted.
+	HolderChangeDeletion HolderChangeKind = "Deletion"
+	// HolderChangeExpiry: the RoleAssignment's spec.validUntil passed.
+	HolderChangeExpiry HolderChangeKind = "Expiry"
+	// HolderChangeVacated: the holder lost the role otherwise (disabled, deleted, of another
+	// organization, in conflict).
+	HolderChangeVacated HolderChangeKind = "Vacated"
+)
+
+// HistoryApproval is one party's approval of a change of holder.
+type HistoryApproval struct {
+	// contact is the name of the party's Contact.
+	// +required
+	// +kubebuilder:validation:MaxLength=253
+	Contact string `json:"contact"`
+
+	// decidedAt is when it approved.
+	// +optional
+	DecidedAt *metav1.Time `json:"decidedAt,omitempty"`
+
+	// via is how: Link, Annotation or Override.
+	// +optional
+	Via DecisionChannel `json:"via,omitempty"`
+
+	// user is the Kubernetes user of an Override.
+	// +optional
+	// +kubebuilder:validation:MaxLength=512
+	User string `json:"user,omitempty"`
+}
+
+// HolderChange is one change of holder of a (role, scope), as status.history keeps it.
+type HolderChange struct {
+	// role is the name of the role.
+	// +required
+	// +kubebuilder:validation:MaxLength=63
+	Role string `json:"role"`
+
+	// scope of the role; "" for unscoped roles.
+	// +optional
+	// +kubebuilder:validation:MaxLength=63
+	Scope string `json:"scope,omitempty"`
+
+	// holder is the Contact that holds the role from since on; empty when the change left it without
+	// this holder (a deletion, an expiry).
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	Holder string `json:"holder,omitempty"`
+
+	// previous is the Contact that held it before, if any.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	Previous string `json:"previous,omitempty"`
+
+	// since is when the change took effect.
+	// +required
+	Since metav1.Time `json:"since"`
+
+	// how the change happened.
+	// +required
+	How HolderChangeKind `json:"how"`
+
+	// assignment is the RoleAssignment through which the role is (or was) held.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	Assignment string `json:"assignment,omitempty"`
+
+	// transfer is the ContactTransfer that moved the role, for Transfer, Override and Reassignment.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	Transfer string `json:"transfer,omitempty"`
+
+	// requestedBy is the Contact that asked for the change, when one did.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	RequestedBy string `json:"requestedBy,omitempty"`
+
+	// user is the Kubernetes user who asked: who created the transfer, last changed the assignment, or
+	// deleted it.
+	// +optional
+	// +kubebuilder:validation:MaxLength=512
+	User string `json:"user,omitempty"`
+
+	// approvals are the approvals the change counted, each with when and through which channel.
+	// +optional
+	// +kubebuilder:validation:MaxItems=4
+	Approvals []HistoryApproval `json:"approvals,omitempty"`
 }
 
 // RoleHolders is one row of the effective catalogue: a role in one scope and who holds it.
@@ -320,7 +471,7 @@ type OrganizationStatus struct {
 	// +optional
 	// +listType=map
 	// +listMapKey=type
-	// +kubebuilder:validation:MaxItems=16
+	// +kubebuilder:validation:MaxItems=8
 	// +kubebuilder:validation:items:XValidation:rule="self.message.size() <= 4096",message="message must be at most 4096 characters"
 	Conditions []metav1.Condition `json:"conditions,omitempty"`
 
@@ -332,6 +483,13 @@ type OrganizationStatus struct {
 	// +optional
 	// +kubebuilder:validation:MaxItems=4096
 	Roles []RoleHolders `json:"roles,omitempty"`
+
+	// history records each change of holder of each (role, scope), oldest first. It keeps the newest 128
+	// entries and at most 48 KiB of names and users: deleting an assignment or a transfer does not erase it.
+	// +optional
+	// +kubebuilder:validation:MaxItems=128
+	// +kubebuilder:validation:XValidation:rule="self.map(h, h.role.size() + (has(h.scope) ? h.scope.size() : 0) + (has(h.holder) ? h.holder.size() : 0) + (has(h.previous) ? h.previous.size() : 0) + (has(h.assignment) ? h.assignment.size() : 0) + (has(h.transfer) ? h.transfer.size() : 0) + (has(h.requestedBy) ? h.requestedBy.size() : 0) + (has(h.user) ? h.user.size() : 0) + (has(h.approvals) ? h.approvals.map(a, a.contact.size() + (has(a.user) ? a.user.size() : 0)).sum() : 0)).sum() <= 49152",message="the names and users of status.history must take at most 49152 characters in all"
+	History []HolderChange `json:"history,omitempty"`
 
 	// outbox records the notifications about this object, per channel, before they are sent; the oldest
 	// sent entries are dropped beyond 32, or when the outbox would outgrow 256 KiB. Its ids, recipients

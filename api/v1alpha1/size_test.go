@@ -143,6 +143,10 @@ func TestSizerFollowsTheRules(t *testing.T) {
 		{name: "a map without a key bound", schema: dict(2, str(1)), want: -1},
 		{name: "a list without maxItems", schema: apiextv1.JSONSchemaProps{Type: "array", Items: &apiextv1.JSONSchemaPropsOrArray{Schema: ptr(str(1))}}, want: -1},
 		{name: "an unknown rule changes nothing", schema: list(3, str(2), "self.all(x, x != 'a')"), want: 2 + 3*4 + 2},
+		{name: "a sum over a nested list of objects",
+			schema: list(2, obj(map[string]apiextv1.JSONSchemaProps{"l": list(3, obj(map[string]apiextv1.JSONSchemaProps{"m": str(100)}))}),
+				"self.map(x, has(x.l) ? x.l.map(y, y.m.size()).sum() : 0).sum() <= 10"),
+			want: int64(2 + 2*len(`{"l":[{"m":""},{"m":""},{"m":""}]}`) + 1 + 10)},
 		{name: "a rule that sums unknown terms still bounds the known ones",
 			schema: list(3, str(100), "self.map(x, x.size() + int(x)).sum() <= 10"), want: 2 + 3*2 + 2 + 10},
 	}
@@ -386,6 +390,7 @@ var (
 	hasTerm    = regexp.MustCompile(`^\(?has\((\w+)\.(\w+)\) \? (.*) : 0\)?$`)
 	listTerm   = regexp.MustCompile(`^(\w+)\.(\w+)\.map\((\w+), (\w+)\.size\(\)\)\.sum\(\)$`)
 	mapTerm    = regexp.MustCompile(`^(\w+)\.(\w+)\.map\((\w+), (\w+)\.size\(\) \+ (\w+)\.(\w+)\[(\w+)\]\.size\(\)\)\.sum\(\)$`)
+	nestedTerm = regexp.MustCompile(`^(\w+)\.(\w+)\.map\((\w+), (.*)\)\.sum\(\)$`)
 )
 
 // bound records the limits that the rules of the schema at path put on it and on its parts.
@@ -461,6 +466,20 @@ func (w *sizer) sums(path string, s *apiextv1.JSONSchemaProps) []sum {
 				l := mapTerm.FindStringSubmatch(term)
 				if l[1] == x && l[5] == x && l[2] == l[6] && l[3] == l[4] && l[3] == l[7] {
 					paths = append(paths, elem+"."+l[2]+"{key}", elem+"."+l[2]+"{}")
+				}
+			case nestedTerm.MatchString(term):
+				// x.L.map(y, y.F.size() + (has(y.G) ? y.G.size() : 0)).sum() sums fields of a list of objects
+				l := nestedTerm.FindStringSubmatch(term)
+				if l[1] != x {
+					break
+				}
+				for _, inner := range splitTerms(l[4]) {
+					if h := hasTerm.FindStringSubmatch(inner); h != nil && h[1] == l[3] {
+						inner = h[3]
+					}
+					if t := sizeTerm.FindStringSubmatch(inner); t != nil && t[1] == l[3] && t[2] != "" {
+						paths = append(paths, elem+"."+l[2]+"[]"+t[2])
+					}
 				}
 			}
 		}

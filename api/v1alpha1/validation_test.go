@@ -189,7 +189,47 @@ var _ = Describe("Schema validation", func() {
 				})
 			},
 			"spec.approval.initialRosterWindow", "between 0s and 24h"),
+		Entry("an Organization with a reminder that is not a percentage",
+			func() client.Object {
+				return newOrganization("reminder-bad", func(o *Organization) { o.Spec.Approval.Reminders = []string{"50%", "12h"} })
+			},
+			"spec.approval.reminders[1]", "should match"),
+		Entry("an Organization with a reminder at 100%",
+			func() client.Object {
+				return newOrganization("reminder-100", func(o *Organization) { o.Spec.Approval.Reminders = []string{"100%"} })
+			},
+			"spec.approval.reminders[0]"),
+		Entry("an Organization whose history limit is over 1000",
+			func() client.Object {
+				return newOrganization("history-big", func(o *Organization) { o.Spec.Approval.HistoryLimit = ptr(int32(1001)) })
+			},
+			"spec.approval.historyLimit"),
+		Entry("an Organization that asks for re-confirmation more often than hourly",
+			func() client.Object {
+				return newOrganization("reconfirm-often", func(o *Organization) {
+					o.Spec.Reconfirmation = &ReconfirmationSettings{Every: metav1.Duration{Duration: time.Minute}}
+				})
+			},
+			"spec.reconfirmation.every", "between 1h and 87600h"),
+		Entry("an Organization whose re-confirmation window is longer than its period",
+			func() client.Object {
+				return newOrganization("reconfirm-within", func(o *Organization) {
+					o.Spec.Reconfirmation = &ReconfirmationSettings{Every: metav1.Duration{Duration: time.Hour},
+						Within: &metav1.Duration{Duration: 2 * time.Hour}}
+				})
+			},
+			"spec.reconfirmation", "within must not be longer than reconfirmation.every"),
 	)
+
+	It("defaults an Organization's reminders and history limit", func() {
+		o := newOrganization("approval-defaults", func(o *Organization) {
+			o.Spec.Reconfirmation = &ReconfirmationSettings{Every: metav1.Duration{Duration: 8760 * time.Hour}}
+		})
+		Expect(c.Create(ctx, o)).To(Succeed())
+		Expect(o.Spec.Approval.Reminders).To(Equal([]string{"50%", "90%"}))
+		Expect(*o.Spec.Approval.HistoryLimit).To(Equal(int32(100)))
+		Expect(o.Spec.Reconfirmation.Within.Duration).To(Equal(336 * time.Hour))
+	})
 
 	It("keeps an Organization's initial roster window immutable", func() {
 		o := newOrganization("window", nil)
