@@ -95,4 +95,3 @@ func (a *arrivals) awaitsAssignments(c *v1alpha1.Contact, held []v1alpha1.HeldRo
 	}
 	return a.busy(types.NamespacedName{Namespace: c.Namespace, Name: c.Spec.OrganizationRef.Name})
 }
-
