@@ -203,6 +203,13 @@ type ContactStatus struct {
 	// +optional
 	Reconfirmation *ReconfirmationRequest `json:"reconfirmation,omitempty"`
 
+	// reconfirmationSince is when the contact came under re-confirmation: when the operator first saw it
+	// hold a principal role of an organization that sets spec.reconfirmation. Its first request goes out
+	// between every/2 and every after it, at a point fixed by its UID, so that turning re-confirmation on
+	// for a whole roster spreads the requests over half a period instead of sending them all at once.
+	// +optional
+	ReconfirmationSince *metav1.Time `json:"reconfirmationSince,omitempty"`
+
 	// rolesSummary lists the roles held, comma-separated, for kubectl get.
 	// +optional
 	// +kubebuilder:validation:MaxLength=4096
@@ -314,7 +321,8 @@ const ReconfirmedCondition = "Reconfirmed"
 const (
 	// ReconfirmedReason (True): the contact confirmed at status.reconfirmedAt, within the period.
 	ReconfirmedReason = "Reconfirmed"
-	// AwaitingReconfirmationReason (Unknown): a request was sent and is not due yet.
+	// AwaitingReconfirmationReason (Unknown): a request was sent and is not due yet, or the first request
+	// is scheduled.
 	AwaitingReconfirmationReason = "AwaitingReconfirmation"
 	// ReconfirmationLapsedReason (False): the request is past its due date; the role is kept.
 	ReconfirmationLapsedReason = "ReconfirmationLapsed"

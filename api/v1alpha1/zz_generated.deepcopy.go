@@ -194,6 +194,10 @@ func (in *ContactStatus) DeepCopyInto(out *ContactStatus) {
 		*out = new(ReconfirmationRequest)
 		(*in).DeepCopyInto(*out)
 	}
+	if in.ReconfirmationSince != nil {
+		in, out := &in.ReconfirmationSince, &out.ReconfirmationSince
+		*out = (*in).DeepCopy()
+	}
 	if in.Outbox != nil {
 		in, out := &in.Outbox, &out.Outbox
 		*out = make([]Delivery, len(*in))
