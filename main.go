@@ -194,7 +194,8 @@ func run(o options) error {
 		backend := &approvalweb.Backend{Reader: mgr.GetClient(), Client: mgr.GetClient(), Keys: keys,
 			Announcer: &controllers.ApprovalAnnouncer{Client: mgr.GetClient(), Deliverer: controllers.NewDeliverer(mgr, ctrlOpts)}}
 		addresses := &approvalweb.AddressBackend{Reader: mgr.GetClient(), Client: mgr.GetClient(), Keys: keys}
-		page := approvalweb.NewHandlerWithOptions(approvalweb.Pages{Backend: backend, AddressBackend: addresses},
+		reconfirmations := &approvalweb.ReconfirmBackend{Reader: mgr.GetClient(), Client: mgr.GetClient(), Keys: keys}
+		page := approvalweb.NewHandlerWithOptions(approvalweb.Pages{Backend: backend, AddressBackend: addresses, ReconfirmBackend: reconfirmations},
 			ctrl.Log.WithName("approval-page"), approvalweb.Options{TrustedProxies: proxies})
 		if err := mgr.Add(approvalweb.NewServer(o.approvalAddr, page)); err != nil {
 			return err

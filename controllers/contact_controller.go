@@ -113,6 +113,7 @@ func (r *ContactReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 		}
 		r.recordDisabled(ctx, s, before)
 		r.recordAddressChange(ctx, s, change)
+		result = soonest(result, r.reconfirm(ctx, s))
 	}
 	result, err = finishWithOutbox(ctx, r.Client, r.Deliverer, before, contact, result, err)
 	if err == nil && change == approval.AddressChangeCompleted {
@@ -354,7 +355,7 @@ func (r *ContactReconciler) SetupWithManager(mgr ctrl.Manager, opts controller.O
 	m := mapper{c: mgr.GetClient()}
 	r.arrivals = newArrivals()
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&v1alpha1.Contact{}, builder.WithPredicates(predicate.Or(generationOrAnnotationsChanged(), emailChangeDecided()))).
+		For(&v1alpha1.Contact{}, builder.WithPredicates(predicate.Or(generationOrAnnotationsChanged(), emailChangeDecided(), reconfirmationAnswered()))).
 		Watches(&v1alpha1.Contact{}, r.arrivals.handler()).
 		Watches(&v1alpha1.RoleAssignment{}, r.arrivals.handler()).
 		Watches(&v1alpha1.Contact{}, handler.EnqueueRequestsFromMapFunc(m.contactsWithSameEmail)).

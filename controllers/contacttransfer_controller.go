@@ -111,6 +111,7 @@ func (r *ContactTransferReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	approval.SetStatus(t, s.facts)
 	r.announce(s, s.before)
 	r.recordTokens(s)
+	result = soonest(result, r.recordReminders(s))
 	setDeliveredCondition(&t.Status.Conditions, t.Generation, t.Status.Outbox)
 	if err := patchStatusLocked(ctx, r.Client, s.before, t); err != nil {
 		return result, err
@@ -430,6 +431,7 @@ func (r *ContactTransferReconciler) recordTokens(s *transferScope) {
 	n.Recipients = r.recipients(s, recipients, pending)
 	r.Deliverer.Record(t, &t.Status.Outbox, s.org, n, fmt.Sprintf("tokens (round %d) sent to %s", t.Status.Round, joinNames(pending)))
 	t.Status.NotifiedRound = t.Status.Round
+	resetReminders(t)
 	issued := s.facts.Now
 	t.Status.RoundIssuedAt = &issued
 }

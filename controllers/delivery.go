@@ -52,7 +52,16 @@ const (
 	approversFact = "approvers"
 	// emailFact is the new address of a change of address.
 	emailFact = "email"
+	// askedAtFact is when a re-confirmation request was issued (RFC 3339): its secret is derived from it.
+	askedAtFact = "askedAt"
 )
+
+// stillAwaited reports whether contact is still awaited by obj, a ContactTransfer, in round: a reminder is
+// not sent to a party that decided meanwhile, nor for a round that was replaced.
+func stillAwaited(obj v1alpha1.OutboxObject, contact string, round int) bool {
+	t, ok := obj.(*v1alpha1.ContactTransfer)
+	return ok && int(t.Status.Round) == round && approval.Open(t) && slices.Contains(approval.Pending(t), contact)
+}
 
 // +kubebuilder:rbac:groups="",resources=secrets,verbs=get
 
@@ -249,15 +258,23 @@ func (d *Deliverer) rebuild(ctx context.Context, obj v1alpha1.OutboxObject, org 
 			}
 			return n, err
 		}
-		party := n.Type == notify.TransferRequested && round > 0 && slices.Contains(approvers, name)
+		party := (n.Type == notify.TransferRequested || n.Type == notify.TransferReminder) && round > 0 && slices.Contains(approvers, name)
+		if n.Type == notify.TransferReminder && !stillAwaited(obj, name, round) {
+			continue // decided (or a new round) since the reminder was recorded
+		}
 		r, ok := recipientOf(c, party)
 		if !ok {
 			continue
 		}
-		if c.Spec.Away && !c.Spec.Disabled && n.Type != notify.EmailConfirmationRequested {
+		if c.Spec.Away && !c.Spec.Disabled && n.Type != notify.EmailConfirmationRequested && n.Type != notify.ReconfirmationRequested {
 			away = append(away, c)
 		}
 		switch {
+		case n.Type == notify.ReconfirmationRequested && round > 0 && name == obj.GetName():
+			asked, err := time.Parse(time.RFC3339, del.Facts[askedAtFact])
+			if err == nil {
+				r.Link = approval.ReconfirmLink(d.ApprovalBaseURL, obj.GetUID(), d.Keys.ReconfirmToken(obj.GetUID(), int32(round), asked))
+			}
 		case n.Type == notify.EmailConfirmationRequested && round > 0:
 			r.Email = del.Facts[emailFact]
 			r.Link = approval.ConfirmLink(d.ApprovalBaseURL, obj.GetUID(),

@@ -242,7 +242,8 @@ func startManager() {
 	addresses := &approvalweb.AddressBackend{Reader: mgr.GetClient(), Client: mgr.GetClient(), Keys: keys, Now: testNow}
 	// Every test request comes from 127.0.0.1: the per-client limit is lifted (its own tests are in package
 	// approvalweb); the per-transfer limits are the defaults.
-	pageHandler.Store(approvalweb.NewHandlerWithOptions(approvalweb.Pages{Backend: backend, AddressBackend: addresses},
+	reconfirmations := &approvalweb.ReconfirmBackend{Reader: mgr.GetClient(), Client: mgr.GetClient(), Keys: keys, Now: testNow}
+	pageHandler.Store(approvalweb.NewHandlerWithOptions(approvalweb.Pages{Backend: backend, AddressBackend: addresses, ReconfirmBackend: reconfirmations},
 		ctrl.Log.WithName("approval-page"), approvalweb.Options{PerClient: approvalweb.Limit{Burst: 1000, Every: time.Millisecond}}))
 	done := make(chan struct{})
 	go func() {

@@ -61,10 +61,12 @@ type AddressBackend struct {
 
 var _ AddressDecider = &AddressBackend{}
 
-// Pages serves both pages: transfers (/approve) and changes of address (/confirm).
+// Pages serves the three pages: transfers (/approve), changes of address (/confirm) and re-confirmation
+// requests (/reconfirm).
 type Pages struct {
 	*Backend
 	*AddressBackend
+	*ReconfirmBackend
 }
 
 // ViewAddress shows the change to the holder of the link; it records nothing.

@@ -94,6 +94,8 @@ type handler struct {
 	decider Decider
 	// address serves /confirm when the Decider also confirms changes of address.
 	address *addressHandlers
+	// reconfirm serves /reconfirm when the Decider also answers re-confirmation requests.
+	reconfirm *reconfirmHandlers
 	log     logr.Logger
 	opts    Options
 
@@ -114,6 +116,9 @@ func NewHandler(d Decider, log logr.Logger) http.Handler {
 //	GET  /confirm/{uid}?token=T  a change of a contact's address, to confirm or approve (when d is also an AddressDecider)
 //	POST /confirm/{uid}          form fields token and decision
 //
+//	GET  /reconfirm/{uid}?token=T  a contact's re-confirmation request, with a Confirm button (when d is also a ReconfirmDecider)
+//	POST /reconfirm/{uid}          form fields token and decision (Confirmed)
+//
 // {uid} is a transfer (or contact) UID in its canonical form (36 characters, lowercase). Anything else is the generic
 // 404 page, without a look-up and without a log line; so is every failure of a token. Every response
 // carries strict security headers. The requests but /healthz are rate limited (see Options): over a
@@ -130,6 +135,11 @@ func NewHandlerWithOptions(d Decider, log logr.Logger, o Options) http.Handler {
 	}
 	if ad, ok := d.(AddressDecider); ok {
 		h.address = &addressHandlers{h: h, d: ad}
+	}
+	if p, isPages := d.(Pages); isPages && p.ReconfirmBackend == nil {
+		// Pages without a ReconfirmBackend serve no /reconfirm.
+	} else if rd, ok := d.(ReconfirmDecider); ok {
+		h.reconfirm = &reconfirmHandlers{h: h, d: rd}
 	}
 	return secure(h)
 }
@@ -149,9 +159,14 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	uid, ok := strings.CutPrefix(r.URL.Path, "/approve/")
 	var address *addressHandlers
+	var reconfirm *reconfirmHandlers
 	if !ok && h.address != nil {
 		uid, ok = strings.CutPrefix(r.URL.Path, "/confirm/")
 		address = h.address
+	}
+	if !ok && h.reconfirm != nil {
+		uid, ok = strings.CutPrefix(r.URL.Path, "/reconfirm/")
+		address, reconfirm = nil, h.reconfirm
 	}
 	if !ok || r.URL.RawPath != "" || !validUID(uid) || (!get && r.Method != http.MethodPost) {
 		h.invalid(w)
@@ -159,6 +174,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if ok, wait := h.perTransfer.allow(uid, now); !ok {
 		h.tooMany(w, wait)
+		return
+	}
+	if get && reconfirm != nil {
+		reconfirm.show(w, r, uid)
 		return
 	}
 	if get && address != nil {
@@ -171,6 +190,10 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	if ok, wait := h.perTransferPost.allow(uid, now); !ok {
 		h.tooMany(w, wait)
+		return
+	}
+	if reconfirm != nil {
+		reconfirm.decide(w, r, uid)
 		return
 	}
 	if address != nil {

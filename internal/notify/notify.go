@@ -52,6 +52,16 @@ const (
 	// EmailChangeRequested tells the old address of a change of address and, when the change needs
 	// approval, brings each approver (the old address, other initiators) its approval link.
 	EmailChangeRequested Type = "EmailChangeRequested"
+	// TransferReminder reminds the parties of a ContactTransfer that have not decided yet, at the points of
+	// the organization's spec.approval.reminders (fact reminder: "50%"); it carries the same link and codes
+	// as the round's TransferRequested, derived again.
+	TransferReminder Type = "TransferReminder"
+	// ReconfirmationRequested asks a holder of a principal role to confirm, on its single-use link, that it
+	// is still the right contact (facts round, askedAt, dueAt).
+	ReconfirmationRequested Type = "ReconfirmationRequested"
+	// ReconfirmationLapsed tells the primary and administrative contacts that a holder did not confirm by
+	// its due date (facts holder, askedAt, dueAt); its roles are kept.
+	ReconfirmationLapsed Type = "ReconfirmationLapsed"
 	// Notice is a message an external system asked to send to a role's holders (facts subject and body).
 	Notice Type = "Notice"
 )

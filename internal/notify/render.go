@@ -42,12 +42,13 @@ type Message struct {
 var allTypes = []Type{
 	TransferRequested, TransferApproved, TransferCompleted, TransferRefused, TransferExpired,
 	TransferLocked, TransferCancelled, RoleGranted, RoleRevoked, RoleExpiring, RoleExpired, ContactDisabled, RequiredRoleVacant, Notice,
+	TransferReminder, ReconfirmationRequested, ReconfirmationLapsed,
 }
 
 // factKeys are the facts messages show; missing ones render as empty.
 var factKeys = []string{
 	"role", "scope", "from", "to", "requestedBy", "reason", "expiresAt", "transfer", "organizationDisplayName",
-	"subject", "body", "holder", "validUntil", "stage",
+	"subject", "body", "holder", "validUntil", "stage", "dueAt", "reminder",
 }
 
 const defaultLocale = "en"
@@ -113,9 +114,12 @@ type templateData struct {
 	ExpiresAt string
 	// ValidUntil is the validUntil fact (the end of a time-limited role) formatted in the language.
 	ValidUntil string
+	// DueAt is the dueAt fact (the due date of a re-confirmation) formatted in the language.
+	DueAt string
 	// Transfer and Namespace name the ContactTransfer for the kubectl commands.
 	Transfer, Namespace string
-	// Token and Link are the recipient's own approval token and link (TransferRequested parties only).
+	// Token and Link are the recipient's own approval token and link (TransferRequested and
+	// TransferReminder parties, ReconfirmationRequested's holder).
 	Token, Link string
 	// ApproveCode and RefuseCode are the recipient's codes for kubectl annotate, one per decision.
 	ApproveCode, RefuseCode string
@@ -182,7 +186,7 @@ func newTemplateData(n Notification, r Recipient, lang string, loc *locale) temp
 	}
 	expiresAt := ""
 	switch n.Type {
-	case TransferRequested, TransferApproved, TransferExpired:
+	case TransferRequested, TransferApproved, TransferExpired, TransferReminder:
 		expiresAt = loc.formatTime(facts["expiresAt"])
 	}
 	transfer := facts["transfer"]
@@ -200,6 +204,7 @@ func newTemplateData(n Notification, r Recipient, lang string, loc *locale) temp
 		IsTransfer:   strings.HasPrefix(string(n.Type), "Transfer"),
 		ExpiresAt:    expiresAt,
 		ValidUntil:   loc.formatTime(facts["validUntil"]),
+		DueAt:        loc.formatTime(facts["dueAt"]),
 		Transfer:     transfer,
 		Namespace:    n.Object.Namespace,
 		Token:        r.Token,
