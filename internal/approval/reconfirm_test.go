@@ -70,7 +70,7 @@ func TestReconfirm(t *testing.T) {
 			lapse:  true, request: req(1, first, true), cond: metav1.ConditionFalse, reason: v1alpha1.ReconfirmationLapsedReason,
 			next: first.Add(every)},
 		{name: "lapsed and told: nothing more until the next request", settings: settings, principal: true, now: first.Add(2 * within),
-			status: v1alpha1.ContactStatus{ReconfirmationSince: at(t0), Reconfirmation: req(1, first, true)},
+			status:  v1alpha1.ContactStatus{ReconfirmationSince: at(t0), Reconfirmation: req(1, first, true)},
 			request: req(1, first, true), cond: metav1.ConditionFalse, reason: v1alpha1.ReconfirmationLapsedReason, next: first.Add(every)},
 		{name: "a lapsed holder is asked again every period, in a new round", settings: settings, principal: true, now: first.Add(every),
 			status: v1alpha1.ContactStatus{ReconfirmationSince: at(t0), Reconfirmation: req(1, first, true)},

@@ -96,8 +96,8 @@ type handler struct {
 	address *addressHandlers
 	// reconfirm serves /reconfirm when the Decider also answers re-confirmation requests.
 	reconfirm *reconfirmHandlers
-	log     logr.Logger
-	opts    Options
+	log       logr.Logger
+	opts      Options
 
 	perClient, perTransfer, perTransferPost *limiter
 }
