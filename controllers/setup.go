@@ -52,7 +52,13 @@ type Options struct {
 	Destinations *notify.Destinations
 	// Now is the clock of expiries and decisions; time.Now when nil. Tests move it.
 	Now func() time.Time
+	// ArrivalWait is the most a contact created with its organization's roster waits for its
+	// assignments before its first status, so that it is written once (0: it does not wait).
+	ArrivalWait time.Duration
 }
+
+// DefaultArrivalWait is --arrival-wait's default.
+const DefaultArrivalWait = 5 * time.Second
 
 // Setup registers the cache indexes and every reconciler with the manager. main and the tests share it.
 func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
@@ -74,7 +80,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 	}{
 		&OrganizationReconciler{Client: c, Recorder: mgr.GetEventRecorder("organization-controller"), Deliverer: deliverer},
 		&ContactReconciler{Client: c, Recorder: mgr.GetEventRecorder("contact-controller"), Reassign: ReassignThroughTransfer(c),
-			Deliverer: deliverer},
+			Deliverer: deliverer, ArrivalWait: o.ArrivalWait},
 		&RoleAssignmentReconciler{Client: c, Recorder: mgr.GetEventRecorder("roleassignment-controller"), Deliverer: deliverer},
 		&ContactTransferReconciler{Client: c, Recorder: mgr.GetEventRecorder("contacttransfer-controller"),
 			Keys: o.Keys, Deliverer: deliverer, Now: o.Now},
