@@ -72,3 +72,8 @@ func ChannelKind(channel string) string {
 	}
 	return channel
 }
+
+// Collectors are the delivery metrics, for the tests that list what the operator exports.
+func Collectors() []prometheus.Collector {
+	return []prometheus.Collector{sentTotal, failedTotal, droppedTotal, deliverySeconds}
+}
