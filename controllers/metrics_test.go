@@ -27,8 +27,10 @@ import (
 	dto "github.com/prometheus/client_model/go"
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
+	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"roster.dev/roster/api/v1alpha1"
 	"roster.dev/roster/internal/notify/smtptest"
@@ -89,13 +91,25 @@ var _ = Describe("Fleet metrics", func() {
 		}).Should(Succeed())
 	}
 
+	// touch changes an annotation, which makes the operator reconcile the object at once.
+	touch := func(obj client.Object) {
+		GinkgoHelper()
+		edit(obj, func() {
+			a := obj.GetAnnotations()
+			if a == nil {
+				a = map[string]string{}
+			}
+			a["test.roster.dev/clock"] = testNow().Format(time.RFC3339Nano)
+			obj.SetAnnotations(a)
+		})
+	}
+
 	It("exports each organization's gauges on the manager's endpoint, and they go down once things are fixed", func() {
 		ns := newNamespace()
 		smtp := smtptest.Start(GinkgoTB(), smtptest.Options{TLS: v1alpha1.SMTPTLSNone})
 
 		// acme: technical (required) is vacant; a transfer expires within 24 h (tokenTTL 12h); its two holders
-		// never verified their address (acme sends no email), and alice's re-confirmation lapsed. (Failing
-		// deliveries take minutes of backoff to count: internal/fleetmetrics tests that gauge.)
+		// never verified their address (acme sends no email), and alice's re-confirmation lapsed.
 		create(organization(ns, "acme", initialRosterWindow(time.Hour), func(o *v1alpha1.Organization) {
 			o.Spec.Approval.TokenTTL = &metav1.Duration{Duration: 12 * time.Hour}
 		}),
@@ -163,5 +177,42 @@ var _ = Describe("Fleet metrics", func() {
 		}))
 		Expect(fetch(moving).Status.Conditions).To(ContainElement(And(HaveField("Type", v1alpha1.CompletedCondition),
 			HaveField("Status", metav1.ConditionTrue))))
+	})
+
+	It("counts the notifications failing on a channel, and stops once the receiver answers", func() {
+		ns := newNamespace()
+		create(&corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "hook-key"},
+			Data: map[string][]byte{"key": []byte(auditHookKey)}})
+		// Nothing listens there: the RequiredRoleVacant notice of an organization without holders fails.
+		org := organization(ns, "acme", func(o *v1alpha1.Organization) {
+			o.Spec.Notifications = &v1alpha1.NotificationSettings{Webhooks: []v1alpha1.WebhookSettings{{
+				Name: "audit", URL: "http://" + freeAddress() + "/", SecretRef: v1alpha1.SecretReference{Name: "hook-key"}}}}
+		})
+		create(org)
+		attempts := func() int32 {
+			var most int32
+			for _, d := range fetch(org).Status.Outbox {
+				most = max(most, d.Attempts)
+			}
+			return most
+		}
+		Eventually(attempts).Should(BeEquivalentTo(1))
+		Eventually(fleetGauges(ns, "acme")).Should(HaveKeyWithValue("roster_notifications_failing/webhook", 0.0),
+			"a configured channel shows 0 before 3 failed attempts")
+		// Each retry waits for its backoff and the destination's cooldown on the operator's clock: move it.
+		for n := int32(2); n <= 3; n++ {
+			skipAhead(2 * time.Minute)
+			touch(org)
+			Eventually(attempts).Should(BeNumerically(">=", n))
+		}
+		Eventually(fleetGauges(ns, "acme")).Should(HaveKeyWithValue("roster_notifications_failing/webhook", 1.0))
+
+		// The receiver is back (at a new address): the next attempt goes through.
+		hook := newWebhookReceiver()
+		edit(org, func() { org.Spec.Notifications.Webhooks[0].URL = hook.URL })
+		skipAhead(2 * time.Minute)
+		touch(org)
+		Eventually(hook.received).ShouldNot(BeEmpty())
+		Eventually(fleetGauges(ns, "acme")).Should(HaveKeyWithValue("roster_notifications_failing/webhook", 0.0))
 	})
 })
