@@ -21,12 +21,15 @@ package fleetmetrics
 
 import (
 	"context"
+	"slices"
+	"sync"
 	"time"
 
 	"github.com/go-logr/logr"
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/metrics"
@@ -95,6 +98,11 @@ func Descs() []*prometheus.Desc {
 
 // Collect reads the cache and sends one sample of each gauge per organization.
 func (c *Collector) Collect(ch chan<- prometheus.Metric) {
+	c.collect(ch, map[types.NamespacedName]bool{})
+}
+
+// collect sends the gauges of each organization not in seen, and adds it there.
+func (c *Collector) collect(ch chan<- prometheus.Metric, seen map[types.NamespacedName]bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), ScrapeTimeout)
 	defer cancel()
 	var orgs v1alpha1.OrganizationList
@@ -109,6 +117,11 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for i := range orgs.Items {
 		org := &orgs.Items[i]
+		key := types.NamespacedName{Namespace: org.Namespace, Name: org.Name}
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
 		g, err := c.gauges(ctx, org, now)
 		if err != nil {
 			c.Log.Error(err, "fleet metrics: cannot read an organization's objects", "namespace", org.Namespace, "organization", org.Name)
@@ -256,22 +269,51 @@ func channelsOf(org *v1alpha1.Organization, failing map[string]int) []string {
 	return out
 }
 
-// Runnable registers the collector with controller-runtime's registry while the manager runs, on the
-// leader only (the standby replicas would export the same series), and unregisters it when the manager
-// stops, so that a restarted manager in the same process registers its own.
+// Runnable exports its collector's gauges while the manager runs, on the leader only (the standby
+// replicas would export the same series), and stops when the manager stops. One process-wide collector is
+// registered with controller-runtime's registry: it exports the organizations of every running manager of
+// the process once each (tests run several managers, and restart them, in one process).
 type Runnable struct {
 	Collector *Collector
+}
+
+var (
+	registerOnce sync.Once
+	registerErr  error
+	activeMu     sync.Mutex
+	active       []*Collector
+)
+
+// process is the process-wide collector: the union of the active collectors.
+type process struct{}
+
+func (process) Describe(ch chan<- *prometheus.Desc) { (&Collector{}).Describe(ch) }
+
+func (process) Collect(ch chan<- prometheus.Metric) {
+	activeMu.Lock()
+	collectors := slices.Clone(active)
+	activeMu.Unlock()
+	seen := map[types.NamespacedName]bool{}
+	for _, c := range collectors {
+		c.collect(ch, seen)
+	}
 }
 
 // NeedLeaderElection is true: one replica (per shard) exports the fleet.
 func (r *Runnable) NeedLeaderElection() bool { return true }
 
-// Start registers the collector until ctx ends.
+// Start exports the collector's gauges until ctx ends.
 func (r *Runnable) Start(ctx context.Context) error {
-	if err := metrics.Registry.Register(r.Collector); err != nil {
-		return err
+	registerOnce.Do(func() { registerErr = metrics.Registry.Register(process{}) })
+	if registerErr != nil {
+		return registerErr
 	}
+	activeMu.Lock()
+	active = append(active, r.Collector)
+	activeMu.Unlock()
 	<-ctx.Done()
-	metrics.Registry.Unregister(r.Collector)
+	activeMu.Lock()
+	active = slices.DeleteFunc(active, func(c *Collector) bool { return c == r.Collector })
+	activeMu.Unlock()
 	return nil
 }

@@ -29,6 +29,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
 
 	"roster.dev/roster/api/v1alpha1"
 	"roster.dev/roster/internal/fleetmetrics"
@@ -245,4 +246,43 @@ func (f *fleet) List(_ context.Context, list client.ObjectList, opts ...client.L
 		return fmt.Errorf("unexpected list %T", list)
 	}
 	return nil
+}
+
+// TestRunnables proves that the managers of one process export each organization once, and nothing once
+// they stop.
+func TestRunnables(t *testing.T) {
+	count := func() int {
+		n, err := testutil.GatherAndCount(metrics.Registry, "roster_transfers_pending")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{}, 2)
+	for _, orgs := range []int{3, 5} { // the second manager sees the first's 3 organizations too
+		r := &fleetmetrics.Runnable{Collector: &fleetmetrics.Collector{Reader: newFleet(orgs, 2), Log: logr.Discard()}}
+		if !r.NeedLeaderElection() {
+			t.Error("the fleet gauges must be exported by the leader only")
+		}
+		go func() {
+			if err := r.Start(ctx); err != nil {
+				t.Error(err)
+			}
+			done <- struct{}{}
+		}()
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for count() != 5 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := count(); n != 5 {
+		t.Errorf("%d series of roster_transfers_pending for 5 organizations", n)
+	}
+	cancel()
+	<-done
+	<-done
+	if n := count(); n != 0 {
+		t.Errorf("%d series once the managers stopped, want 0", n)
+	}
 }
