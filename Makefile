@@ -63,7 +63,12 @@ vet: ## Run go vet.
 .PHONY: test
 test: manifests generate vet control-plane ## Run go vet, the unit tests and the envtest suites against a real kube-apiserver and etcd, then each fuzz target for FUZZ_SMOKE_TIME.
 	KUBEBUILDER_ASSETS="$(K8S_BIN)" go test $(GO_TEST_FLAGS) ./...
+	$(MAKE) promcheck
 	$(call run-fuzz,$(FUZZ_SMOKE_TIME))
+
+.PHONY: promcheck
+promcheck: ## Parse the PrometheusRule's and the Grafana dashboard's expressions; check they use only exported metrics (its own module: hack/promcheck).
+	cd hack/promcheck && go vet ./... && go test -count=1 ./...
 
 .PHONY: fuzz-smoke
 fuzz-smoke: ## Run each fuzz target for FUZZ_SMOKE_TIME (3s), as make test does after the unit tests.

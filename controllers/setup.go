@@ -32,6 +32,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 
 	"roster.dev/roster/internal/approval"
+	"roster.dev/roster/internal/fleetmetrics"
 	"roster.dev/roster/internal/index"
 	"roster.dev/roster/internal/notify"
 	"roster.dev/roster/internal/roles"
@@ -71,6 +72,11 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 	deliverer := NewDeliverer(mgr, o)
 	deliverer.engine = newDeliveryEngine(deliverer, mgr.GetClient())
 	if err := mgr.Add(deliverer.engine); err != nil {
+		return err
+	}
+	// The fleet's gauges are computed from the cache when Prometheus scrapes (docs/operations.md).
+	if err := mgr.Add(&fleetmetrics.Runnable{Collector: &fleetmetrics.Collector{Reader: mgr.GetCache(), Now: o.Now,
+		Log: ctrl.Log.WithName("fleet-metrics")}}); err != nil {
 		return err
 	}
 	opts := controller.Options{MaxConcurrentReconciles: o.MaxConcurrentReconciles}
