@@ -25,6 +25,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"roster.dev/roster/api/v1alpha1"
@@ -38,9 +39,13 @@ type app struct {
 	now     func() time.Time
 }
 
-// newRootCommand builds kubectl roster and its commands.
-func newRootCommand(streams genericiooptions.IOStreams, now func() time.Time) *cobra.Command {
+// newRootCommand builds kubectl roster and its commands. wrapConfig, when given, wraps the REST config
+// (the tests watch the requests with it).
+func newRootCommand(streams genericiooptions.IOStreams, now func() time.Time, wrapConfig ...func(*rest.Config) *rest.Config) *cobra.Command {
 	a := &app{streams: streams, flags: genericclioptions.NewConfigFlags(true), now: now}
+	for _, w := range wrapConfig {
+		a.flags.WrapConfigFn = w
+	}
 	root := &cobra.Command{
 		Use:   "kubectl-roster",
 		Short: "Look up and audit the contact rosters of Roster",
