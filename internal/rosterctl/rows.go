@@ -28,6 +28,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/duration"
 
 	"roster.dev/roster/api/v1alpha1"
+	"roster.dev/roster/internal/approval"
 )
 
 // WhoisRow is one role of a contact found by its address; Role is "" for a contact that holds none.
@@ -140,7 +141,7 @@ type PendingRow struct {
 	Scope        string       `json:"scope"`
 	From         string       `json:"from"`
 	To           string       `json:"to"`
-	Awaiting     []string     `json:"awaiting"`
+	Awaiting     string       `json:"awaiting"`
 	Status       string       `json:"status"`
 	ExpiresAt    *metav1.Time `json:"expiresAt"`
 }
@@ -194,33 +195,18 @@ func Pending(transfers []v1alpha1.ContactTransfer, now time.Time) Table {
 			}
 		}
 		t.Rows = append(t.Rows, []string{r.Namespace, r.Name, r.Organization, r.Role, r.Scope, r.From, r.To,
-			strings.Join(r.Awaiting, ","), r.Status, expires, in})
+			r.Awaiting, r.Status, expires, in})
 	}
 	return t
 }
 
-// awaiting names the parties whose decision is awaited, from status.approvals: the incoming contact
-// while it has not decided, and the initiators while none of them approved.
-func awaiting(t *v1alpha1.ContactTransfer) []string {
-	initiatorApproved := false
-	for _, a := range t.Status.Approvals {
-		if a.As == v1alpha1.PartyInitiator && a.Decision == v1alpha1.DecisionApproved {
-			initiatorApproved = true
-		}
+// awaiting names the parties whose decision is awaited, as the PENDING column of kubectl get says it:
+// status.awaiting, else computed from status.approvals ("carol, one of alice, bob").
+func awaiting(t *v1alpha1.ContactTransfer) string {
+	if t.Status.Awaiting != "" {
+		return t.Status.Awaiting
 	}
-	out := []string{}
-	for _, a := range t.Status.Approvals {
-		if a.Decision != v1alpha1.DecisionPending || (a.As == v1alpha1.PartyInitiator && initiatorApproved) {
-			continue
-		}
-		out = append(out, a.Contact)
-	}
-	if len(out) == 0 && t.Status.Awaiting != "" {
-		for _, p := range strings.Split(t.Status.Awaiting, ",") {
-			out = append(out, strings.TrimSpace(p))
-		}
-	}
-	return out
+	return approval.AwaitingSummary(t)
 }
 
 func compareExpiry(a, b *metav1.Time) int {

@@ -158,8 +158,11 @@ func TestPending(t *testing.T) {
 		{Contact: "bob", As: v1alpha1.PartyInitiator, Decision: v1alpha1.DecisionPending},
 	}
 	waiting := cond("Ready", v1alpha1.AwaitingApprovalReason, metav1.ConditionFalse)
+	// status.awaiting, the operator's summary, wins over the rows when set.
+	later := transfer("b", "later", atp(17, 12), awaitingBoth, waiting)
+	later.Status.Awaiting = "status says carol, bob"
 	transfers := []v1alpha1.ContactTransfer{
-		transfer("b", "later", atp(17, 12), awaitingBoth, waiting),
+		later,
 		transfer("a", "sooner", atp(10, 18), initiatorDone, waiting),
 		transfer("a", "overdue", atp(10, 11), awaitingBoth, waiting),
 		transfer("a", "completed", atp(11, 0), nil, cond(v1alpha1.CompletedCondition, v1alpha1.CompletedReason, metav1.ConditionTrue)),
@@ -177,19 +180,19 @@ func TestPending(t *testing.T) {
 	}{{
 		format: FormatTable, o: PrintOptions{AllNamespaces: true},
 		want: golden(
-			"NAMESPACE   NAME      ORGANIZATION   ROLE      SCOPE    FROM   TO      AWAITING          STATUS             EXPIRES                EXPIRES IN",
-			"a           overdue   acme           billing   <none>   bob    carol   carol,alice,bob   AwaitingApproval   2026-03-10T11:00:00Z   expired",
-			"a           sooner    acme           billing   <none>   bob    carol   carol             AwaitingApproval   2026-03-10T18:00:00Z   6h",
-			"b           later     acme           billing   <none>   bob    carol   carol,alice,bob   AwaitingApproval   2026-03-17T12:00:00Z   7d",
-			"a           new       acme           billing   <none>   bob    carol   <none>            <none>             <none>                 <none>",
+			"NAMESPACE   NAME      ORGANIZATION   ROLE      SCOPE    FROM   TO      AWAITING                   STATUS             EXPIRES                EXPIRES IN",
+			"a           overdue   acme           billing   <none>   bob    carol   carol, one of alice, bob   AwaitingApproval   2026-03-10T11:00:00Z   expired",
+			"a           sooner    acme           billing   <none>   bob    carol   carol                      AwaitingApproval   2026-03-10T18:00:00Z   6h",
+			"b           later     acme           billing   <none>   bob    carol   status says carol, bob     AwaitingApproval   2026-03-17T12:00:00Z   7d",
+			"a           new       acme           billing   <none>   bob    carol   <none>                     <none>             <none>                 <none>",
 		),
 	}, {
 		format: FormatCSV,
 		want: golden(
 			"namespace,name,organization,role,scope,from,to,awaiting,status,expiresAt,expiresIn",
-			`a,overdue,acme,billing,,bob,carol,"carol,alice,bob",AwaitingApproval,2026-03-10T11:00:00Z,expired`,
+			`a,overdue,acme,billing,,bob,carol,"carol, one of alice, bob",AwaitingApproval,2026-03-10T11:00:00Z,expired`,
 			"a,sooner,acme,billing,,bob,carol,carol,AwaitingApproval,2026-03-10T18:00:00Z,6h",
-			`b,later,acme,billing,,bob,carol,"carol,alice,bob",AwaitingApproval,2026-03-17T12:00:00Z,7d`,
+			`b,later,acme,billing,,bob,carol,"status says carol, bob",AwaitingApproval,2026-03-17T12:00:00Z,7d`,
 			"a,new,acme,billing,,bob,carol,,,,",
 		),
 	}}
