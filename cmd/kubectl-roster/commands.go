@@ -52,9 +52,8 @@ func newRootCommand(streams genericiooptions.IOStreams, now func() time.Time, wr
 		Long: "kubectl roster answers the questions of support desks and auditors about the Organizations, Contacts and\n" +
 			"ContactTransfers of Roster: who an address is, which required roles are vacant, which transfers wait,\n" +
 			"what changed and who approved it, and who holds what.",
-		Annotations:   map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl roster"},
-		SilenceUsage:  true,
-		SilenceErrors: false,
+		Annotations:  map[string]string{cobra.CommandDisplayNameAnnotation: "kubectl roster"},
+		SilenceUsage: true,
 	}
 	root.SetIn(streams.In)
 	root.SetOut(streams.Out)
