@@ -100,8 +100,9 @@ bench-scale: manifests generate control-plane ## Scale benchmark: ORGS organizat
 ##@ Build
 
 .PHONY: build
-build: manifests generate vet ## Build the manager binary into bin/manager.
+build: manifests generate vet ## Build the manager into bin/manager and the kubectl plugin into bin/kubectl-roster.
 	go build -o $(LOCALBIN)/manager .
+	go build -o $(LOCALBIN)/kubectl-roster ./cmd/kubectl-roster
 
 .PHONY: run
 run: manifests generate control-plane ## Run the operator: against a local control plane under bin/local/ when no cluster is configured, else against the current cluster.
