@@ -14,7 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-
 // Package history records each change of holder of an Organization's roles in its status.history: which
 // changes happened (a diff of the holders the status showed against those just evaluated), how, who
 // approved them and who asked; and keeps the list within the CRD's bounds, newest entries kept. It also
