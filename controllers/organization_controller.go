@@ -167,7 +167,7 @@ func (r *OrganizationReconciler) recordHistory(ctx context.Context, s *organizat
 		return
 	}
 	org := s.org
-	entries := history.Entries(before.Status.Roles, s.evaluation.Rows, history.Sources{Now: r.Deliverer.now(),
+	entries := history.Entries(before.Status.Roles, s.evaluation.Rows, history.Sources{Now: r.Deliverer.now(), Organization: org,
 		Assignments: s.in.Assignments, Results: s.evaluation.Assignments, Transfers: s.in.Transfers})
 	org.Status.History = history.Append(org.Status.History, entries...)
 	for _, e := range entries {

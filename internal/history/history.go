@@ -79,7 +79,9 @@ func Size(e v1alpha1.HolderChange) int {
 // Sources are what the entries are described from: the organization's assignments (those being deleted
 // included), the verdict on each, its transfers, and the time of the change.
 type Sources struct {
-	Now         time.Time
+	Now time.Time
+	// Organization, when set, tells which direct assignments were its initial roster.
+	Organization *v1alpha1.Organization
 	Assignments []v1alpha1.RoleAssignment
 	Results     map[string]roles.AssignmentResult
 	Transfers   []v1alpha1.ContactTransfer
@@ -174,6 +176,10 @@ func arrival(s slot, holder string, row roles.Row, src Sources) v1alpha1.HolderC
 	switch result.Grant {
 	case v1alpha1.GrantInitialRoster:
 		e.How = v1alpha1.HolderChangeInitialRoster
+	case v1alpha1.GrantDirect:
+		if ra != nil && src.Organization != nil && roles.InInitialRoster(ra, src.Organization) {
+			e.How = v1alpha1.HolderChangeInitialRoster
+		}
 	case v1alpha1.GrantTransfer:
 		e.How, e.Transfer = v1alpha1.HolderChangeTransfer, result.Transfer
 		if t := findTransfer(src.Transfers, result.Transfer); t != nil {

@@ -111,6 +111,14 @@ func TestEntries(t *testing.T) {
 			Sources{Assignments: []v1alpha1.RoleAssignment{ra("ra", "billing", "bob")},
 				Results: map[string]roles.AssignmentResult{"ra": {Effective: true, Holder: "bob", Grant: v1alpha1.GrantInitialRoster}}},
 			[]v1alpha1.HolderChange{{Role: "billing", Holder: "bob", How: v1alpha1.HolderChangeInitialRoster, Assignment: "ra", User: "alice@corp"}}},
+		{"a direct assignment of the initial roster",
+			nil, row([]string{"bob"}, []string{"ra"}),
+			Sources{Organization: &v1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{CreationTimestamp: metav1.NewTime(now)}},
+				Assignments: []v1alpha1.RoleAssignment{ra("ra", "billing", "bob", func(r *v1alpha1.RoleAssignment) {
+					r.Generation, r.CreationTimestamp = 1, metav1.NewTime(now.Add(time.Minute))
+				})},
+				Results: map[string]roles.AssignmentResult{"ra": {Effective: true, Holder: "bob", Grant: v1alpha1.GrantDirect}}},
+			[]v1alpha1.HolderChange{{Role: "billing", Holder: "bob", How: v1alpha1.HolderChangeInitialRoster, Assignment: "ra", User: "alice@corp"}}},
 		{"a direct repoint replaces the holder",
 			before, row([]string{"carol"}, []string{"ra"}),
 			Sources{Assignments: []v1alpha1.RoleAssignment{ra("ra", "billing", "carol")},
