@@ -14,7 +14,6 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
-
 package controllers_test
 
 import (
@@ -113,7 +112,9 @@ var _ = Describe("Holder history", func() {
 		By("three months later carol is disabled with gina as successor, and the reassignment is approved")
 		skipAhead(90 * 24 * time.Hour)
 		carol := contact(ns, "acme", "carol")
-		edit(carol, func() { carol.Spec.Disabled, carol.Spec.ReassignTo = true, &v1alpha1.LocalObjectReference{Name: "gina"} })
+		edit(carol, func() {
+			carol.Spec.Disabled, carol.Spec.ReassignTo = true, &v1alpha1.LocalObjectReference{Name: "gina"}
+		})
 		reassign := reassignmentOf(ns, "billing")
 		annotate(reassign, v1alpha1.ApproveAnnotation, approveCode(reassign, "gina", 1))
 		Eventually(decisionOf(reassign, "gina")).Should(HaveField("Decision", v1alpha1.DecisionApproved))
@@ -225,5 +226,41 @@ var _ = Describe("Holder history", func() {
 			}
 			Expect(sent.about(ns, "acme", notify.RoleRevoked)).To(BeEmpty(), "a teardown tells no one of each role: %s", teardown)
 		}
+	})
+})
+
+var _ = Describe("Security: holder history", func() {
+	ctx := context.Background()
+
+	It("cannot be forged or erased through Roster's API, even by a cluster-admin", func() {
+		ns := newNamespace()
+		org := organization(ns, "acme")
+		create(org, contact(ns, "acme", "alice"), contact(ns, "acme", "bob"), assignment(ns, "acme", "acme-primary", "primary", "", "alice"))
+		Eventually(historyOf(org)).Should(HaveLen(1))
+
+		By("the author of an assignment is the request's user, whatever the client wrote")
+		shipping := assignment(ns, "acme", "acme-shipping", "shipping", "", "bob")
+		shipping.Annotations = map[string]string{v1alpha1.ChangedByAnnotation: "alice", v1alpha1.DeletedByAnnotation: "alice"}
+		Expect(mallory().Create(ctx, shipping)).To(Succeed())
+		Expect(fetch(shipping).Annotations).To(And(HaveKeyWithValue(v1alpha1.ChangedByAnnotation, "mallory"), Not(HaveKey(v1alpha1.DeletedByAnnotation))))
+		Expect(mergePatch(mallory(), shipping, false, `{"metadata":{"annotations":{"roster.dev/changed-by":"alice","roster.dev/deleted-by":"alice"}}}`)).To(Succeed())
+		Expect(fetch(shipping).Annotations).To(And(HaveKeyWithValue(v1alpha1.ChangedByAnnotation, "mallory"), Not(HaveKey(v1alpha1.DeletedByAnnotation))))
+		Eventually(historyOf(org)).Should(ContainElement(And(change("shipping", "bob", "", v1alpha1.HolderChangeInitialRoster), HaveField("User", "mallory"))))
+
+		By("status.history is written by the operator only")
+		expectForbidden(mergePatch(mallory(), org, true, `{"status":{"history":[]}}`), "organizations.roster.dev", operatorOnly)
+		expectForbidden(mergePatch(mallory(), org, true,
+			`{"status":{"history":[{"role":"shipping","holder":"alice","since":"2026-01-01T00:00:00Z","how":"InitialRoster"}]}}`), operatorOnly)
+		Expect(historyOf(org)(Default)).To(ContainElement(change("shipping", "bob", "", v1alpha1.HolderChangeInitialRoster)))
+
+		By("a dry run of a deletion stamps nobody")
+		Expect(mallory().Delete(ctx, shipping, client.DryRunAll)).To(Succeed())
+		Expect(fetch(shipping).Annotations).NotTo(HaveKey(v1alpha1.DeletedByAnnotation))
+		Expect(shipping.DeletionTimestamp).To(BeNil())
+
+		By("the deleting user is recorded, not a name the client chose")
+		Expect(mallory().Delete(ctx, shipping)).To(Succeed())
+		gone(shipping)
+		Eventually(historyOf(org)).Should(ContainElement(And(change("shipping", "", "bob", v1alpha1.HolderChangeDeletion), HaveField("User", "mallory"))))
 	})
 })

@@ -82,9 +82,9 @@ type Sources struct {
 	Now time.Time
 	// Organization, when set, tells which direct assignments were its initial roster.
 	Organization *v1alpha1.Organization
-	Assignments []v1alpha1.RoleAssignment
-	Results     map[string]roles.AssignmentResult
-	Transfers   []v1alpha1.ContactTransfer
+	Assignments  []v1alpha1.RoleAssignment
+	Results      map[string]roles.AssignmentResult
+	Transfers    []v1alpha1.ContactTransfer
 }
 
 type slot struct{ role, scope string }
