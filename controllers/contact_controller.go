@@ -54,6 +54,8 @@ type ContactReconciler struct {
 	// other roles, which it no longer holds.
 	// generation, the disabled contact's, names the move: disabling it again starts another one.
 	Reassign func(ctx context.Context, ra *v1alpha1.RoleAssignment, successor *v1alpha1.Contact, from string, generation int64) (bool, error)
+	// arrivals tells when an organization's roster is arriving; set up by SetupWithManager.
+	arrivals *arrivals
 }
 
 // contactScope carries one reconcile's state between phases.
@@ -98,6 +100,10 @@ func (r *ContactReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	result, err := runPhases(ctx, s, r.reconcileOrganization, r.reconcileEmail, r.reconcileAddress, r.reconcileReassignment)
 	if err == nil && s.cacheBehind {
 		return ctrl.Result{RequeueAfter: cacheLagRetry}, nil
+	}
+	if err == nil && s.org != nil && r.arrivals.awaitsAssignments(contact, s.facts.held) {
+		// Its assignments enqueue it as they land; this bounds the wait.
+		return ctrl.Result{RequeueAfter: settleDelay}, nil
 	}
 	change := approval.AddressUnchanged
 	if err == nil {
@@ -350,8 +356,11 @@ func ReassignThroughTransfer(c client.Client) func(ctx context.Context, ra *v1al
 // SetupWithManager watches Contacts, their Organization, and the RoleAssignments naming them.
 func (r *ContactReconciler) SetupWithManager(mgr ctrl.Manager, opts controller.Options) error {
 	m := mapper{c: mgr.GetClient()}
+	r.arrivals = newArrivals()
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.Contact{}, builder.WithPredicates(predicate.Or(generationOrAnnotationsChanged(), emailChangeDecided()))).
+		Watches(&v1alpha1.Contact{}, r.arrivals.handler()).
+		Watches(&v1alpha1.RoleAssignment{}, r.arrivals.handler()).
 		Watches(&v1alpha1.Contact{}, handler.EnqueueRequestsFromMapFunc(m.contactsWithSameEmail)).
 		// The organization's own status is nothing to its contacts.
 		Watches(&v1alpha1.Organization{}, enqueueSettled(m.contactsOfOrganization), builder.WithPredicates(generationOrAnnotationsChanged())).

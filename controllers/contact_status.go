@@ -28,6 +28,10 @@ import (
 func setContactStatus(c *v1alpha1.Contact, f contactFacts) {
 	gen := c.Generation
 	c.Status.Roles = f.held
+	if len(c.Status.Roles) > maxHeldRoles {
+		// The Ready message still counts them all.
+		c.Status.Roles = c.Status.Roles[:maxHeldRoles]
+	}
 	c.Status.RolesSummary = rolesSummary(f.held)
 	c.Status.NormalizedEmail = strings.ToLower(strings.TrimSpace(c.Spec.Email))
 	c.Status.ObservedGeneration = gen
@@ -57,15 +61,31 @@ func scopeSuffix(scope string) string {
 	return " (scope " + scope + ")"
 }
 
-// rolesSummary renders held roles for the ROLES column: "primary,technical/site-paris".
+// Bounds of a Contact's status (api/v1alpha1/contact_types.go): status.roles lists at most maxHeldRoles
+// roles, status.rolesSummary at most maxRolesSummary characters.
+const (
+	maxHeldRoles    = 1024
+	maxRolesSummary = 4096
+)
+
+// rolesSummary renders held roles for the ROLES column: "primary,technical/site-paris". Past
+// maxRolesSummary characters it ends with "…(+N)", N the roles left out.
 func rolesSummary(held []v1alpha1.HeldRole) string {
-	parts := make([]string, 0, len(held))
-	for _, h := range held {
+	var b strings.Builder
+	for i, h := range held {
+		part := h.Role
 		if h.Scope != "" {
-			parts = append(parts, h.Role+"/"+h.Scope)
-		} else {
-			parts = append(parts, h.Role)
+			part += "/" + h.Scope
 		}
+		if i > 0 {
+			part = "," + part
+		}
+		if more := fmt.Sprintf(",…(+%d)", len(held)-i); b.Len()+len(part)+len(more) > maxRolesSummary &&
+			(i < len(held)-1 || b.Len()+len(part) > maxRolesSummary) {
+			b.WriteString(more)
+			break
+		}
+		b.WriteString(part)
 	}
-	return strings.Join(parts, ",")
+	return b.String()
 }

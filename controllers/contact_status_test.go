@@ -17,6 +17,8 @@ limitations under the License.
 package controllers
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	. "github.com/onsi/gomega"
@@ -171,11 +173,44 @@ func TestRolesSummary(t *testing.T) {
 			held: []v1alpha1.HeldRole{{Role: "primary"}, {Role: "technical", Scope: "site-paris"}, {Role: "technical", Scope: "site-lyon"}},
 			want: "primary,technical/site-paris,technical/site-lyon",
 		},
+		// 10 characters each with the comma: 408 fit before the ",…(+N)" of the rest, 409 alone.
+		{name: "too many for the column", held: scopedRoles("tech", 1000), want: joinScoped("tech", 408) + ",…(+592)"},
+		{name: "exactly as many as fit", held: scopedRoles("tech", 409), want: joinScoped("tech", 409)},
+		{name: "one more than fit", held: scopedRoles("tech", 410), want: joinScoped("tech", 408) + ",…(+2)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			g := NewWithT(t)
-			g.Expect(rolesSummary(tt.held)).To(Equal(tt.want))
+			got := rolesSummary(tt.held)
+			g.Expect(got).To(Equal(tt.want))
+			g.Expect(len(got)).To(BeNumerically("<=", maxRolesSummary))
 		})
 	}
+}
+
+// scopedRoles gives n holdings of role in scopes s000, s001, ...
+func scopedRoles(role string, n int) []v1alpha1.HeldRole {
+	out := make([]v1alpha1.HeldRole, n)
+	for i := range out {
+		out[i] = v1alpha1.HeldRole{Role: role, Scope: fmt.Sprintf("s%03d", i)}
+	}
+	return out
+}
+
+func joinScoped(role string, n int) string {
+	parts := make([]string, n)
+	for i := range parts {
+		parts[i] = fmt.Sprintf("%s/s%03d", role, i)
+	}
+	return strings.Join(parts, ",")
+}
+
+func TestContactStatusKeepsWithinBounds(t *testing.T) {
+	g := NewWithT(t)
+	c := &v1alpha1.Contact{}
+	setContactStatus(c, contactFacts{held: scopedRoles("tech", 1500)})
+	g.Expect(c.Status.Roles).To(HaveLen(maxHeldRoles))
+	g.Expect(len(c.Status.RolesSummary)).To(BeNumerically("<=", maxRolesSummary))
+	g.Expect(c.Status.RolesSummary).To(HaveSuffix(",…(+1092)"))
+	g.Expect(c.Status.Conditions).To(ContainElement(HaveField("Message", "holds 1500 role(s)")))
 }

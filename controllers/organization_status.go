@@ -42,7 +42,7 @@ func setOrganizationStatus(org *v1alpha1.Organization, e *roles.Evaluation, cata
 		org.Status.ObservedGeneration = gen
 		return
 	}
-	org.Status.Roles = roleRows(e.Rows)
+	org.Status.Roles, org.Status.OmittedRoles = roleRows(e.Rows)
 	setRolesSatisfiedCondition(org, e.Vacant())
 	setRolesRecommendedCondition(org, e.RecommendedVacant(), e.Rows)
 	if vacant := e.Vacant(); len(vacant) > 0 {
@@ -105,13 +105,57 @@ func vacancyMessage(vacant []roles.Row) string {
 	return "required role vacant: " + strings.Join(names, ", ") + "; create a RoleAssignment for each"
 }
 
-// roleRows turns evaluation rows into status rows.
-func roleRows(rows []roles.Row) []v1alpha1.RoleHolders {
+// roleRows turns evaluation rows into status rows, within the bounds of status.roles: beyond them it
+// leaves out rows without holders that no one requires, then the last holders and rows, and counts what
+// it left out.
+func roleRows(rows []roles.Row) ([]v1alpha1.RoleHolders, int32) {
 	out := make([]v1alpha1.RoleHolders, 0, len(rows))
+	omitted := 0
+	size := 0
 	for _, row := range rows {
-		out = append(out, v1alpha1.RoleHolders{
-			Role: row.Role, Scope: row.Scope, Holders: row.Holders, Required: row.Required, Satisfied: row.Satisfied,
-		})
+		holders := row.Holders
+		if len(holders) > v1alpha1.MaxRoleHolders {
+			omitted += len(holders) - v1alpha1.MaxRoleHolders
+			holders = holders[:v1alpha1.MaxRoleHolders]
+		}
+		r := v1alpha1.RoleHolders{Role: row.Role, Scope: row.Scope, Holders: holders, Required: row.Required, Satisfied: row.Satisfied}
+		size += rowBytes(r)
+		out = append(out, r)
 	}
-	return out
+	if size <= v1alpha1.MaxRolesBytes && len(out) <= v1alpha1.MaxRoleRows {
+		return out, int32(omitted)
+	}
+	// Rows that say nothing an auditor needs go first: no holder, and no one requires one.
+	kept, count := out[:0], len(out)
+	for _, r := range out {
+		if len(r.Holders) == 0 && !r.Required && (size > v1alpha1.MaxRolesBytes || count > v1alpha1.MaxRoleRows) {
+			size -= rowBytes(r)
+			count--
+			omitted++
+			continue
+		}
+		kept = append(kept, r)
+	}
+	for len(kept) > 0 && (size > v1alpha1.MaxRolesBytes || len(kept) > v1alpha1.MaxRoleRows) {
+		last := &kept[len(kept)-1]
+		if n := len(last.Holders); n > 0 && len(kept) <= v1alpha1.MaxRoleRows {
+			size -= len(last.Holders[n-1]) + 3
+			last.Holders = last.Holders[:n-1]
+			omitted++
+			continue
+		}
+		size -= rowBytes(*last)
+		omitted += 1 + len(last.Holders)
+		kept = kept[:len(kept)-1]
+	}
+	return kept, int32(omitted)
+}
+
+// rowBytes is about the JSON size of a row: its names and 70 bytes of keys and values, 3 a holder.
+func rowBytes(r v1alpha1.RoleHolders) int {
+	n := 70 + len(r.Role) + len(r.Scope)
+	for _, h := range r.Holders {
+		n += len(h) + 3
+	}
+	return n
 }

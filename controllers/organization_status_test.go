@@ -17,6 +17,8 @@ limitations under the License.
 package controllers
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	. "github.com/onsi/gomega"
@@ -237,10 +239,28 @@ func TestSetRolesSatisfiedCondition(t *testing.T) {
 }
 
 func TestRoleRows(t *testing.T) {
+	names := func(prefix string, n int) []string {
+		out := make([]string, n)
+		for i := range out {
+			out[i] = fmt.Sprintf("%s-%04d", prefix, i)
+		}
+		return out
+	}
+	// rowsOf gives n rows of role, each with holders holders, optional or required.
+	rowsOf := func(role string, n, holders int, required bool) []roles.Row {
+		out := make([]roles.Row, n)
+		for i := range out {
+			out[i] = roles.Row{Role: role, Scope: fmt.Sprintf("s%04d", i), Holders: names(strings.Repeat("c", 40), holders), Required: required}
+		}
+		return out
+	}
 	tests := []struct {
-		name string
-		rows []roles.Row
-		want []v1alpha1.RoleHolders
+		name        string
+		rows        []roles.Row
+		want        []v1alpha1.RoleHolders
+		wantOmitted int32
+		// check, when set, replaces the comparison with want
+		check func(g Gomega, got []v1alpha1.RoleHolders)
 	}{
 		{name: "no rows gives an empty list", rows: nil, want: []v1alpha1.RoleHolders{}},
 		{
@@ -252,13 +272,56 @@ func TestRoleRows(t *testing.T) {
 				{Role: "billing", Holders: []string{}, Required: false, Satisfied: true},
 			},
 		},
+		{name: "a row keeps 1000 holders", rows: rowsOf("data-protection", 1, 1200, false), wantOmitted: 200,
+			check: func(g Gomega, got []v1alpha1.RoleHolders) {
+				g.Expect(got).To(HaveLen(1))
+				g.Expect(got[0].Holders).To(HaveLen(1000))
+			}},
+		{name: "too many rows: the optional empty ones go first, the required and held ones stay",
+			rows: append(append(rowsOf("technical", 100, 1, true), rowsOf("renewal", 5000, 0, false)...), rowsOf("security-updates", 10, 2, false)...),
+			check: func(g Gomega, got []v1alpha1.RoleHolders) {
+				g.Expect(len(got)).To(BeNumerically(">=", 110))
+				g.Expect(got[:100]).To(HaveEach(HaveField("Role", "technical")))
+				g.Expect(got[len(got)-10:]).To(HaveEach(HaveField("Holders", HaveLen(2))))
+			}},
+		// Each full row takes about 48 KiB: five and a half fit.
+		{name: "too many bytes: empty optional rows, then the last holders and rows",
+			rows: append(rowsOf("renewal", 100, 0, false), rowsOf("security-updates", 10, 1000, false)...),
+			check: func(g Gomega, got []v1alpha1.RoleHolders) {
+				g.Expect(got).To(HaveLen(6))
+				g.Expect(got).To(HaveEach(HaveField("Role", "security-updates")))
+				g.Expect(got[:5]).To(HaveEach(HaveField("Holders", HaveLen(1000))))
+				g.Expect(len(got[5].Holders)).To(BeNumerically("<", 1000))
+			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			g := NewWithT(t)
-			got := roleRows(tt.rows)
+			got, omitted := roleRows(tt.rows)
 			g.Expect(got).NotTo(BeNil())
-			g.Expect(got).To(Equal(tt.want))
+			if tt.check != nil {
+				tt.check(g, got)
+			} else {
+				g.Expect(got).To(Equal(tt.want))
+				g.Expect(omitted).To(Equal(tt.wantOmitted))
+			}
+			size := 0
+			for _, r := range got {
+				size += rowBytes(r)
+				g.Expect(len(r.Holders)).To(BeNumerically("<=", v1alpha1.MaxRoleHolders))
+			}
+			g.Expect(size).To(BeNumerically("<=", v1alpha1.MaxRolesBytes))
+			held := 0 // rows and holders left out
+			for _, r := range tt.rows {
+				held += 1 + len(r.Holders)
+			}
+			for _, r := range got {
+				held -= 1 + len(r.Holders)
+			}
+			g.Expect(int(omitted)).To(Equal(held), "every row and holder left out is counted")
+			if tt.wantOmitted != 0 {
+				g.Expect(omitted).To(Equal(tt.wantOmitted))
+			}
 		})
 	}
 }

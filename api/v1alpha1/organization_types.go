@@ -332,6 +332,17 @@ type OrganizationSpec struct {
 	Reconfirmation *ReconfirmationSettings `json:"reconfirmation,omitempty"`
 }
 
+// Bounds of an Organization's status.roles, which lists every holder of every (role, scope): the operator
+// leaves rows and holders out beyond them (status.omittedRoles counts them).
+const (
+	// MaxRoleRows is the most rows status.roles has.
+	MaxRoleRows = 4096
+	// MaxRoleHolders is the most holders a row lists.
+	MaxRoleHolders = 1000
+	// MaxRolesBytes is about the most JSON status.roles takes.
+	MaxRolesBytes = 256 << 10
+)
+
 // HolderChangeKind says how a change of holder happened.
 // +kubebuilder:validation:Enum=InitialRoster;Assignment;Transfer;Override;Reassignment;Deletion;Expiry;Vacated
 type HolderChangeKind string
@@ -479,10 +490,17 @@ type OrganizationStatus struct {
 	// +optional
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
-	// roles is the effective catalogue with its holders, one row per (role, scope).
+	// roles is the effective catalogue with its holders, one row per (role, scope). It is kept within
+	// 4096 rows, 1000 holders a row and about 256 KiB: beyond that, rows without holders that no one
+	// requires are left out first, then the last rows and holders (omittedRoles counts them).
 	// +optional
 	// +kubebuilder:validation:MaxItems=4096
 	Roles []RoleHolders `json:"roles,omitempty"`
+
+	// omittedRoles counts the rows and holders left out of roles to keep the Organization within its
+	// size bound; the conditions still count them.
+	// +optional
+	OmittedRoles int32 `json:"omittedRoles,omitempty"`
 
 	// history records each change of holder of each (role, scope), oldest first. It keeps the newest 128
 	// entries and at most 48 KiB of names and users: deleting an assignment or a transfer does not erase it.

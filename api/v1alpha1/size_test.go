@@ -40,10 +40,9 @@ import (
 const objectBudget = 1 << 20
 
 // rolesAllowance is what an Organization's status.roles may take within objectBudget. It lists every
-// holder of every (role, scope), so its size follows the roster, not the schema: about 70 bytes a row
-// plus the role and scope names, and 3 bytes plus the name a holder (some 4000 holders of 40-character
-// names in 768 rows). docs/api.md states it as a limit of the Organization.
-const rolesAllowance = 256 << 10
+// holder of every (role, scope), so the schema does not bound its bytes; the operator keeps it within
+// MaxRolesBytes (controllers/organization_status.go).
+const rolesAllowance = MaxRolesBytes
 
 // TestWorstCaseSize computes, from the generated CRDs, the largest JSON a valid object of each kind can
 // have: every list at its maxItems, every string at its maxLength, every map at its maxProperties,
