@@ -167,8 +167,8 @@ func (r *OrganizationReconciler) recordHistory(ctx context.Context, s *organizat
 		return
 	}
 	org := s.org
-	entries := history.Entries(before.Status.Roles, s.evaluation.Rows, history.Sources{Now: r.Deliverer.now(), Organization: org,
-		Assignments: s.in.Assignments, Results: s.evaluation.Assignments, Transfers: s.in.Transfers})
+	entries := history.Entries(before.Status.Roles, org.Status.Roles, history.Sources{Now: r.Deliverer.now(), Organization: org,
+		Assignments: s.in.Assignments, Results: s.evaluation.Assignments, Transfers: s.in.Transfers, Rows: s.evaluation.Rows})
 	org.Status.History = history.Append(org.Status.History, entries...)
 	for _, e := range entries {
 		if e.How != v1alpha1.HolderChangeDeletion {

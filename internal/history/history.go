@@ -85,15 +85,18 @@ type Sources struct {
 	Assignments  []v1alpha1.RoleAssignment
 	Results      map[string]roles.AssignmentResult
 	Transfers    []v1alpha1.ContactTransfer
+	// Rows are the evaluation's, when the status may leave rows or holders out: a holder the status
+	// omits but the evaluation still has did not leave.
+	Rows []roles.Row
 }
 
 type slot struct{ role, scope string }
 
-// Entries returns the changes of holder from the rows the status showed (before) to the rows just
-// evaluated (after), oldest first: a new holder of a (role, scope), with the one it replaced when that is
+// Entries returns the changes of holder from the rows the status showed (before) to the rows it shows
+// now (after), oldest first: a new holder of a (role, scope), with the one it replaced when that is
 // clear (the transfer's spec.from, or the only holder that left), and each holder that left without a
 // successor (a deletion, an expiry, a vacancy).
-func Entries(before []v1alpha1.RoleHolders, after []roles.Row, src Sources) []v1alpha1.HolderChange {
+func Entries(before, after []v1alpha1.RoleHolders, src Sources) []v1alpha1.HolderChange {
 	was := make(map[slot][]string, len(before))
 	for _, row := range before {
 		was[slot{row.Role, row.Scope}] = row.Holders
@@ -103,20 +106,20 @@ func Entries(before []v1alpha1.RoleHolders, after []roles.Row, src Sources) []v1
 	for _, row := range after {
 		s := slot{row.Role, row.Scope}
 		seen[s] = true
-		out = append(out, changesOf(s, was[s], row, src)...)
+		out = append(out, changesOf(s, was[s], row.Holders, src)...)
 	}
 	for _, row := range before {
 		if s := (slot{row.Role, row.Scope}); !seen[s] {
-			out = append(out, changesOf(s, row.Holders, roles.Row{Role: row.Role, Scope: row.Scope}, src)...)
+			out = append(out, changesOf(s, row.Holders, nil, src)...)
 		}
 	}
 	return out
 }
 
 // changesOf describes the changes of one (role, scope).
-func changesOf(s slot, was []string, row roles.Row, src Sources) []v1alpha1.HolderChange {
-	added := without(row.Holders, was)
-	removed := without(was, row.Holders)
+func changesOf(s slot, was, now []string, src Sources) []v1alpha1.HolderChange {
+	added := without(now, was)
+	removed := slices.DeleteFunc(without(was, now), func(h string) bool { return src.stillHeld(s, h) })
 	if len(added) == 0 && len(removed) == 0 {
 		return nil
 	}
@@ -133,7 +136,7 @@ func changesOf(s slot, was []string, row roles.Row, src Sources) []v1alpha1.Hold
 		left = append(left, r)
 	}
 	for _, a := range added {
-		e := arrival(s, a, row, src)
+		e := arrival(s, a, src)
 		switch {
 		case e.Previous != "" && slices.Contains(left, e.Previous):
 			left = slices.DeleteFunc(left, func(r string) bool { return r == e.Previous })
@@ -159,14 +162,14 @@ func changesOf(s slot, was []string, row roles.Row, src Sources) []v1alpha1.Hold
 }
 
 // arrival describes how holder came to hold the (role, scope).
-func arrival(s slot, holder string, row roles.Row, src Sources) v1alpha1.HolderChange {
+func arrival(s slot, holder string, src Sources) v1alpha1.HolderChange {
 	e := v1alpha1.HolderChange{Role: s.role, Scope: s.scope, Holder: holder, Since: metav1.NewTime(src.Now), How: v1alpha1.HolderChangeAssignment}
 	var ra *v1alpha1.RoleAssignment
 	var result roles.AssignmentResult
-	for _, name := range row.Assignments {
-		if r := src.Results[name]; r.Effective && r.Holder == holder {
-			result, ra = r, find(src.Assignments, name)
-			e.Assignment = name
+	for i := range src.Assignments {
+		a := &src.Assignments[i]
+		if r := src.Results[a.Name]; r.Effective && r.Holder == holder && a.Spec.Role == s.role && a.Spec.Scope == s.scope {
+			result, ra, e.Assignment = r, a, a.Name
 		}
 	}
 	if ra != nil {
@@ -243,13 +246,14 @@ func leaving(s slot, holder string, assignments []v1alpha1.RoleAssignment) *v1al
 	return found
 }
 
-func find(assignments []v1alpha1.RoleAssignment, name string) *v1alpha1.RoleAssignment {
-	for i := range assignments {
-		if assignments[i].Name == name {
-			return &assignments[i]
+// stillHeld tells whether the evaluation has holder in the (role, scope), though the status omits it.
+func (src Sources) stillHeld(s slot, holder string) bool {
+	for _, row := range src.Rows {
+		if row.Role == s.role && row.Scope == s.scope {
+			return slices.Contains(row.Holders, holder)
 		}
 	}
-	return nil
+	return false
 }
 
 func findTransfer(transfers []v1alpha1.ContactTransfer, name string) *v1alpha1.ContactTransfer {

@@ -94,14 +94,14 @@ func TestEntries(t *testing.T) {
 	reassigned.Status.Approvals = moved.Status.Approvals[:1]
 	gone := metav1.NewTime(now)
 	ended := metav1.NewTime(now.Add(-time.Second))
-	row := func(holders, assignments []string) []roles.Row {
-		return []roles.Row{{Role: "billing", Holders: holders, Assignments: assignments}}
+	row := func(holders, _ []string) []v1alpha1.RoleHolders {
+		return []v1alpha1.RoleHolders{{Role: "billing", Holders: holders}}
 	}
 	before := []v1alpha1.RoleHolders{{Role: "billing", Holders: []string{"bob"}}}
 	tests := []struct {
 		name   string
 		before []v1alpha1.RoleHolders
-		after  []roles.Row
+		after  []v1alpha1.RoleHolders
 		src    Sources
 		want   []v1alpha1.HolderChange
 	}{
@@ -158,6 +158,8 @@ func TestEntries(t *testing.T) {
 			before, row(nil, nil),
 			Sources{Assignments: []v1alpha1.RoleAssignment{ra("ra", "billing", "bob")}},
 			[]v1alpha1.HolderChange{{Role: "billing", Previous: "bob", How: v1alpha1.HolderChangeVacated, Assignment: "ra"}}},
+		{"a holder the status omits but the evaluation has did not leave",
+			before, row(nil, nil), Sources{Rows: []roles.Row{{Role: "billing", Holders: []string{"bob"}}}}, nil},
 		{"a role gone from the catalogue",
 			before, nil, Sources{},
 			[]v1alpha1.HolderChange{{Role: "billing", Previous: "bob", How: v1alpha1.HolderChangeVacated}}},
