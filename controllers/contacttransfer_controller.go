@@ -526,7 +526,9 @@ func openerOf(t *v1alpha1.ContactTransfer) string {
 func newAssignmentFor(t *v1alpha1.ContactTransfer) *v1alpha1.RoleAssignment {
 	return &v1alpha1.RoleAssignment{
 		ObjectMeta: metav1.ObjectMeta{Namespace: t.Namespace,
-			Name: boundedName(t.Spec.OrganizationRef.Name, t.Spec.Role, t.Spec.Scope, t.Spec.To.Name)},
+			Name: boundedName(t.Spec.OrganizationRef.Name, t.Spec.Role, t.Spec.Scope, t.Spec.To.Name),
+			// The operator's own writes may skip admission, which adds it to the others.
+			Finalizers: []string{v1alpha1.AssignmentFinalizer}},
 		Spec: v1alpha1.RoleAssignmentSpec{OrganizationRef: t.Spec.OrganizationRef, Role: t.Spec.Role, Scope: t.Spec.Scope,
 			ContactRef: t.Spec.To},
 	}
