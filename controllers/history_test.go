@@ -140,7 +140,7 @@ var _ = Describe("Holder history", func() {
 			And(change("technical", "erin", "dave", v1alpha1.HolderChangeOverride), HaveField("Transfer", "technical-to-erin"),
 				HaveField("RequestedBy", "alice"), HaveField("User", operatorUsername),
 				HaveField("Approvals", ConsistOf(approvedVia("alice", v1alpha1.DecisionViaOverride, "breakglass"), approvedVia("erin", v1alpha1.DecisionViaOverride, "breakglass")))),
-			And(change("billing", "gina", "carol", v1alpha1.HolderChangeReassignment), HaveField("Transfer", reassign.Name),
+			And(change("billing", "gina", "carol", v1alpha1.HolderChangeReassignment), HaveField("Transfer", reassign.Name), HaveField("User", ""),
 				HaveField("Approvals", ConsistOf(approvedVia("gina", v1alpha1.DecisionViaAnnotation, ""), approvedVia("alice", v1alpha1.DecisionViaAnnotation, "")))),
 			And(change("shipping", "", "frank", v1alpha1.HolderChangeDeletion), HaveField("User", "mallory"), HaveField("Assignment", "acme-shipping")),
 		}

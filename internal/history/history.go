@@ -199,8 +199,12 @@ func describeTransfer(e *v1alpha1.HolderChange, t *v1alpha1.ContactTransfer) {
 	}
 	e.Previous = approval.From(t)
 	e.RequestedBy = approval.RequestedBy(t)
-	if t.Labels[v1alpha1.PurposeLabel] != v1alpha1.HolderChangePurpose || e.User == "" {
-		// The operator opens holder-change transfers for the user who edited the assignment (e.User).
+	switch t.Labels[v1alpha1.PurposeLabel] {
+	case v1alpha1.HolderChangePurpose:
+		// The operator opens it for the user who edited the assignment (e.User, from changed-by).
+	case v1alpha1.ReassignmentPurpose:
+		e.User = "" // the operator opened it for a disabled contact: no user asked
+	default:
 		e.User = bounded(t.Spec.Username)
 	}
 	if t.Status.CompletedAt != nil {

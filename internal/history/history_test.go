@@ -137,7 +137,7 @@ func TestEntries(t *testing.T) {
 			Sources{Assignments: []v1alpha1.RoleAssignment{ra("ra", "billing", "bob")}, Transfers: []v1alpha1.ContactTransfer{reassigned},
 				Results: map[string]roles.AssignmentResult{"ra": {Effective: true, Holder: "carol", Grant: v1alpha1.GrantTransfer, Transfer: "t1"}}},
 			[]v1alpha1.HolderChange{{Role: "billing", Holder: "carol", Previous: "bob", How: v1alpha1.HolderChangeReassignment, Assignment: "ra",
-				Transfer: "t1", RequestedBy: "dave", User: "dave@corp", Since: completed, Approvals: []v1alpha1.HistoryApproval{
+				Transfer: "t1", RequestedBy: "dave", Since: completed, Approvals: []v1alpha1.HistoryApproval{
 					{Contact: "carol", DecidedAt: &decided, Via: v1alpha1.DecisionViaLink}}}}},
 		{"a deletion, even with a successor at once",
 			before, row([]string{"carol"}, []string{"rb"}),
