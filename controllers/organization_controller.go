@@ -160,8 +160,8 @@ func (r *OrganizationReconciler) evaluateRoles(ctx context.Context, s *organizat
 }
 
 // recordHistory appends to status.history each change of holder since the status was last written (a
-// diff of its roles against the evaluation's, so that an operator restart neither loses nor repeats one),
-// and tells the holder of each deleted assignment that its role is revoked.
+// diff of the holders its roles showed against those they show now, so that an operator restart neither
+// loses nor repeats one), and tells the holder of each deleted assignment that its role is revoked.
 func (r *OrganizationReconciler) recordHistory(ctx context.Context, s *organizationScope, before *v1alpha1.Organization) {
 	if s.evaluation == nil {
 		return
