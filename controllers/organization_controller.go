@@ -170,8 +170,17 @@ func (r *OrganizationReconciler) recordHistory(ctx context.Context, s *organizat
 	entries := history.Entries(before.Status.Roles, org.Status.Roles, history.Sources{Now: r.Deliverer.now(), Organization: org,
 		Assignments: s.in.Assignments, Results: s.evaluation.Assignments, Transfers: s.in.Transfers, Rows: s.evaluation.Rows})
 	org.Status.History = history.Append(org.Status.History, entries...)
+	quiet := false // the namespace is being deleted: OrganizationDeleted tells every holder
 	for _, e := range entries {
 		if e.How != v1alpha1.HolderChangeDeletion {
+			continue
+		}
+		if !quiet {
+			ns := &corev1.Namespace{}
+			err := r.Deliverer.APIReader.Get(ctx, client.ObjectKey{Name: org.Namespace}, ns)
+			quiet = err == nil && !ns.DeletionTimestamp.IsZero()
+		}
+		if quiet {
 			continue
 		}
 		var uid types.UID
