@@ -331,7 +331,8 @@ func ReassignThroughTransfer(c client.Client) func(ctx context.Context, ra *v1al
 	return func(ctx context.Context, ra *v1alpha1.RoleAssignment, successor *v1alpha1.Contact, from string, generation int64) (bool, error) {
 		t := &v1alpha1.ContactTransfer{
 			ObjectMeta: metav1.ObjectMeta{Namespace: ra.Namespace, Name: boundedName(ra.Name, "reassign", successor.Name, fmt.Sprintf("g%d", generation)),
-				Labels: map[string]string{v1alpha1.PurposeLabel: v1alpha1.ReassignmentPurpose}},
+				Labels:      map[string]string{v1alpha1.PurposeLabel: v1alpha1.ReassignmentPurpose},
+				Annotations: openedForAnnotations(ra)},
 			Spec: v1alpha1.ContactTransferSpec{
 				OrganizationRef: ra.Spec.OrganizationRef, Role: ra.Spec.Role, Scope: ra.Spec.Scope,
 				To:     v1alpha1.LocalObjectReference{Name: successor.Name},
@@ -341,8 +342,11 @@ func ReassignThroughTransfer(c client.Client) func(ctx context.Context, ra *v1al
 		if from != "" {
 			t.Spec.From = &v1alpha1.LocalObjectReference{Name: from}
 		}
-		if err := controllerutil.SetControllerReference(ra, t, c.Scheme()); err != nil {
-			return false, err
+		// Owned by the organization, as the assignment is: the transfer outlives the assignment.
+		for _, ref := range ra.OwnerReferences {
+			if ref.Kind == "Organization" && ref.APIVersion == v1alpha1.GroupVersion.String() {
+				t.OwnerReferences = append(t.OwnerReferences, metav1.OwnerReference{APIVersion: ref.APIVersion, Kind: ref.Kind, Name: ref.Name, UID: ref.UID})
+			}
 		}
 		err := c.Create(ctx, t)
 		if apierrors.IsAlreadyExists(err) {
