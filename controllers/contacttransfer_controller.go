@@ -30,6 +30,7 @@ import (
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
+	"k8s.io/client-go/util/retry"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -438,20 +439,36 @@ func (r *ContactTransferReconciler) moveRole(ctx context.Context, s *transferSco
 }
 
 // removeConsumedAnnotations drops the annotations whose effect is recorded. The patch carries the
-// resourceVersion that was read, so that a code annotated meanwhile is not deleted unread: the write
-// fails and the transfer is read again.
+// resourceVersion that was read, so that a code annotated meanwhile is not deleted unread. When another
+// write came between (the status write just made moved the version), the transfer is read again and
+// each annotation is dropped if it still holds the value that was consumed: left in place, a wrong code
+// would be counted twice.
 func (r *ContactTransferReconciler) removeConsumedAnnotations(ctx context.Context, s *transferScope) (ctrl.Result, error) {
 	if len(s.consumed) == 0 {
 		return ctrl.Result{}, nil
 	}
-	before := s.t.DeepCopy()
-	for _, a := range s.consumed {
-		delete(s.t.Annotations, a)
-	}
-	if changed, err := differs(before, s.t); err != nil || !changed {
-		return ctrl.Result{}, err
-	}
-	return ctrl.Result{}, r.Patch(ctx, s.t, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+	t := s.t
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		before := t.DeepCopy()
+		for _, a := range s.consumed {
+			if v, ok := t.Annotations[a]; ok && v == s.before.Annotations[a] {
+				delete(t.Annotations, a)
+			}
+		}
+		if changed, err := differs(before, t); err != nil || !changed {
+			return err
+		}
+		err := r.Patch(ctx, t, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+		if apierrors.IsConflict(err) {
+			fresh := &v1alpha1.ContactTransfer{}
+			if getErr := r.Deliverer.APIReader.Get(ctx, client.ObjectKeyFromObject(t), fresh); getErr != nil {
+				return getErr
+			}
+			t = fresh
+		}
+		return err
+	})
+	return ctrl.Result{}, err
 }
 
 // recordTokens records, once per round, the message that brings each awaited party its secrets. The
