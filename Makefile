@@ -63,7 +63,12 @@ vet: ## Run go vet.
 .PHONY: test
 test: manifests generate vet control-plane ## Run go vet, the unit tests and the envtest suites against a real kube-apiserver and etcd, then each fuzz target for FUZZ_SMOKE_TIME.
 	KUBEBUILDER_ASSETS="$(K8S_BIN)" go test $(GO_TEST_FLAGS) ./...
+	$(MAKE) promcheck
 	$(call run-fuzz,$(FUZZ_SMOKE_TIME))
+
+.PHONY: promcheck
+promcheck: ## Parse the PrometheusRule's and the Grafana dashboard's expressions; check they use only exported metrics (its own module: hack/promcheck).
+	cd hack/promcheck && go vet ./... && go test -count=1 ./...
 
 .PHONY: fuzz-smoke
 fuzz-smoke: ## Run each fuzz target for FUZZ_SMOKE_TIME (3s), as make test does after the unit tests.
@@ -95,8 +100,9 @@ bench-scale: manifests generate control-plane ## Scale benchmark: ORGS organizat
 ##@ Build
 
 .PHONY: build
-build: manifests generate vet ## Build the manager binary into bin/manager.
+build: manifests generate vet ## Build the manager into bin/manager and the kubectl plugin into bin/kubectl-roster.
 	go build -o $(LOCALBIN)/manager .
+	go build -o $(LOCALBIN)/kubectl-roster ./cmd/kubectl-roster
 
 .PHONY: run
 run: manifests generate control-plane ## Run the operator: against a local control plane under bin/local/ when no cluster is configured, else against the current cluster.

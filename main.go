@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 
 	authenticationv1 "k8s.io/api/authentication/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -72,6 +73,7 @@ type options struct {
 	webhookCertDir     string
 	enableHTTP2        bool
 	maxConcurrentRecon int
+	arrivalWait        time.Duration
 	approvalAddr       string
 	approvalBaseURL    string
 	approvalProxies    string
@@ -96,6 +98,8 @@ func main() {
 	flag.StringVar(&o.webhookCertDir, "webhook-cert-dir", "", "Directory holding tls.crt and tls.key for the webhook server (default: controller-runtime's).")
 	flag.BoolVar(&o.enableHTTP2, "enable-http2", false, "Allow HTTP/2 on the webhook and metrics servers (off by default: CVE-2023-44487, CVE-2023-39325).")
 	flag.IntVar(&o.maxConcurrentRecon, "max-concurrent-reconciles", 2, "Objects of one kind reconciled in parallel.")
+	flag.DurationVar(&o.arrivalWait, "arrival-wait", controllers.DefaultArrivalWait,
+		"The most a contact created with its organization's roster waits for its assignments before its first status (0: no wait).")
 	flag.StringVar(&o.approvalAddr, "approval-bind-address", ":8082", "Address of the approval page behind the links in approval emails; 0 disables it.")
 	flag.StringVar(&o.approvalBaseURL, "approval-base-url", "http://localhost:8082", "External URL of the approval page, as the links in emails show it.")
 	flag.StringVar(&o.approvalProxies, "approval-trusted-proxies", "", "Comma-separated addresses or CIDRs of the reverse proxies in front of the approval page, whose X-Forwarded-For names the client the page rate-limits (default: none, X-Forwarded-For is ignored).")
@@ -181,7 +185,7 @@ func run(o options) error {
 	if destinations.PlaintextSMTP, err = netaddr.ParsePrefixes(o.plaintextSMTP, "plaintext SMTP CIDR"); err != nil {
 		return fmt.Errorf("--smtp-plaintext-cidrs: %w", err)
 	}
-	ctrlOpts := controllers.Options{MaxConcurrentReconciles: o.maxConcurrentRecon, Keys: keys, ApprovalBaseURL: o.approvalBaseURL,
+	ctrlOpts := controllers.Options{MaxConcurrentReconciles: o.maxConcurrentRecon, ArrivalWait: o.arrivalWait, Keys: keys, ApprovalBaseURL: o.approvalBaseURL,
 		Destinations: destinations}
 	if err := controllers.Setup(ctx, mgr, ctrlOpts); err != nil {
 		return err

@@ -21,66 +21,48 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/types"
 
 	"roster.dev/roster/api/v1alpha1"
 )
 
 func TestAwaitsAssignments(t *testing.T) {
-	start := time.Date(2026, 3, 3, 10, 0, 0, 0, time.UTC)
-	org := types.NamespacedName{Namespace: "tenants", Name: "acme"}
-	other := types.NamespacedName{Namespace: "tenants", Name: "globex"}
+	orgCreated := time.Date(2026, 3, 3, 10, 0, 0, 0, time.UTC)
+	const wait = 5 * time.Second
 	tests := []struct {
 		name string
-		// arrivals of org's objects, as offsets from start
-		arrived []time.Duration
-		// arrivalsElsewhere are those of another organization
-		arrivedElsewhere []time.Duration
-		at               time.Duration
-		created          time.Duration
-		reported         bool
-		held             []v1alpha1.HeldRole
-		want             bool
+		// created and at are the contact's creation and the reconcile's time, after the organization's
+		created, at time.Duration
+		reported    bool
+		held        []v1alpha1.HeldRole
+		noOrg       bool
+		wait        time.Duration
+		want        bool
 	}{
-		{name: "created alone", arrived: []time.Duration{0}, at: 10 * time.Millisecond, want: false},
-		{name: "created with others", arrived: []time.Duration{0, 20 * time.Millisecond}, at: 30 * time.Millisecond, want: true},
-		{name: "its roster arrived a while ago", arrived: []time.Duration{0, 20 * time.Millisecond}, at: 20*time.Millisecond + settleDelay, want: false},
-		{name: "another organization is arriving", arrived: []time.Duration{0}, arrivedElsewhere: []time.Duration{0, 10 * time.Millisecond},
-			at: 20 * time.Millisecond, want: false},
-		{name: "it already holds a role", arrived: []time.Duration{0, 20 * time.Millisecond}, at: 30 * time.Millisecond,
-			held: []v1alpha1.HeldRole{{Role: "billing"}}, want: false},
-		{name: "it was reported before", arrived: []time.Duration{0, 20 * time.Millisecond}, at: 30 * time.Millisecond, reported: true, want: false},
-		{name: "it waited long enough", arrived: []time.Duration{maxArrivalWait - 10*time.Millisecond, maxArrivalWait},
-			at: maxArrivalWait + 10*time.Millisecond, want: false},
-		{name: "nothing arrived", at: 0, want: false},
+		{name: "created with its organization", created: time.Second, at: 2 * time.Second, want: true},
+		{name: "created with its organization, waited long enough", created: time.Second, at: time.Second + wait, want: false},
+		{name: "added to an older organization", created: rosterArrival, at: rosterArrival + 10*time.Millisecond, want: false},
+		{name: "it already holds a role", created: time.Second, at: 2 * time.Second, held: []v1alpha1.HeldRole{{Role: "billing"}}, want: false},
+		{name: "it was reported before", created: time.Second, at: 2 * time.Second, reported: true, want: false},
+		{name: "its organization is missing", created: time.Second, at: 2 * time.Second, noOrg: true, want: false},
+		{name: "no wait configured", created: time.Second, at: time.Second, wait: -1, want: false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var now time.Time
-			a := newArrivals()
-			a.now = func() time.Time { return now }
-			for _, d := range tt.arrived {
-				now = start.Add(d)
-				a.note(org)
+			org := &v1alpha1.Organization{ObjectMeta: metav1.ObjectMeta{CreationTimestamp: metav1.NewTime(orgCreated)}}
+			if tt.noOrg {
+				org = nil
 			}
-			for _, d := range tt.arrivedElsewhere {
-				now = start.Add(d)
-				a.note(other)
-			}
-			now = start.Add(tt.at)
-			c := &v1alpha1.Contact{ObjectMeta: metav1.ObjectMeta{Namespace: org.Namespace, Name: "alice",
-				CreationTimestamp: metav1.NewTime(start.Add(tt.created))}}
-			c.Spec.OrganizationRef.Name = org.Name
+			c := &v1alpha1.Contact{ObjectMeta: metav1.ObjectMeta{CreationTimestamp: metav1.NewTime(orgCreated.Add(tt.created))}}
 			if tt.reported {
 				c.Status.Conditions = []metav1.Condition{{Type: v1alpha1.ReadyCondition, Status: metav1.ConditionTrue}}
 			}
-			if got := a.awaitsAssignments(c, tt.held); got != tt.want {
+			w := wait
+			if tt.wait < 0 {
+				w = 0
+			}
+			if got := awaitsAssignments(c, org, tt.held, w, orgCreated.Add(tt.at)); got != tt.want {
 				t.Fatalf("awaitsAssignments = %v, want %v", got, tt.want)
 			}
 		})
-	}
-	var none *arrivals
-	if none.awaitsAssignments(&v1alpha1.Contact{}, nil) {
-		t.Fatal("a reconciler without arrivals must never wait")
 	}
 }

@@ -17,6 +17,8 @@ limitations under the License.
 package controllers
 
 import (
+	"time"
+
 	"context"
 	"fmt"
 	"slices"
@@ -54,8 +56,9 @@ type ContactReconciler struct {
 	// other roles, which it no longer holds.
 	// generation, the disabled contact's, names the move: disabling it again starts another one.
 	Reassign func(ctx context.Context, ra *v1alpha1.RoleAssignment, successor *v1alpha1.Contact, from string, generation int64) (bool, error)
-	// arrivals tells when an organization's roster is arriving; set up by SetupWithManager.
-	arrivals *arrivals
+	// ArrivalWait is the most a contact created with its organization's roster waits for its
+	// assignments before its first status.
+	ArrivalWait time.Duration
 }
 
 // contactScope carries one reconcile's state between phases.
@@ -101,7 +104,7 @@ func (r *ContactReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	if err == nil && s.cacheBehind {
 		return ctrl.Result{RequeueAfter: cacheLagRetry}, nil
 	}
-	if err == nil && s.org != nil && r.arrivals.awaitsAssignments(contact, s.facts.held) {
+	if err == nil && awaitsAssignments(contact, s.org, s.facts.held, r.ArrivalWait, time.Now()) {
 		// Its assignments enqueue it as they land; this bounds the wait.
 		return ctrl.Result{RequeueAfter: settleDelay}, nil
 	}
@@ -329,7 +332,8 @@ func ReassignThroughTransfer(c client.Client) func(ctx context.Context, ra *v1al
 	return func(ctx context.Context, ra *v1alpha1.RoleAssignment, successor *v1alpha1.Contact, from string, generation int64) (bool, error) {
 		t := &v1alpha1.ContactTransfer{
 			ObjectMeta: metav1.ObjectMeta{Namespace: ra.Namespace, Name: boundedName(ra.Name, "reassign", successor.Name, fmt.Sprintf("g%d", generation)),
-				Labels: map[string]string{v1alpha1.PurposeLabel: v1alpha1.ReassignmentPurpose}},
+				Labels:      map[string]string{v1alpha1.PurposeLabel: v1alpha1.ReassignmentPurpose},
+				Annotations: openedForAnnotations(ra)},
 			Spec: v1alpha1.ContactTransferSpec{
 				OrganizationRef: ra.Spec.OrganizationRef, Role: ra.Spec.Role, Scope: ra.Spec.Scope,
 				To:     v1alpha1.LocalObjectReference{Name: successor.Name},
@@ -339,8 +343,11 @@ func ReassignThroughTransfer(c client.Client) func(ctx context.Context, ra *v1al
 		if from != "" {
 			t.Spec.From = &v1alpha1.LocalObjectReference{Name: from}
 		}
-		if err := controllerutil.SetControllerReference(ra, t, c.Scheme()); err != nil {
-			return false, err
+		// Owned by the organization, as the assignment is: the transfer outlives the assignment.
+		for _, ref := range ra.OwnerReferences {
+			if ref.Kind == "Organization" && ref.APIVersion == v1alpha1.GroupVersion.String() {
+				t.OwnerReferences = append(t.OwnerReferences, metav1.OwnerReference{APIVersion: ref.APIVersion, Kind: ref.Kind, Name: ref.Name, UID: ref.UID})
+			}
 		}
 		err := c.Create(ctx, t)
 		if apierrors.IsAlreadyExists(err) {
@@ -353,11 +360,8 @@ func ReassignThroughTransfer(c client.Client) func(ctx context.Context, ra *v1al
 // SetupWithManager watches Contacts, their Organization, and the RoleAssignments naming them.
 func (r *ContactReconciler) SetupWithManager(mgr ctrl.Manager, opts controller.Options) error {
 	m := mapper{c: mgr.GetClient()}
-	r.arrivals = newArrivals()
 	return ctrl.NewControllerManagedBy(mgr).
 		For(&v1alpha1.Contact{}, builder.WithPredicates(predicate.Or(generationOrAnnotationsChanged(), emailChangeDecided(), reconfirmationAnswered()))).
-		Watches(&v1alpha1.Contact{}, r.arrivals.handler()).
-		Watches(&v1alpha1.RoleAssignment{}, r.arrivals.handler()).
 		Watches(&v1alpha1.Contact{}, handler.EnqueueRequestsFromMapFunc(m.contactsWithSameEmail)).
 		// The organization's own status is nothing to its contacts.
 		Watches(&v1alpha1.Organization{}, enqueueSettled(m.contactsOfOrganization), builder.WithPredicates(generationOrAnnotationsChanged())).

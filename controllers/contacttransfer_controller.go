@@ -30,6 +30,7 @@ import (
 	apimeta "k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/events"
+	"k8s.io/client-go/util/retry"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -40,6 +41,7 @@ import (
 	"roster.dev/roster/api/v1alpha1"
 	"roster.dev/roster/internal/approval"
 	"roster.dev/roster/internal/conditions"
+	"roster.dev/roster/internal/history"
 	"roster.dev/roster/internal/index"
 	"roster.dev/roster/internal/notify"
 	"roster.dev/roster/internal/roles"
@@ -97,8 +99,12 @@ func (r *ContactTransferReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	}
 	s := &transferScope{t: t, before: t.DeepCopy(), facts: approval.Facts{Now: metav1.NewTime(r.now())}}
 	if approval.Settled(t) {
-		// Settled: only the outbox may still have something to send.
+		// Settled: an audit record, kept up to the organization's spec.approval.historyLimit; only the
+		// outbox may still have something to send.
 		if err := r.loadOrganization(ctx, s); err != nil {
+			return ctrl.Result{}, err
+		}
+		if err := r.prune(ctx, s); err != nil {
 			return ctrl.Result{}, err
 		}
 		return r.deliver(ctx, s)
@@ -143,11 +149,44 @@ func (r *ContactTransferReconciler) loadOrganization(ctx context.Context, s *tra
 	return nil
 }
 
+// prune deletes the organization's oldest settled transfers beyond spec.approval.historyLimit, and
+// makes this one owned by the organization if admission did not (webhooks off).
+func (r *ContactTransferReconciler) prune(ctx context.Context, s *transferScope) error {
+	if s.org == nil {
+		return nil
+	}
+	if err := ensureOwnedBy(ctx, r.Client, s.t, s.org); err != nil {
+		return err
+	}
+	limit := defaultHistoryLimit
+	if l := s.org.Spec.Approval.HistoryLimit; l != nil {
+		limit = int(*l)
+	}
+	var list v1alpha1.ContactTransferList
+	if err := r.List(ctx, &list, client.InNamespace(s.t.Namespace), client.MatchingFields{index.ByOrganization: s.org.Name}); err != nil {
+		return err
+	}
+	for _, old := range history.Prunable(list.Items, limit) {
+		if err := r.Delete(ctx, old, client.Preconditions{UID: &old.UID}); client.IgnoreNotFound(err) != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// defaultHistoryLimit is spec.approval.historyLimit when unset.
+const defaultHistoryLimit = 100
+
 // load reads the organization's state and works out the parties.
 func (r *ContactTransferReconciler) load(ctx context.Context, s *transferScope) (ctrl.Result, error) {
 	t := s.t
 	if err := r.loadOrganization(ctx, s); err != nil {
 		return ctrl.Result{}, err
+	}
+	if s.org != nil {
+		if err := ensureOwnedBy(ctx, r.Client, t, s.org); err != nil {
+			return ctrl.Result{}, err
+		}
 	}
 	if s.org == nil {
 		s.facts.Waiting = fmt.Sprintf("spec.organizationRef: organization %q does not exist: create it", t.Spec.OrganizationRef.Name)
@@ -360,6 +399,11 @@ func (r *ContactTransferReconciler) bind(ctx context.Context, s *transferScope) 
 		if err != nil {
 			return ctrl.Result{}, err
 		}
+		if found == nil && openerOf(t) != "" {
+			s.facts.Gone = fmt.Sprintf("the RoleAssignment this transfer was opened for (%s) was deleted: the approval counts for no other assignment; create a new ContactTransfer",
+				t.Annotations[v1alpha1.OpenedForAnnotation])
+			return ctrl.Result{}, nil
+		}
 		if found == nil {
 			found = newAssignmentFor(t)
 			if err := controllerutil.SetOwnerReference(s.org, found, r.Scheme()); err != nil {
@@ -396,20 +440,36 @@ func (r *ContactTransferReconciler) moveRole(ctx context.Context, s *transferSco
 }
 
 // removeConsumedAnnotations drops the annotations whose effect is recorded. The patch carries the
-// resourceVersion that was read, so that a code annotated meanwhile is not deleted unread: the write
-// fails and the transfer is read again.
+// resourceVersion that was read, so that a code annotated meanwhile is not deleted unread. When another
+// write came between (the status write just made moved the version), the transfer is read again and
+// each annotation is dropped if it still holds the value that was consumed: left in place, a wrong code
+// would be counted twice.
 func (r *ContactTransferReconciler) removeConsumedAnnotations(ctx context.Context, s *transferScope) (ctrl.Result, error) {
 	if len(s.consumed) == 0 {
 		return ctrl.Result{}, nil
 	}
-	before := s.t.DeepCopy()
-	for _, a := range s.consumed {
-		delete(s.t.Annotations, a)
-	}
-	if changed, err := differs(before, s.t); err != nil || !changed {
-		return ctrl.Result{}, err
-	}
-	return ctrl.Result{}, r.Patch(ctx, s.t, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+	t := s.t
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		before := t.DeepCopy()
+		for _, a := range s.consumed {
+			if v, ok := t.Annotations[a]; ok && v == s.before.Annotations[a] {
+				delete(t.Annotations, a)
+			}
+		}
+		if changed, err := differs(before, t); err != nil || !changed {
+			return err
+		}
+		err := r.Patch(ctx, t, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
+		if apierrors.IsConflict(err) {
+			fresh := &v1alpha1.ContactTransfer{}
+			if getErr := r.Deliverer.APIReader.Get(ctx, client.ObjectKeyFromObject(t), fresh); getErr != nil {
+				return getErr
+			}
+			t = fresh
+		}
+		return err
+	})
+	return ctrl.Result{}, err
 }
 
 // recordTokens records, once per round, the message that brings each awaited party its secrets. The
@@ -451,7 +511,7 @@ func (r *ContactTransferReconciler) assignmentToMove(ctx context.Context, t *v1a
 		client.MatchingFields{index.ByRoleScope: index.RoleScopeKey(t.Spec.OrganizationRef.Name, t.Spec.Role, t.Spec.Scope)}); err != nil {
 		return nil, err
 	}
-	owner := metav1.GetControllerOf(t)
+	opener := openerOf(t)
 	from := approval.From(t)
 	for i := range list.Items {
 		ra := &list.Items[i]
@@ -459,22 +519,35 @@ func (r *ContactTransferReconciler) assignmentToMove(ctx context.Context, t *v1a
 			continue
 		}
 		switch {
-		case owner != nil && owner.UID == ra.UID:
+		case opener != "" && string(ra.UID) == opener:
 			return ra, nil
-		case owner == nil && from != "" && ra.Status.Holder == from:
+		case opener == "" && from != "" && ra.Status.Holder == from:
 			return ra, nil
-		case owner == nil && from == "" && ra.Status.Holder == "" && ra.Spec.ContactRef.Name == t.Spec.To.Name:
+		case opener == "" && from == "" && ra.Status.Holder == "" && ra.Spec.ContactRef.Name == t.Spec.To.Name:
 			return ra, nil
 		}
 	}
 	return nil, nil
 }
 
+// openerOf is the UID of the assignment the operator opened the transfer for, if it did.
+func openerOf(t *v1alpha1.ContactTransfer) string {
+	if uid := t.Annotations[v1alpha1.OpenedForUIDAnnotation]; uid != "" {
+		return uid
+	}
+	if owner := metav1.GetControllerOf(t); owner != nil && owner.Kind == "RoleAssignment" {
+		return string(owner.UID)
+	}
+	return ""
+}
+
 // newAssignmentFor is the assignment a transfer of a vacant role creates.
 func newAssignmentFor(t *v1alpha1.ContactTransfer) *v1alpha1.RoleAssignment {
 	return &v1alpha1.RoleAssignment{
 		ObjectMeta: metav1.ObjectMeta{Namespace: t.Namespace,
-			Name: boundedName(t.Spec.OrganizationRef.Name, t.Spec.Role, t.Spec.Scope, t.Spec.To.Name)},
+			Name: boundedName(t.Spec.OrganizationRef.Name, t.Spec.Role, t.Spec.Scope, t.Spec.To.Name),
+			// The operator's own writes may skip admission, which adds it to the others.
+			Finalizers: []string{v1alpha1.AssignmentFinalizer}},
 		Spec: v1alpha1.RoleAssignmentSpec{OrganizationRef: t.Spec.OrganizationRef, Role: t.Spec.Role, Scope: t.Spec.Scope,
 			ContactRef: t.Spec.To},
 	}

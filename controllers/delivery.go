@@ -408,7 +408,7 @@ func finishWithOutbox(ctx context.Context, c client.Client, d *Deliverer, before
 	setDeliveredCondition(obj.StatusConditions(), obj.GetGeneration(), *obj.Outbox())
 	// A write that adds to the outbox must not replace a newer outbox the cache has not shown yet.
 	patch := patchStatus
-	if outboxChanged(before, obj) {
+	if outboxChanged(before, obj) || historyChanged(before, obj) {
 		patch = patchStatusLocked
 	}
 	if patchErr := patch(ctx, c, before, obj); patchErr != nil {
@@ -444,4 +444,12 @@ func recipientsNamed(ctx context.Context, c client.Reader, namespace string, nam
 // outboxChanged tells whether the reconcile recorded something in the outbox.
 func outboxChanged(before, obj v1alpha1.OutboxObject) bool {
 	return !equality.Semantic.DeepEqual(*before.Outbox(), *obj.Outbox())
+}
+
+// historyChanged tells whether an Organization's status.history changed: the write is then based on the
+// latest version, so that a history computed from a stale copy never replaces the written one.
+func historyChanged(before, obj v1alpha1.OutboxObject) bool {
+	b, ok := before.(*v1alpha1.Organization)
+	o, ok2 := obj.(*v1alpha1.Organization)
+	return ok && ok2 && !equality.Semantic.DeepEqual(b.Status.History, o.Status.History)
 }

@@ -28,6 +28,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -38,6 +39,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"roster.dev/roster/api/v1alpha1"
+	"roster.dev/roster/internal/approval"
+	"roster.dev/roster/internal/history"
 	"roster.dev/roster/internal/notify"
 	"roster.dev/roster/internal/roles"
 	"roster.dev/roster/internal/state"
@@ -54,6 +57,7 @@ type OrganizationReconciler struct {
 // organizationScope carries one reconcile's state between phases.
 type organizationScope struct {
 	org        *v1alpha1.Organization
+	in         roles.Input
 	evaluation *roles.Evaluation
 	// catalogueErr is set when spec.roles does not validate.
 	catalogueErr *state.InvalidCatalogueError
@@ -63,6 +67,8 @@ type organizationScope struct {
 
 // +kubebuilder:rbac:groups=roster.dev,resources=organizations,verbs=get;list;watch;update;patch
 // +kubebuilder:rbac:groups=roster.dev,resources=organizations/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=roster.dev,resources=roleassignments,verbs=patch
+// +kubebuilder:rbac:groups=roster.dev,resources=contacttransfers,verbs=delete
 // +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
 
 // Reconcile evaluates the organization's roles and patches its status once.
@@ -84,6 +90,7 @@ func (r *OrganizationReconciler) Reconcile(ctx context.Context, req ctrl.Request
 	result, err := runPhases(ctx, s, r.evaluateRoles)
 	if err == nil {
 		setOrganizationStatus(org, s.evaluation, s.catalogueErr)
+		r.recordHistory(ctx, s, before)
 		r.recordVacancy(ctx, s, before)
 		r.recordNotice(ctx, s)
 		if s.catalogueErr != nil {
@@ -91,6 +98,12 @@ func (r *OrganizationReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		}
 	}
 	result, err = finishWithOutbox(ctx, r.Client, r.Deliverer, before, org, result, err)
+	if err == nil {
+		// The deletions are in the written history: the assignments may go.
+		if releaseErr := r.releaseDeleted(ctx, s); releaseErr != nil {
+			return result, releaseErr
+		}
+	}
 	if err == nil && s.noticeRead {
 		// Recorded in the outbox: the request is done.
 		unread := org.DeepCopy()
@@ -142,8 +155,76 @@ func (r *OrganizationReconciler) evaluateRoles(ctx context.Context, s *organizat
 		return ctrl.Result{}, err
 	}
 	e := roles.Evaluate(in)
-	s.evaluation = &e
+	s.in, s.evaluation = in, &e
 	return ctrl.Result{}, nil
+}
+
+// recordHistory appends to status.history each change of holder since the status was last written (a
+// diff of the holders its roles showed against those they show now, so that an operator restart neither
+// loses nor repeats one), and tells the holder of each deleted assignment that its role is revoked.
+func (r *OrganizationReconciler) recordHistory(ctx context.Context, s *organizationScope, before *v1alpha1.Organization) {
+	if s.evaluation == nil {
+		return
+	}
+	org := s.org
+	entries := history.Entries(before.Status.Roles, org.Status.Roles, history.Sources{Now: r.Deliverer.now(), Organization: org,
+		Assignments: s.in.Assignments, Results: s.evaluation.Assignments, Transfers: s.in.Transfers, Rows: s.evaluation.Rows})
+	org.Status.History = history.Append(org.Status.History, entries...)
+	quiet := false // the namespace is being deleted: OrganizationDeleted tells every holder
+	for _, e := range entries {
+		if e.How != v1alpha1.HolderChangeDeletion {
+			continue
+		}
+		if !quiet {
+			ns := &corev1.Namespace{}
+			err := r.Deliverer.APIReader.Get(ctx, client.ObjectKey{Name: org.Namespace}, ns)
+			quiet = err == nil && !ns.DeletionTimestamp.IsZero()
+		}
+		if quiet {
+			continue
+		}
+		var uid types.UID
+		for i := range s.in.Assignments {
+			if s.in.Assignments[i].Name == e.Assignment {
+				uid = s.in.Assignments[i].UID
+			}
+		}
+		note := fmt.Sprintf("role %s revoked from %s: RoleAssignment %s deleted", e.Role+scopeSuffix(e.Scope), e.Previous, e.Assignment)
+		if e.User != "" {
+			note += " by " + e.User
+		}
+		n := notify.Notification{
+			Key: fmt.Sprintf("%s/%s/%s", org.UID, notify.RoleRevoked, uid), Type: notify.RoleRevoked, Organization: org.Name,
+			Facts:      map[string]string{"role": e.Role, "scope": e.Scope, "from": e.Previous, "to": ""},
+			Object:     notify.ObjectRef{Kind: "Organization", Namespace: org.Namespace, Name: org.Name, UID: string(org.UID)},
+			Recipients: recipientsNamed(ctx, r.Client, org.Namespace, []string{e.Previous}),
+		}
+		r.Deliverer.Record(org, &org.Status.Outbox, org, n, note)
+	}
+}
+
+// releaseDeleted removes the finalizer of the organization's assignments being deleted, once the status
+// that records their deletion is written.
+func (r *OrganizationReconciler) releaseDeleted(ctx context.Context, s *organizationScope) error {
+	for i := range s.in.Assignments {
+		ra := &s.in.Assignments[i]
+		if ra.DeletionTimestamp.IsZero() || !controllerutil.ContainsFinalizer(ra, v1alpha1.AssignmentFinalizer) {
+			continue
+		}
+		// Its pending changes go with it (each tells its parties it is cancelled); settled ones stay.
+		for j := range s.in.Transfers {
+			t := &s.in.Transfers[j]
+			if openerOf(t) == string(ra.UID) && !approval.Settled(t) && t.DeletionTimestamp.IsZero() {
+				if err := r.Delete(ctx, t, client.Preconditions{UID: &t.UID}); client.IgnoreNotFound(err) != nil {
+					return err
+				}
+			}
+		}
+		if err := releaseAssignment(ctx, r.Client, ra); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // recordVacancy tells the primary and administrative contacts when a required role becomes vacant (or

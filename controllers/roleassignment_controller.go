@@ -23,6 +23,7 @@ import (
 	"slices"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -79,7 +80,12 @@ func (r *RoleAssignmentReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
 	if !ra.DeletionTimestamp.IsZero() {
-		return ctrl.Result{}, nil
+		return ctrl.Result{}, r.releaseInTeardown(ctx, ra)
+	}
+	if controllerutil.AddFinalizer(ra, v1alpha1.AssignmentFinalizer) {
+		// Admission adds it; this is for an assignment admitted without the webhook. The update brings
+		// the assignment back with its finalizer.
+		return ctrl.Result{}, r.Update(ctx, ra)
 	}
 	before := ra.DeepCopy()
 	s := &assignmentScope{ra: ra, now: r.Deliverer.now()}
@@ -94,6 +100,45 @@ func (r *RoleAssignmentReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 		result = soonest(result, r.recordExpiry(ctx, s, before))
 	}
 	return finishWithOutbox(ctx, r.Client, r.Deliverer, before, ra, result, err)
+}
+
+// releaseInTeardown removes the finalizer of a deleted assignment at once, with no notice, when its
+// organization or its namespace is going (or its organization cannot record it: missing, or with an
+// invalid catalogue). Otherwise the organization's reconcile removes it once the deletion is in its history.
+func (r *RoleAssignmentReconciler) releaseInTeardown(ctx context.Context, ra *v1alpha1.RoleAssignment) error {
+	if !controllerutil.ContainsFinalizer(ra, v1alpha1.AssignmentFinalizer) {
+		return nil
+	}
+	org := &v1alpha1.Organization{}
+	key := client.ObjectKey{Namespace: ra.Namespace, Name: ra.Spec.OrganizationRef.Name}
+	err := r.Get(ctx, key, org)
+	if apierrors.IsNotFound(err) {
+		err = r.Deliverer.APIReader.Get(ctx, key, org)
+	}
+	if client.IgnoreNotFound(err) != nil {
+		return err
+	}
+	_, badCatalogue := roles.NewCatalogue(org.Spec.Roles)
+	if err == nil && org.DeletionTimestamp.IsZero() && len(badCatalogue) == 0 {
+		ns := &corev1.Namespace{}
+		if err := r.Deliverer.APIReader.Get(ctx, client.ObjectKey{Name: ra.Namespace}, ns); client.IgnoreNotFound(err) != nil {
+			return err
+		}
+		if ns.DeletionTimestamp.IsZero() {
+			return nil
+		}
+	}
+	return releaseAssignment(ctx, r.Client, ra)
+}
+
+// releaseAssignment removes the assignment's finalizer; the write carries the version read, so that a
+// finalizer someone else added meanwhile is not dropped.
+func releaseAssignment(ctx context.Context, c client.Client, ra *v1alpha1.RoleAssignment) error {
+	before := ra.DeepCopy()
+	if !controllerutil.RemoveFinalizer(ra, v1alpha1.AssignmentFinalizer) {
+		return nil
+	}
+	return client.IgnoreNotFound(c.Patch(ctx, ra, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{})))
 }
 
 // evaluate makes the assignment owned by its organization and judges it with the role rules.
@@ -186,7 +231,7 @@ func (r *RoleAssignmentReconciler) reconcileHolderChange(ctx context.Context, s 
 	}
 	for i := range related.Items {
 		t := &related.Items[i]
-		if !metav1.IsControlledBy(t, ra) || t.Labels[v1alpha1.PurposeLabel] != v1alpha1.HolderChangePurpose ||
+		if !openedFor(t, ra) || t.Labels[v1alpha1.PurposeLabel] != v1alpha1.HolderChangePurpose ||
 			t.Name == want || !t.DeletionTimestamp.IsZero() || approval.Settled(t) ||
 			meta.IsStatusConditionTrue(t.Status.Conditions, v1alpha1.ApprovedCondition) {
 			continue
@@ -204,7 +249,7 @@ func (r *RoleAssignmentReconciler) reconcileHolderChange(ctx context.Context, s 
 	err := r.Get(ctx, client.ObjectKey{Namespace: ra.Namespace, Name: want}, t)
 	if apierrors.IsNotFound(err) {
 		t = gatedTransfer(ra, want, s.result.Holder, s.result.Pending, s.requester)
-		if err := controllerutil.SetControllerReference(ra, t, r.Scheme()); err != nil {
+		if err := controllerutil.SetOwnerReference(s.org, t, r.Scheme()); err != nil {
 			return ctrl.Result{}, err
 		}
 		if err := r.Create(ctx, t); err != nil {
@@ -221,7 +266,7 @@ func (r *RoleAssignmentReconciler) reconcileHolderChange(ctx context.Context, s 
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	if !metav1.IsControlledBy(t, ra) {
+	if !openedFor(t, ra) {
 		// Someone else's object has the name: never adopt it.
 		s.change.refused = true
 		s.change.message = fmt.Sprintf("ContactTransfer %s exists and is not this assignment's: delete it", want)
@@ -241,13 +286,25 @@ func (r *RoleAssignmentReconciler) reconcileHolderChange(ctx context.Context, s 
 func openChange(transfers []v1alpha1.ContactTransfer, ra *v1alpha1.RoleAssignment, from, to, requester string) string {
 	for i := range transfers {
 		t := &transfers[i]
-		if metav1.IsControlledBy(t, ra) && t.Labels[v1alpha1.PurposeLabel] == v1alpha1.HolderChangePurpose &&
+		if openedFor(t, ra) && t.Labels[v1alpha1.PurposeLabel] == v1alpha1.HolderChangePurpose &&
 			t.DeletionTimestamp.IsZero() && !approval.Settled(t) && t.Spec.To.Name == to && approval.From(t) == from &&
 			approval.RequestedBy(t) == requester {
 			return t.Name
 		}
 	}
 	return ""
+}
+
+// openedForAnnotations name the assignment a transfer of the operator is opened for. The transfer is
+// owned by the organization, not by the assignment: it stays as an audit record when the assignment goes.
+func openedForAnnotations(ra *v1alpha1.RoleAssignment) map[string]string {
+	return map[string]string{v1alpha1.OpenedForAnnotation: ra.Name, v1alpha1.OpenedForUIDAnnotation: string(ra.UID)}
+}
+
+// openedFor tells whether the operator opened the transfer for this assignment (before transfers were
+// owned by their organization, the assignment was their controller).
+func openedFor(t *v1alpha1.ContactTransfer, ra *v1alpha1.RoleAssignment) bool {
+	return t.Annotations[v1alpha1.OpenedForUIDAnnotation] == string(ra.UID) || metav1.IsControlledBy(t, ra)
 }
 
 // gatedTransferName names the transfer of an assignment's change from one holder to another, or to a
@@ -266,7 +323,8 @@ func gatedTransferName(assignment, from, to string, generation int64) string {
 func gatedTransfer(ra *v1alpha1.RoleAssignment, name, from, to, requester string) *v1alpha1.ContactTransfer {
 	t := &v1alpha1.ContactTransfer{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ra.Namespace, Name: name,
-			Labels: map[string]string{v1alpha1.PurposeLabel: v1alpha1.HolderChangePurpose}},
+			Labels:      map[string]string{v1alpha1.PurposeLabel: v1alpha1.HolderChangePurpose},
+			Annotations: openedForAnnotations(ra)},
 		Spec: v1alpha1.ContactTransferSpec{
 			OrganizationRef: ra.Spec.OrganizationRef, Role: ra.Spec.Role, Scope: ra.Spec.Scope,
 			To:     v1alpha1.LocalObjectReference{Name: to},

@@ -32,6 +32,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 
 	"roster.dev/roster/internal/approval"
+	"roster.dev/roster/internal/fleetmetrics"
 	"roster.dev/roster/internal/index"
 	"roster.dev/roster/internal/notify"
 	"roster.dev/roster/internal/roles"
@@ -52,7 +53,13 @@ type Options struct {
 	Destinations *notify.Destinations
 	// Now is the clock of expiries and decisions; time.Now when nil. Tests move it.
 	Now func() time.Time
+	// ArrivalWait is the most a contact created with its organization's roster waits for its
+	// assignments before its first status, so that it is written once (0: it does not wait).
+	ArrivalWait time.Duration
 }
+
+// DefaultArrivalWait is --arrival-wait's default.
+const DefaultArrivalWait = 5 * time.Second
 
 // Setup registers the cache indexes and every reconciler with the manager. main and the tests share it.
 func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
@@ -67,6 +74,11 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 	if err := mgr.Add(deliverer.engine); err != nil {
 		return err
 	}
+	// The fleet's gauges are computed from the cache when Prometheus scrapes (docs/operations.md).
+	if err := mgr.Add(&fleetmetrics.Runnable{Collector: &fleetmetrics.Collector{Reader: mgr.GetCache(), Now: o.Now,
+		Log: ctrl.Log.WithName("fleet-metrics")}}); err != nil {
+		return err
+	}
 	opts := controller.Options{MaxConcurrentReconciles: o.MaxConcurrentReconciles}
 	c := mgr.GetClient()
 	for _, r := range []interface {
@@ -74,7 +86,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 	}{
 		&OrganizationReconciler{Client: c, Recorder: mgr.GetEventRecorder("organization-controller"), Deliverer: deliverer},
 		&ContactReconciler{Client: c, Recorder: mgr.GetEventRecorder("contact-controller"), Reassign: ReassignThroughTransfer(c),
-			Deliverer: deliverer},
+			Deliverer: deliverer, ArrivalWait: o.ArrivalWait},
 		&RoleAssignmentReconciler{Client: c, Recorder: mgr.GetEventRecorder("roleassignment-controller"), Deliverer: deliverer},
 		&ContactTransferReconciler{Client: c, Recorder: mgr.GetEventRecorder("contacttransfer-controller"),
 			Keys: o.Keys, Deliverer: deliverer, Now: o.Now},

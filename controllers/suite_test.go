@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -74,6 +75,9 @@ var (
 	// approvalPage serves the approval page of the running manager; its URL is the links' base URL.
 	approvalPage *httptest.Server
 	pageHandler  atomic.Value
+
+	// metricsURL is the running manager's metrics endpoint (http://127.0.0.1:PORT/metrics).
+	metricsURL string
 
 	// operatorUsername is the user the manager runs as (the admin of the control plane here): the webhooks
 	// admit status writes from it only.
@@ -215,9 +219,11 @@ var _ = AfterSuite(func() {
 // startManager runs the operator's manager, as main does, until the suite ends or restartManager.
 func startManager() {
 	wh := testEnv.WebhookInstallOptions
+	metricsAddr := freeAddress()
+	metricsURL = "http://" + metricsAddr + "/metrics"
 	mgrOpts := ctrl.Options{
 		Scheme:    scheme,
-		Metrics:   metricsserver.Options{BindAddress: "0"},
+		Metrics:   metricsserver.Options{BindAddress: metricsAddr},
 		NewClient: countingWrites,
 		WebhookServer: webhook.NewServer(webhook.Options{
 			Host: wh.LocalServingHost, Port: wh.LocalServingPort, CertDir: wh.LocalServingCertDir,
@@ -255,6 +261,14 @@ func startManager() {
 		cancel()
 		<-done
 	}
+}
+
+// freeAddress returns a 127.0.0.1 address with a port free a moment ago.
+func freeAddress() string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	Expect(err).NotTo(HaveOccurred())
+	defer l.Close()
+	return l.Addr().String()
 }
 
 // writesIn returns the operator's writes to objects of namespace ns so far.

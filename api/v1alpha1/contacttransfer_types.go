@@ -343,6 +343,14 @@ const (
 	ReassignmentPurpose = "reassignment"
 )
 
+// OpenedForAnnotation and OpenedForUIDAnnotation name the RoleAssignment a ContactTransfer of the operator
+// was opened for (transfers are owned by their Organization, so that they outlive the assignment as audit
+// records).
+const (
+	OpenedForAnnotation    = "roster.dev/opened-for"
+	OpenedForUIDAnnotation = "roster.dev/opened-for-uid"
+)
+
 // TransferFinalizer lets the operator tell the parties when a pending transfer is deleted (cancelled).
 const TransferFinalizer = "roster.dev/transfer"
 

@@ -208,6 +208,19 @@ type ExpiryNotice struct {
 // edit of spec.contactRef opens; the operator records it on that ContactTransfer and never removes it.
 const RequestedByAnnotation = "roster.dev/requested-by"
 
+// Who asked, for status.history of the Organization. The admission webhooks write these annotations and
+// keep any other value out: a client cannot forge them.
+const (
+	// ChangedByAnnotation names the Kubernetes user who created the RoleAssignment or last changed its spec.
+	ChangedByAnnotation = "roster.dev/changed-by"
+	// DeletedByAnnotation names the Kubernetes user whose deletion of the RoleAssignment was admitted.
+	DeletedByAnnotation = "roster.dev/deleted-by"
+)
+
+// AssignmentFinalizer keeps a deleted RoleAssignment until its Organization recorded the deletion in
+// status.history and told the holder; it is removed at once when the organization or namespace goes.
+const AssignmentFinalizer = "roster.dev/assignment"
+
 // Grant says how the holder of an assignment came to hold the role.
 // +kubebuilder:validation:Enum=InitialRoster;Transfer;Direct
 type Grant string

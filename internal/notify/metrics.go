@@ -48,27 +48,32 @@ func init() {
 
 // ObserveSent counts a delivery and how long it took since it was recorded.
 func ObserveSent(channel, typ string, seconds float64) {
-	kind := channelKind(channel)
+	kind := ChannelKind(channel)
 	sentTotal.WithLabelValues(kind, typ).Inc()
 	deliverySeconds.WithLabelValues(kind).Observe(seconds)
 }
 
 // ObserveFailed counts a failed send.
 func ObserveFailed(channel, typ string) {
-	failedTotal.WithLabelValues(channelKind(channel), typ).Inc()
+	failedTotal.WithLabelValues(ChannelKind(channel), typ).Inc()
 }
 
 // ObserveDropped counts a pending delivery dropped unsent.
 func ObserveDropped(channel, typ string) {
-	droppedTotal.WithLabelValues(channelKind(channel), typ).Inc()
+	droppedTotal.WithLabelValues(ChannelKind(channel), typ).Inc()
 }
 
-// channelKind keeps metric cardinality low: "webhook/audit" counts as "webhook".
-func channelKind(channel string) string {
+// ChannelKind keeps metric cardinality low: "webhook/audit" counts as "webhook".
+func ChannelKind(channel string) string {
 	for i := range channel {
 		if channel[i] == '/' {
 			return channel[:i]
 		}
 	}
 	return channel
+}
+
+// Collectors are the delivery metrics, for the tests that list what the operator exports.
+func Collectors() []prometheus.Collector {
+	return []prometheus.Collector{sentTotal, failedTotal, droppedTotal, deliverySeconds}
 }

@@ -42,13 +42,17 @@ import (
 // of the request replace whatever the client wrote in spec.username and spec.groups; on create and update,
 // roster.dev/override-by names the user who set or changed roster.dev/override, and cannot be written by a
 // client.
-type ContactTransferDefaulter struct{}
+type ContactTransferDefaulter struct {
+	// Owner makes the transfer owned by its organization (nil in unit tests): a settled transfer is an
+	// audit record that outlives the assignment it changed.
+	Owner *OwnedByOrganization[*v1alpha1.ContactTransfer]
+}
 
 var _ admission.Defaulter[*v1alpha1.ContactTransfer] = ContactTransferDefaulter{}
 
-// Default sets spec.username and spec.groups on create, stamps roster.dev/override-by, and adds the
-// transfer's finalizer.
-func (ContactTransferDefaulter) Default(ctx context.Context, t *v1alpha1.ContactTransfer) error {
+// Default sets spec.username and spec.groups on create, stamps roster.dev/override-by, adds the
+// transfer's finalizer and, on create, its organization as owner.
+func (d ContactTransferDefaulter) Default(ctx context.Context, t *v1alpha1.ContactTransfer) error {
 	req, err := admission.RequestFromContext(ctx)
 	if err != nil {
 		return err
@@ -71,6 +75,9 @@ func (ContactTransferDefaulter) Default(ctx context.Context, t *v1alpha1.Contact
 	if t.DeletionTimestamp.IsZero() {
 		// The parties are told of a deletion before the transfer goes (see the metadata webhooks).
 		controllerutil.AddFinalizer(t, v1alpha1.TransferFinalizer)
+	}
+	if d.Owner != nil && req.Operation == admissionv1.Create {
+		return d.Owner.Default(ctx, t)
 	}
 	return nil
 }

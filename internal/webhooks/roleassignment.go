@@ -18,12 +18,17 @@ package webhooks
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
+	admissionv1 "k8s.io/api/admission/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"roster.dev/roster/api/v1alpha1"
@@ -31,12 +36,16 @@ import (
 	"roster.dev/roster/internal/state"
 )
 
-// +kubebuilder:webhook:path=/validate-roster-dev-v1alpha1-roleassignment,mutating=false,failurePolicy=fail,sideEffects=None,groups=roster.dev,resources=roleassignments,verbs=create;update;delete,versions=v1alpha1,name=vroleassignment.roster.dev,admissionReviewVersions=v1,timeoutSeconds=5
+// +kubebuilder:webhook:path=/validate-roster-dev-v1alpha1-roleassignment,mutating=false,failurePolicy=fail,sideEffects=NoneOnDryRun,groups=roster.dev,resources=roleassignments,verbs=create;update;delete,versions=v1alpha1,name=vroleassignment.roster.dev,admissionReviewVersions=v1,timeoutSeconds=5
 
 // RoleAssignmentValidator admits a RoleAssignment only when it names an existing organization, an enabled
 // contact of it and a role of its catalogue in a valid scope, with a place left for it; and refuses to
 // delete the last holder of a required role.
-type RoleAssignmentValidator struct{ *reader }
+type RoleAssignmentValidator struct {
+	*reader
+	// writer stamps roster.dev/deleted-by on an assignment whose deletion is admitted.
+	writer client.Writer
+}
 
 var _ admission.Validator[*v1alpha1.RoleAssignment] = &RoleAssignmentValidator{}
 
@@ -59,18 +68,115 @@ func (v *RoleAssignmentValidator) ValidateUpdate(ctx context.Context, old, ra *v
 	return nil, v.validate(ctx, old, ra)
 }
 
-// ValidateDelete refuses to leave a required role without holders.
+// ValidateDelete refuses to leave a required role without holders, and stamps the deleting user on the
+// assignment (roster.dev/deleted-by) for the organization's history, except in a dry run or a teardown.
 func (v *RoleAssignmentValidator) ValidateDelete(ctx context.Context, ra *v1alpha1.RoleAssignment) (admission.Warnings, error) {
 	org, vacant, err := v.wouldVacate(ctx, ra.Namespace, ra.Spec.OrganizationRef.Name, func(in roles.Input) roles.Input {
 		return roles.WithoutAssignment(in, ra.Name)
 	})
-	if err != nil || len(vacant) == 0 {
+	if err != nil {
 		return nil, err
 	}
-	return nil, forbidden("roleassignments", ra.Name,
-		"it holds the last place of required role %s in organization %q: transfer the role first "+
-			"(a ContactTransfer, or point spec.contactRef at the successor), then delete it",
-		describeRows(vacant), org.Name)
+	if len(vacant) > 0 {
+		return nil, forbidden("roleassignments", ra.Name,
+			"it holds the last place of required role %s in organization %q: transfer the role first "+
+				"(a ContactTransfer, or point spec.contactRef at the successor), then delete it",
+			describeRows(vacant), org.Name)
+	}
+	return nil, v.stampDeletedBy(ctx, org, ra)
+}
+
+// stampDeletedBy records who deletes the assignment, in the object the deletion then marks: the
+// organization's history reads it before the finalizer lets the assignment go.
+func (v *RoleAssignmentValidator) stampDeletedBy(ctx context.Context, org *v1alpha1.Organization, ra *v1alpha1.RoleAssignment) error {
+	req, err := admission.RequestFromContext(ctx)
+	if err != nil || (req.DryRun != nil && *req.DryRun) || v.writer == nil || !ra.DeletionTimestamp.IsZero() ||
+		!controllerutil.ContainsFinalizer(ra, v1alpha1.AssignmentFinalizer) {
+		return err
+	}
+	if down, err := v.tearingDown(ctx, ra.Namespace, org); down || err != nil {
+		return err
+	}
+	if ra.Annotations[v1alpha1.DeletedByAnnotation] == req.UserInfo.Username {
+		return nil
+	}
+	patch, err := json.Marshal(map[string]any{"metadata": map[string]any{
+		"annotations": map[string]string{v1alpha1.DeletedByAnnotation: req.UserInfo.Username}}})
+	if err != nil {
+		return err
+	}
+	if err := v.writer.Patch(ctx, ra, client.RawPatch(types.MergePatchType, patch)); client.IgnoreNotFound(err) != nil {
+		return fmt.Errorf("recording who deletes the assignment: %w", err)
+	}
+	return nil
+}
+
+// RoleAssignmentDefaulter stamps who asked (roster.dev/changed-by on create and on a change of spec, the
+// request's user; roster.dev/deleted-by written by the operator only: a client's value is replaced by the
+// stored one), adds the assignment's finalizer and its organization as owner.
+type RoleAssignmentDefaulter struct {
+	Owner OwnedByOrganization[*v1alpha1.RoleAssignment]
+	// Operator is the operator's username, the only writer of roster.dev/deleted-by.
+	Operator string
+}
+
+var _ admission.Defaulter[*v1alpha1.RoleAssignment] = RoleAssignmentDefaulter{}
+
+// Default stamps the annotations, adds roster.dev/assignment unless the assignment is being deleted, and
+// the owner.
+func (d RoleAssignmentDefaulter) Default(ctx context.Context, ra *v1alpha1.RoleAssignment) error {
+	req, err := admission.RequestFromContext(ctx)
+	if err != nil {
+		return err
+	}
+	var old *v1alpha1.RoleAssignment
+	switch req.Operation {
+	case admissionv1.Create:
+	case admissionv1.Update:
+		old = &v1alpha1.RoleAssignment{}
+		if err := json.Unmarshal(req.OldObject.Raw, old); err != nil {
+			return fmt.Errorf("reading the stored RoleAssignment: %w", err)
+		}
+	default:
+		return nil
+	}
+	ra.Annotations = stampWho(old, ra, req.UserInfo.Username, d.Operator)
+	if ra.DeletionTimestamp.IsZero() {
+		controllerutil.AddFinalizer(ra, v1alpha1.AssignmentFinalizer)
+	}
+	return d.Owner.Default(ctx, ra)
+}
+
+// stampWho returns the assignment's annotations with roster.dev/changed-by naming user on create and on a
+// change of spec, as stored otherwise; and roster.dev/deleted-by as stored unless the operator writes it.
+func stampWho(old, ra *v1alpha1.RoleAssignment, user, operator string) map[string]string {
+	annotations := ra.Annotations
+	if annotations == nil {
+		annotations = map[string]string{}
+	}
+	var stored map[string]string
+	if old != nil {
+		stored = old.Annotations
+	}
+	keep := func(key string) {
+		if value, ok := stored[key]; ok {
+			annotations[key] = value
+		} else {
+			delete(annotations, key)
+		}
+	}
+	if old == nil || !equality.Semantic.DeepEqual(old.Spec, ra.Spec) {
+		annotations[v1alpha1.ChangedByAnnotation] = user
+	} else {
+		keep(v1alpha1.ChangedByAnnotation)
+	}
+	if user != operator || old == nil {
+		keep(v1alpha1.DeletedByAnnotation)
+	}
+	if len(annotations) == 0 {
+		return nil
+	}
+	return annotations
 }
 
 // validate checks references, scope, capacity and a new spec.validUntil, naming the field at fault; old is

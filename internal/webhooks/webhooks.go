@@ -77,12 +77,12 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 		return err
 	}
 	if err := ctrl.NewWebhookManagedBy(mgr, &v1alpha1.RoleAssignment{}).
-		WithDefaulter(OwnedByOrganization[*v1alpha1.RoleAssignment]{r, mgr.GetScheme()}).
-		WithValidator(&RoleAssignmentValidator{r}).Complete(); err != nil {
+		WithDefaulter(RoleAssignmentDefaulter{Owner: OwnedByOrganization[*v1alpha1.RoleAssignment]{r, mgr.GetScheme()}, Operator: opts.OperatorUsername}).
+		WithValidator(&RoleAssignmentValidator{reader: r, writer: mgr.GetClient()}).Complete(); err != nil {
 		return err
 	}
 	return ctrl.NewWebhookManagedBy(mgr, &v1alpha1.ContactTransfer{}).
-		WithDefaulter(ContactTransferDefaulter{}).WithValidator(&ContactTransferValidator{r}).Complete()
+		WithDefaulter(ContactTransferDefaulter{Owner: &OwnedByOrganization[*v1alpha1.ContactTransfer]{r, mgr.GetScheme()}}).WithValidator(&ContactTransferValidator{r}).Complete()
 }
 
 // reader reads the cluster for the validators.

@@ -159,7 +159,7 @@ func startOperator(o operatorOptions) *operator {
 
 	ctx, cancel := context.WithCancel(context.Background())
 	op.page = httptest.NewServer(nil)
-	opts := controllers.Options{MaxConcurrentReconciles: 2, Keys: keys, ApprovalBaseURL: op.page.URL}
+	opts := controllers.Options{MaxConcurrentReconciles: 2, Keys: keys, ApprovalBaseURL: op.page.URL, ArrivalWait: controllers.DefaultArrivalWait}
 	Expect(controllers.Setup(ctx, op.mgr, opts)).To(Succeed())
 	if o.webhookPort != 0 {
 		Expect(webhooks.Setup(op.mgr, webhooks.Options{OperatorUsername: operatorUsername})).To(Succeed())
