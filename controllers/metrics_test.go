@@ -19,6 +19,7 @@ package controllers_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -28,11 +29,11 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"roster.dev/roster/api/v1alpha1"
+	"roster.dev/roster/internal/notify"
 	"roster.dev/roster/internal/notify/smtptest"
 )
 
@@ -81,16 +82,6 @@ func fleetGauges(ns, org string) func(Gomega) map[string]float64 {
 var _ = Describe("Fleet metrics", func() {
 	ctx := context.Background()
 
-	setReconfirmed := func(c *v1alpha1.Contact, status metav1.ConditionStatus, reason string) {
-		GinkgoHelper()
-		Eventually(func() error {
-			fetch(c)
-			meta.SetStatusCondition(&c.Status.Conditions, metav1.Condition{Type: v1alpha1.ReconfirmedCondition, Status: status,
-				Reason: reason, Message: "set by the test", ObservedGeneration: c.Generation})
-			return k8sClient.Status().Update(ctx, c)
-		}).Should(Succeed())
-	}
-
 	// touch changes an annotation, which makes the operator reconcile the object at once.
 	touch := func(obj client.Object) {
 		GinkgoHelper()
@@ -109,15 +100,19 @@ var _ = Describe("Fleet metrics", func() {
 		smtp := smtptest.Start(GinkgoTB(), smtptest.Options{TLS: v1alpha1.SMTPTLSNone})
 
 		// acme: technical (required) is vacant; a transfer expires within 24 h (tokenTTL 12h); its two holders
-		// never verified their address (acme sends no email), and alice's re-confirmation lapsed.
+		// never verified their address (acme sends no email).
 		create(organization(ns, "acme", initialRosterWindow(time.Hour), func(o *v1alpha1.Organization) {
 			o.Spec.Approval.TokenTTL = &metav1.Duration{Duration: 12 * time.Hour}
 		}),
 			contact(ns, "acme", "alice"), contact(ns, "acme", "bob"), contact(ns, "acme", "carol"), contact(ns, "acme", "frank"),
 			assignment(ns, "acme", "acme-primary", "primary", "", "alice"),
 			assignment(ns, "acme", "acme-billing", "billing", "", "bob"))
-		// globex: every required role held; a transfer pending for a week; two unverified holders.
-		create(organization(ns, "globex", initialRosterWindow(time.Hour), withMail(smtp)),
+		// globex: every required role held; a transfer pending for a week; two unverified holders, whose
+		// hourly re-confirmation lapses.
+		const every, within = time.Hour, time.Minute
+		create(organization(ns, "globex", initialRosterWindow(time.Hour), withMail(smtp), func(o *v1alpha1.Organization) {
+			o.Spec.Reconfirmation = &v1alpha1.ReconfirmationSettings{Every: metav1.Duration{Duration: every}, Within: &metav1.Duration{Duration: within}}
+		}),
 			contact(ns, "globex", "dave"), contact(ns, "globex", "erin"), contact(ns, "globex", "gina"),
 			assignment(ns, "globex", "globex-primary", "primary", "", "dave"),
 			assignment(ns, "globex", "globex-technical", "technical", "", "erin"))
@@ -129,22 +124,35 @@ var _ = Describe("Fleet metrics", func() {
 		moving := transfer(ns, "dave-away", "primary", "", "dave", "gina", "dave")
 		moving.Spec.OrganizationRef.Name = "globex"
 		create(moving)
-		alice := contact(ns, "acme", "alice")
-		setReconfirmed(alice, metav1.ConditionFalse, v1alpha1.ReconfirmationLapsedReason)
+		dave, erin := contact(ns, "globex", "dave"), contact(ns, "globex", "erin")
+		for _, c := range []*v1alpha1.Contact{dave, erin} {
+			Eventually(condition(c, v1alpha1.ReconfirmedCondition)).Should(haveStatus(metav1.ConditionUnknown, v1alpha1.AwaitingReconfirmationReason))
+		}
+		skipAhead(every + time.Minute)
+		touch(dave)
+		touch(erin)
+		Eventually(countMail(smtp, "erin@globex.example", notify.ReconfirmationRequested)).Should(Equal(1))
+		Eventually(countMail(smtp, "dave@globex.example", notify.ReconfirmationRequested)).Should(Equal(1))
+		skipAhead(within + time.Minute)
+		touch(dave)
+		touch(erin)
+		for _, c := range []*v1alpha1.Contact{dave, erin} {
+			Eventually(condition(c, v1alpha1.ReconfirmedCondition)).Should(haveStatus(metav1.ConditionFalse, v1alpha1.ReconfirmationLapsedReason))
+		}
 
 		Eventually(fleetGauges(ns, "acme")).Should(Equal(map[string]float64{
 			"roster_required_roles_vacant":   1,
 			"roster_transfers_pending":       1,
 			"roster_transfers_expiring_soon": 1,
 			"roster_holders_unverified":      2,
-			"roster_holders_unconfirmed":     1,
+			"roster_holders_unconfirmed":     0,
 		}))
 		Eventually(fleetGauges(ns, "globex")).Should(Equal(map[string]float64{
 			"roster_required_roles_vacant":       0,
 			"roster_transfers_pending":           1,
 			"roster_transfers_expiring_soon":     0,
 			"roster_holders_unverified":          2,
-			"roster_holders_unconfirmed":         0,
+			"roster_holders_unconfirmed":         2,
 			"roster_notifications_failing/email": 0,
 		}))
 		for _, name := range []string{"roster_required_roles_vacant", "roster_transfers_pending", "roster_transfers_expiring_soon",
@@ -152,10 +160,13 @@ var _ = Describe("Fleet metrics", func() {
 			Expect(scrape(Default)[name].GetHelp()).NotTo(BeEmpty(), "%s has HELP text", name)
 		}
 
-		// Fixes: a technical contact, the expiring transfer cancelled, alice re-confirmed; at globex, dave and gina approve with the codes of their email (which verifies them).
+		// Fixes: a technical contact, the expiring transfer cancelled; at globex, erin re-confirms on her link,
+		// and dave and gina approve with the codes of their email (which verifies them): gina, the new
+		// holder, is not due yet.
 		create(assignment(ns, "acme", "acme-technical", "technical", "", "carol"))
 		Expect(k8sClient.Delete(ctx, expiring)).To(Succeed())
-		setReconfirmed(alice, metav1.ConditionTrue, v1alpha1.ReconfirmedReason)
+		link := linkIn(mailTo(smtp, "erin@globex.example", notify.ReconfirmationRequested)[0].Text, "/reconfirm/")
+		Expect(postForm(link, url.Values{"token": {tokenInLink(link)}, "decision": {"Confirmed"}})).To(Equal(http.StatusOK))
 		annotate(moving, v1alpha1.ApproveAnnotation, approveCode(moving, "dave", 1))
 		Eventually(decisionOf(moving, "dave")).Should(HaveField("Decision", v1alpha1.DecisionApproved))
 		annotate(moving, v1alpha1.ApproveAnnotation, approveCode(moving, "gina", 1))
