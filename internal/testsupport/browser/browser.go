@@ -52,7 +52,11 @@ var ErrNotFound = errors.New("no chromium on PATH (install it: apt-get install -
 // Find returns the browser to drive: $CHROMIUM when set, else the first of Candidates on PATH.
 func Find() (string, error) {
 	if p := os.Getenv("CHROMIUM"); p != "" {
-		return exec.LookPath(p)
+		path, err := exec.LookPath(p)
+		if err != nil {
+			return "", fmt.Errorf("CHROMIUM=%s: %w; the browser specs are skipped", p, err)
+		}
+		return path, nil
 	}
 	for _, c := range Candidates {
 		if p, err := exec.LookPath(c); err == nil {
@@ -70,7 +74,7 @@ type Options struct {
 	Screenshots string
 	// Timeout bounds everything a tab does, from NewTab to Close. Default 20 s.
 	Timeout time.Duration
-	// Width and Height are the size of each tab's viewport. Default 900×700.
+	// Width and Height are the size of each tab's viewport. Default 900×560.
 	Width, Height int64
 }
 
@@ -87,7 +91,7 @@ func Start(o Options) (*Browser, error) {
 		o.Timeout = 20 * time.Second
 	}
 	if o.Width <= 0 || o.Height <= 0 {
-		o.Width, o.Height = 900, 700
+		o.Width, o.Height = 900, 560
 	}
 	flags := append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(o.Path),
