@@ -111,6 +111,7 @@ func approvalPageKind(f *pagesFixture) pageKind {
 				party, address = "alice", "alice.martin@acme.example"
 			}
 			t := transfer(f.ns, fmt.Sprintf("billing-to-ivan-%d", f.next()), "billing", "", "bob", "ivan", "alice")
+			t.Spec.Reason = "Bob moves to the Lisbon office" // as in the README, which shows a screenshot
 			create(t)
 			link := f.linkIn(address, notify.TransferRequested, approvalPage.URL+"/approve/"+string(fetch(t).UID)+"?token=")
 			return pageRequest{link: link, decision: func(g Gomega) v1alpha1.Decision {
