@@ -61,7 +61,8 @@ vet: ## Run go vet.
 	go vet ./...
 
 .PHONY: test
-test: manifests generate vet control-plane ## Run go vet, the unit tests and the envtest suites against a real kube-apiserver and etcd, then each fuzz target for FUZZ_SMOKE_TIME.
+test: manifests generate vet control-plane ## Run go vet, the unit tests and the envtest suites against a real kube-apiserver and etcd (the browser specs with Chromium), then each fuzz target for FUZZ_SMOKE_TIME.
+	@$(check-chromium)
 	KUBEBUILDER_ASSETS="$(K8S_BIN)" go test $(GO_TEST_FLAGS) ./...
 	$(MAKE) promcheck
 	$(call run-fuzz,$(FUZZ_SMOKE_TIME))
@@ -77,6 +78,15 @@ fuzz-smoke: ## Run each fuzz target for FUZZ_SMOKE_TIME (3s), as make test does 
 .PHONY: fuzz
 fuzz: ## Run each fuzz target for FUZZTIME (1m); failing inputs are kept under the package's testdata/fuzz/.
 	$(call run-fuzz,$(FUZZTIME))
+
+# check-chromium says, in one line, when the browser specs will be skipped (internal/testsupport/browser
+# looks for the same executables).
+define check-chromium
+for b in $${CHROMIUM:-} chromium chromium-browser google-chrome-stable google-chrome; do \
+	if command -v "$$b" >/dev/null 2>&1; then exit 0; fi; \
+done; \
+echo "make test: Chromium not found (apt-get install -y chromium): the browser specs are skipped"
+endef
 
 # run-fuzz runs every target of FUZZ_TARGETS for $(1).
 define run-fuzz

@@ -26,10 +26,12 @@ limitations under the License.
 // config/webhook/manifests.yaml (pointed at the local manager); writes an admin
 // kubeconfig to <dir>/kubeconfig; creates the namespace roster-system, where
 // the manager keeps its approval token key (the Secret roster-token-key, which
-// the manager creates on first start); then runs the manager binary in the
+// the manager creates on first start); starts a local mail server on
+// 127.0.0.1:2525 (internal/localmail: each message kept in <dir>/mail, its
+// recipients, subject and links printed); then runs the manager binary in the
 // foreground against it, its approval page on 127.0.0.1:18082. Ctrl-C (or
-// SIGTERM) stops the manager, then the control plane. Deleting <dir> wipes the
-// data.
+// SIGTERM) stops the manager, then the mail server and the control plane.
+// Deleting <dir> wipes the data.
 //
 //	KUBEBUILDER_ASSETS=bin/k8s go run ./hack/localcluster --dir bin/local --manager bin/manager [-- manager flags...]
 package main
@@ -59,6 +61,8 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
+
+	"roster.dev/roster/internal/localmail"
 )
 
 const (
@@ -88,6 +92,7 @@ func run() int {
 	metricsPort := flag.Int("metrics-port", 18080, "port on 127.0.0.1 the manager serves metrics on (HTTPS)")
 	healthPort := flag.Int("health-port", 18081, "port on 127.0.0.1 the manager serves /healthz and /readyz on")
 	approvalPort := flag.Int("approval-port", 18082, "port on 127.0.0.1 the manager serves the approval page on")
+	mailPort := flag.Int("mail-port", 2525, "port on 127.0.0.1 of the local mail server (no TLS, no authentication); 0 runs none")
 	flag.Usage = func() {
 		fmt.Fprintf(flag.CommandLine.Output(), "Usage: %s [flags] [-- manager flags...]\n", os.Args[0])
 		flag.PrintDefaults()
@@ -207,11 +212,42 @@ func run() int {
 		stopEnv(env)
 		return 1
 	}
-	printUsage(*dirFlag, version, addrs.approvalURL())
+	mail := startMail(*mailPort, filepath.Join(*dirFlag, "mail"))
+	printUsage(*dirFlag, version, addrs.approvalURL(), mail)
 
 	code := runManager(*manager, extraArgs, kubeconfig, certDir, addrs, sigs)
+	if mail.server != nil {
+		if err := mail.server.Close(); err != nil {
+			log.Printf("local mail server: %v", err)
+		}
+	}
 	stopEnv(env)
 	return code
+}
+
+// localMail is the local mail server, or why there is none.
+type localMail struct {
+	addr, dir string
+	server    *localmail.Server // nil when none runs
+	why       string            // why none runs
+}
+
+// startMail starts the local mail server on 127.0.0.1:port, keeping the messages in dir. A port already in
+// use is no reason to stop: the launcher says so and goes on without it.
+func startMail(port int, dir string) localMail {
+	m := localMail{addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), dir: displayPath(dir)}
+	if port == 0 {
+		m.why = "--mail-port=0"
+		return m
+	}
+	s, err := localmail.Start(m.addr, dir, os.Stdout)
+	if err != nil {
+		m.why = fmt.Sprintf("%s is taken (another `make run`, or a mail catcher of your own?): %v", m.addr, err)
+		log.Printf("no local mail server: %s; --mail-port moves it", m.why)
+		return m
+	}
+	m.server = s
+	return m
 }
 
 // logFiles holds the control plane's output, kept in the data directory.
@@ -353,15 +389,27 @@ func ensureNamespace(cs kubernetes.Interface, name string) error {
 	return nil
 }
 
-func printUsage(dir, version, approvalURL string) {
-	// Show the directory relative to the working directory when it is below it
-	// (the Makefile passes an absolute path).
-	if abs, err := filepath.Abs(dir); err == nil {
+// displayPath shows a path relative to the working directory when it is below it (the Makefile passes
+// absolute paths).
+func displayPath(path string) string {
+	if abs, err := filepath.Abs(path); err == nil {
 		if wd, err := os.Getwd(); err == nil {
 			if rel, err := filepath.Rel(wd, abs); err == nil && !strings.HasPrefix(rel, "..") {
-				dir = rel
+				return rel
 			}
 		}
+	}
+	return path
+}
+
+func printUsage(dir, version, approvalURL string, mail localMail) {
+	dir = displayPath(dir)
+	mailText := fmt.Sprintf(`Mail: an SMTP server on %s keeps each message in %s/
+  and prints its recipient, subject and links here. Point an organization at it:
+  kubectl patch organization <name> --type merge -p '{"spec":{"notifications":{"email":{"smtp":{"host":"127.0.0.1","port":%s,"from":"roster@example.com","tls":"None"}}}}}'`,
+		mail.addr, mail.dir, mail.addr[strings.LastIndex(mail.addr, ":")+1:])
+	if mail.server == nil {
+		mailText = "Mail: no local mail server (" + mail.why + ")."
 	}
 	fmt.Fprintf(os.Stderr, `
 Local control plane ready (Kubernetes %s), data in %s/.
@@ -369,12 +417,13 @@ In another shell:
   export KUBECONFIG=%s
   kubectl apply -f config/samples/
   kubectl get roster -A
+%s
 Approval page: %s/approve/<transfer-uid>?token=...
   (the link comes in the approval emails, with a code for
   kubectl annotate -n <namespace> contacttransfer <transfer> roster.dev/approve=<code>)
 Stop with Ctrl-C; `+"`make clean-local`"+` wipes the data.
 
-`, version, dir, filepath.Join(dir, "kubeconfig"), approvalURL)
+`, version, dir, filepath.Join(dir, "kubeconfig"), mailText, approvalURL)
 }
 
 // managerAddrs are where the manager serves, all on 127.0.0.1.

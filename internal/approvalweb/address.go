@@ -76,11 +76,11 @@ func (b *AddressBackend) ViewAddress(ctx context.Context, uid, token string) (Ad
 		return AddressView{}, err
 	}
 	probe := c.DeepCopy()
-	_, purpose, ok := approval.DecideAddress(b.Keys, probe, approvers, token, true, metav1.NewTime(b.now()))
+	party, purpose, ok := approval.DecideAddress(b.Keys, probe, approvers, token, true, metav1.NewTime(b.now()))
 	if !ok {
 		return AddressView{}, ErrInvalidToken
 	}
-	return b.view(ctx, c, purpose), nil
+	return b.view(ctx, c, party, purpose), nil
 }
 
 // DecideAddress records the confirmation, approval or refusal that the link's holder made.
@@ -91,11 +91,11 @@ func (b *AddressBackend) DecideAddress(ctx context.Context, uid, token string, a
 		if err != nil {
 			return err
 		}
-		_, purpose, ok := approval.DecideAddress(b.Keys, c, approvers, token, approve, metav1.NewTime(b.now()))
+		party, purpose, ok := approval.DecideAddress(b.Keys, c, approvers, token, approve, metav1.NewTime(b.now()))
 		if !ok {
 			return ErrInvalidToken
 		}
-		view = b.view(ctx, c, purpose)
+		view = b.view(ctx, c, party, purpose)
 		return b.Client.Status().Update(ctx, c)
 	})
 	return view, err
@@ -122,9 +122,15 @@ func (b *AddressBackend) contact(ctx context.Context, uid string) (*v1alpha1.Con
 	return c, roles.Evaluate(in).HoldersOf(roles.Primary, roles.Administrative), nil
 }
 
-func (b *AddressBackend) view(ctx context.Context, c *v1alpha1.Contact, purpose approval.Purpose) AddressView {
+// view is what the page shows party, in its language: the contact itself, or another initiator approving
+// the change.
+func (b *AddressBackend) view(ctx context.Context, c *v1alpha1.Contact, party string, purpose approval.Purpose) AddressView {
 	v := AddressView{Organization: c.Spec.OrganizationRef.Name, Contact: c.Name, Current: c.Status.VerifiedEmail,
 		Confirm: purpose == approval.PurposeConfirmEmail, Locale: string(c.Spec.Locale)}
+	reader := &v1alpha1.Contact{}
+	if party != c.Name && b.Reader.Get(ctx, client.ObjectKey{Namespace: c.Namespace, Name: party}, reader) == nil {
+		v.Locale = string(reader.Spec.Locale)
+	}
 	if c.Spec.DisplayName != "" {
 		v.Contact = c.Spec.DisplayName
 	}
