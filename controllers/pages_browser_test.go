@@ -17,6 +17,7 @@ limitations under the License.
 package controllers_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -24,9 +25,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"sync/atomic"
+	"time"
 
 	. "github.com/onsi/ginkgo/v2"
 	. "github.com/onsi/gomega"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -53,6 +56,25 @@ type pageKind struct {
 	// request makes a new pending request, with a link for a contact of the locale ("en" or "fr").
 	request func(locale string) pageRequest
 	texts   map[string]pageTexts // by locale
+	// approveValue is the value its approving button submits: Approved unless set.
+	approveValue string
+}
+
+// approveButton is the selector of the kind's approving button.
+func (k pageKind) approveButton() string {
+	if k.approveValue == "" {
+		return "button[value=Approved]"
+	}
+	return "button[value=" + k.approveValue + "]"
+}
+
+// controls are the buttons a page of the kind shows in a language: approve, and refuse when it has one.
+func (k pageKind) controls(locale string) []browser.Control {
+	out := []browser.Control{{Role: "button", Name: k.texts[locale].approve}}
+	if k.texts[locale].refuse != "" {
+		out = append(out, browser.Control{Role: "button", Name: k.texts[locale].refuse})
+	}
+	return out
 }
 
 // pageTexts are what a page shows in a language: its two buttons, and what it says once each is used.
@@ -149,6 +171,42 @@ func addressPageKind(f *pagesFixture) pageKind {
 	}
 }
 
+// reconfirmPageKind is the page of a re-confirmation request (/reconfirm): the primary contact of an
+// organization asking hourly is asked, and confirms it is still the right contact. It has no refusal: a
+// contact that is no longer the right one does not confirm.
+func reconfirmPageKind(f *pagesFixture) pageKind {
+	return pageKind{
+		name:         "reconfirmation",
+		approveValue: "Confirmed",
+		texts: map[string]pageTexts{
+			"en": {approve: "I am still the right contact", approved: "your confirmation was recorded"},
+			"fr": {approve: "Je suis toujours le bon contact", approved: "votre confirmation a été enregistrée"},
+		},
+		request: func(locale string) pageRequest {
+			GinkgoHelper()
+			n := f.next()
+			org, name := fmt.Sprintf("yearly-%d", n), fmt.Sprintf("holder-%d", n)
+			const every = time.Hour
+			c := contact(f.ns, org, name, func(c *v1alpha1.Contact) { c.Spec.Locale = v1alpha1.Locale(locale) })
+			create(organization(f.ns, org, withMail(f.smtp), func(o *v1alpha1.Organization) {
+				o.Spec.Reconfirmation = &v1alpha1.ReconfirmationSettings{Every: metav1.Duration{Duration: every}}
+			}), c, assignment(f.ns, org, org+"-primary", "primary", "", name))
+			Eventually(condition(c, v1alpha1.ReconfirmedCondition)).Should(haveStatus(metav1.ConditionUnknown, v1alpha1.AwaitingReconfirmationReason))
+			skipAhead(every + time.Minute)
+			touchObject(c)
+			link := f.linkIn(c.Spec.Email, notify.ReconfirmationRequested, approvalPage.URL+"/reconfirm/"+string(c.UID)+"?token=")
+			return pageRequest{link: link, decision: func(g Gomega) v1alpha1.Decision {
+				g.Expect(k8sClient.Get(context.Background(), client.ObjectKeyFromObject(c), c)).To(Succeed())
+				if cond := meta.FindStatusCondition(c.Status.Conditions, v1alpha1.ReconfirmedCondition); cond != nil &&
+					cond.Status == metav1.ConditionTrue && c.Status.ReconfirmedAt != nil {
+					return v1alpha1.DecisionApproved
+				}
+				return ""
+			}}
+		},
+	}
+}
+
 // addressDecision reads what the new address decided about the change of c's address.
 func addressDecision(c *v1alpha1.Contact, newAddress string) func(Gomega) v1alpha1.Decision {
 	return func(g Gomega) v1alpha1.Decision {
@@ -229,7 +287,7 @@ var _ = Describe("Pages in a real browser", Ordered, ContinueOnFailure, Label("b
 		return el
 	}
 
-	pageSpecs := func(kind func() pageKind) {
+	pageSpecs := func(kind func() pageKind, refusable bool) {
 		It("shows the request in English and in French, each with its lang and a name for every control", func() {
 			k := kind()
 			for _, locale := range []string{"en", "fr"} {
@@ -240,8 +298,7 @@ var _ = Describe("Pages in a real browser", Ordered, ContinueOnFailure, Label("b
 				Expect(tab.Text("h1")).NotTo(BeEmpty())
 				// Every control a person operates has the name a screen reader announces: these two buttons,
 				// and no field without a label (the token is a hidden field).
-				Expect(tab.Controls()).To(Equal([]browser.Control{
-					{Role: "button", Name: k.texts[locale].approve}, {Role: "button", Name: k.texts[locale].refuse}}))
+				Expect(tab.Controls()).To(Equal(k.controls(locale)))
 				screenshot(tab, k.name+"-"+locale)
 			}
 		})
@@ -287,7 +344,7 @@ var _ = Describe("Pages in a real browser", Ordered, ContinueOnFailure, Label("b
 			open(tab, req.link)
 			Consistently(req.decision, "1s").Should(BeEmpty(), "a GET never decides (mail scanners open links)")
 
-			resp, err := tab.Click("button[value=Approved]")
+			resp, err := tab.Click(k.approveButton())
 			Expect(err).NotTo(HaveOccurred())
 			expectDone(tab, resp, "en", k.texts["en"].approved)
 			Eventually(req.decision).Should(Equal(v1alpha1.DecisionApproved))
@@ -302,26 +359,28 @@ var _ = Describe("Pages in a real browser", Ordered, ContinueOnFailure, Label("b
 			Expect(tab.Text(`p[lang="fr"]`)).To(Equal("Ce lien n’est pas valide ou a expiré."))
 		})
 
-		It("records Refuse made with the keyboard alone: Tab, Tab, Space", func() {
-			k := kind()
-			req := k.request("fr")
-			tab := openTab()
-			open(tab, req.link)
-			Expect(pressTab(tab, 1)).To(And(HaveField("Text", k.texts["fr"].approve), HaveField("FocusVisible", true)))
-			Expect(pressTab(tab, 1)).To(And(HaveField("Text", k.texts["fr"].refuse), HaveField("FocusVisible", true)))
-			screenshot(tab, k.name+"-fr-keyboard")
-			resp, err := tab.PressToSubmit(browser.KeySpace)
-			Expect(err).NotTo(HaveOccurred())
-			expectDone(tab, resp, "fr", k.texts["fr"].refused)
-			Eventually(req.decision).Should(Equal(v1alpha1.DecisionRefused))
-		})
+		if refusable {
+			It("records Refuse made with the keyboard alone: Tab, Tab, Space", func() {
+				k := kind()
+				req := k.request("fr")
+				tab := openTab()
+				open(tab, req.link)
+				Expect(pressTab(tab, 1)).To(And(HaveField("Text", k.texts["fr"].approve), HaveField("FocusVisible", true)))
+				Expect(pressTab(tab, 1)).To(And(HaveField("Text", k.texts["fr"].refuse), HaveField("FocusVisible", true)))
+				screenshot(tab, k.name+"-fr-keyboard")
+				resp, err := tab.PressToSubmit(browser.KeySpace)
+				Expect(err).NotTo(HaveOccurred())
+				expectDone(tab, resp, "fr", k.texts["fr"].refused)
+				Eventually(req.decision).Should(Equal(v1alpha1.DecisionRefused))
+			})
+		}
 
 		It("records Approve made with the keyboard alone: Tab, Enter", func() {
 			k := kind()
 			req := k.request("en")
 			tab := openTab()
 			open(tab, req.link)
-			Expect(pressTab(tab, 1)).To(And(HaveField("Tag", "button"), HaveField("Value", "Approved"), HaveField("FocusVisible", true)))
+			Expect(pressTab(tab, 1)).To(And(HaveField("Tag", "button"), HaveField("Value", cmp.Or(k.approveValue, "Approved")), HaveField("FocusVisible", true)))
 			resp, err := tab.PressToSubmit(browser.KeyEnter)
 			Expect(err).NotTo(HaveOccurred())
 			expectDone(tab, resp, "en", k.texts["en"].approved)
@@ -329,8 +388,9 @@ var _ = Describe("Pages in a real browser", Ordered, ContinueOnFailure, Label("b
 		})
 	}
 
-	Context("the approval page", func() { pageSpecs(func() pageKind { return approvalPageKind(f) }) })
-	Context("the address-confirmation page", func() { pageSpecs(func() pageKind { return addressPageKind(f) }) })
+	Context("the approval page", func() { pageSpecs(func() pageKind { return approvalPageKind(f) }, true) })
+	Context("the address-confirmation page", func() { pageSpecs(func() pageKind { return addressPageKind(f) }, true) })
+	Context("the re-confirmation page", func() { pageSpecs(func() pageKind { return reconfirmPageKind(f) }, false) })
 
 	It("approves the change of an approver's address on the page of its old address", func() {
 		carol := contact(f.ns, "acme", "carol")

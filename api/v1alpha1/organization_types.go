@@ -205,9 +205,9 @@ type ReconfirmationSettings struct {
 	Every metav1.Duration `json:"every"`
 
 	// within is how long a holder has to answer before it lapses: the primary and administrative
-	// contacts are then told; the role is not revoked. At most every.
+	// contacts are then told; the role is not revoked. At most every; unset, 336h (two weeks), or every
+	// when that is shorter.
 	// +optional
-	// +kubebuilder:default="336h"
 	// +kubebuilder:validation:Type=string
 	// +kubebuilder:validation:MaxLength=64
 	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('1m')",message="within must be at least 1m"

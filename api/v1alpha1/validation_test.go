@@ -228,7 +228,12 @@ var _ = Describe("Schema validation", func() {
 		Expect(c.Create(ctx, o)).To(Succeed())
 		Expect(o.Spec.Approval.Reminders).To(Equal([]string{"50%", "90%"}))
 		Expect(*o.Spec.Approval.HistoryLimit).To(Equal(int32(100)))
-		Expect(o.Spec.Reconfirmation.Within.Duration).To(Equal(336 * time.Hour))
+		Expect(o.Spec.Reconfirmation.Within).To(BeNil(), "unset: the operator takes 336h, or every when shorter")
+
+		hourly := newOrganization("reconfirm-hourly", func(o *Organization) {
+			o.Spec.Reconfirmation = &ReconfirmationSettings{Every: metav1.Duration{Duration: time.Hour}}
+		})
+		Expect(c.Create(ctx, hourly)).To(Succeed(), "every shorter than the default of within needs no within")
 	})
 
 	It("keeps an Organization's initial roster window immutable", func() {
