@@ -17,10 +17,12 @@ limitations under the License.
 package controllers_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	. "github.com/onsi/ginkgo/v2"
@@ -32,6 +34,7 @@ import (
 
 	"roster.dev/roster/api/v1alpha1"
 	"roster.dev/roster/internal/notify"
+	"roster.dev/roster/internal/rosterctl"
 )
 
 // historyOf reads the organization's status.history.
@@ -162,6 +165,19 @@ var _ = Describe("Holder history", func() {
 		Eventually(historyOf(org)).Should(HaveExactElements(append(want,
 			And(change("billing", "", "gina", v1alpha1.HolderChangeDeletion), HaveField("User", "mallory")))))
 		Expect(fetch(toCarol).Status.CompletedAt).NotTo(BeNil(), "the settled transfer stays as an audit record")
+
+		By("kubectl roster history prints each change of billing, with its approvers, requester and user")
+		var out bytes.Buffer
+		Expect(rosterctl.Print(&out, "csv", rosterctl.History(fetch(org), rosterctl.HistoryFilter{Role: "billing"}), rosterctl.PrintOptions{})).To(Succeed())
+		Expect(strings.Split(strings.TrimSpace(out.String()), "\n")).To(HaveExactElements(
+			HaveSuffix("since,role,scope,holder,previous,how,approvals,requestedBy,user,transfer,assignment"),
+			And(ContainSubstring(",billing,,bob,,InitialRoster,,,"+operatorUsername+",,acme-billing")),
+			And(ContainSubstring(",billing,,carol,bob,Transfer,"), ContainSubstring("alice via Link at "), ContainSubstring("carol via Annotation at "),
+				HaveSuffix(",alice,editor,billing-to-carol,acme-billing")),
+			And(ContainSubstring(",billing,,gina,carol,Reassignment,"), ContainSubstring("gina via Annotation at "), ContainSubstring("alice via Annotation at "),
+				HaveSuffix(","+reassign.Name+",acme-billing")),
+			HaveSuffix(",billing,,,gina,Deletion,,,mallory,,acme-billing"),
+		), out.String())
 	})
 
 	It("keeps the settled transfers up to spec.approval.historyLimit, owned by the organization", func() {
