@@ -28,6 +28,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 
 	"roster.dev/roster/api/v1alpha1"
 	"roster.dev/roster/internal/approval"
@@ -174,7 +175,7 @@ func arrival(s slot, holder string, src Sources) v1alpha1.HolderChange {
 	}
 	if ra != nil {
 		e.User = bounded(ra.Annotations[v1alpha1.ChangedByAnnotation])
-		e.RequestedBy = ra.Annotations[v1alpha1.RequestedByAnnotation]
+		e.RequestedBy = contactName(ra.Annotations[v1alpha1.RequestedByAnnotation])
 	}
 	switch result.Grant {
 	case v1alpha1.GrantInitialRoster:
@@ -192,14 +193,33 @@ func arrival(s slot, holder string, src Sources) v1alpha1.HolderChange {
 	return e
 }
 
+// contactName is name when it can name a Contact, else "": the roster.dev/requested-by annotation is
+// written by users, and a value beyond the history's bounds would make every status write fail.
+func contactName(name string) string {
+	if len(validation.IsDNS1123Subdomain(name)) > 0 {
+		return ""
+	}
+	return name
+}
+
+// purposeOf is the purpose label of a transfer the operator opened. The admission webhook records the
+// creator of every other transfer in spec.username: their labels are the user's, and not trusted.
+func purposeOf(t *v1alpha1.ContactTransfer) string {
+	if t.Spec.Username != "" {
+		return ""
+	}
+	return t.Labels[v1alpha1.PurposeLabel]
+}
+
 // describeTransfer records what the transfer tells of a change: how, who asked, who approved and when.
 func describeTransfer(e *v1alpha1.HolderChange, t *v1alpha1.ContactTransfer) {
-	if t.Labels[v1alpha1.PurposeLabel] == v1alpha1.ReassignmentPurpose {
+	purpose := purposeOf(t)
+	if purpose == v1alpha1.ReassignmentPurpose {
 		e.How = v1alpha1.HolderChangeReassignment
 	}
 	e.Previous = approval.From(t)
 	e.RequestedBy = approval.RequestedBy(t)
-	switch t.Labels[v1alpha1.PurposeLabel] {
+	switch purpose {
 	case v1alpha1.HolderChangePurpose:
 		// The operator opens it for the user who edited the assignment (e.User, from changed-by).
 	case v1alpha1.ReassignmentPurpose:
@@ -303,12 +323,18 @@ func SettledAt(t *v1alpha1.ContactTransfer) time.Time {
 	return at
 }
 
+// delivered tells whether nothing of t's outbox waits to be sent: a transfer is pruned only once its
+// last notices went out.
+func delivered(t *v1alpha1.ContactTransfer) bool {
+	return !slices.ContainsFunc(t.Status.Outbox, func(d v1alpha1.Delivery) bool { return d.State == v1alpha1.DeliveryPending })
+}
+
 // Prunable returns the settled transfers beyond the newest limit, oldest first: the audit records to
 // delete. Transfers being deleted already count neither way.
 func Prunable(transfers []v1alpha1.ContactTransfer, limit int) []*v1alpha1.ContactTransfer {
 	var settled []*v1alpha1.ContactTransfer
 	for i := range transfers {
-		if t := &transfers[i]; t.DeletionTimestamp == nil && approval.Settled(t) {
+		if t := &transfers[i]; t.DeletionTimestamp == nil && approval.Settled(t) && delivered(t) {
 			settled = append(settled, t)
 		}
 	}

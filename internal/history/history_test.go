@@ -92,6 +92,9 @@ func TestEntries(t *testing.T) {
 	reassigned := moved
 	reassigned.Labels = map[string]string{v1alpha1.PurposeLabel: v1alpha1.ReassignmentPurpose}
 	reassigned.Status.Approvals = moved.Status.Approvals[:1]
+	reassigned.Spec.Username = "" // the operator opened it: its writes skip the webhook that records users
+	forged := reassigned
+	forged.Spec.Username = "mallory@corp" // a user's transfer, labelled as the operator labels its own
 	gone := metav1.NewTime(now)
 	ended := metav1.NewTime(now.Add(-time.Second))
 	row := func(holders, _ []string) []v1alpha1.RoleHolders {
@@ -139,6 +142,20 @@ func TestEntries(t *testing.T) {
 			[]v1alpha1.HolderChange{{Role: "billing", Holder: "carol", Previous: "bob", How: v1alpha1.HolderChangeReassignment, Assignment: "ra",
 				Transfer: "t1", RequestedBy: "dave", Since: completed, Approvals: []v1alpha1.HistoryApproval{
 					{Contact: "carol", DecidedAt: &decided, Via: v1alpha1.DecisionViaLink}}}}},
+		{"a user's transfer labelled as a reassignment is still the user's",
+			before, row([]string{"carol"}, []string{"ra"}),
+			Sources{Assignments: []v1alpha1.RoleAssignment{ra("ra", "billing", "bob")}, Transfers: []v1alpha1.ContactTransfer{forged},
+				Results: map[string]roles.AssignmentResult{"ra": {Effective: true, Holder: "carol", Grant: v1alpha1.GrantTransfer, Transfer: "t1"}}},
+			[]v1alpha1.HolderChange{{Role: "billing", Holder: "carol", Previous: "bob", How: v1alpha1.HolderChangeTransfer, Assignment: "ra",
+				Transfer: "t1", RequestedBy: "dave", User: "mallory@corp", Since: completed, Approvals: []v1alpha1.HistoryApproval{
+					{Contact: "carol", DecidedAt: &decided, Via: v1alpha1.DecisionViaLink}}}}},
+		{"a requested-by annotation that names no contact is left out",
+			before, row([]string{"carol"}, []string{"ra"}),
+			Sources{Assignments: []v1alpha1.RoleAssignment{ra("ra", "billing", "carol", func(r *v1alpha1.RoleAssignment) {
+				r.Annotations[v1alpha1.RequestedByAnnotation] = strings.Repeat("x", 300)
+			})},
+				Results: map[string]roles.AssignmentResult{"ra": {Effective: true, Holder: "carol", Grant: v1alpha1.GrantDirect}}},
+			[]v1alpha1.HolderChange{{Role: "billing", Holder: "carol", Previous: "bob", How: v1alpha1.HolderChangeAssignment, Assignment: "ra", User: "alice@corp"}}},
 		{"a deletion, even with a successor at once",
 			before, row([]string{"carol"}, []string{"rb"}),
 			Sources{Assignments: []v1alpha1.RoleAssignment{
@@ -202,7 +219,9 @@ func TestPrunableKeepsTheNewestSettled(t *testing.T) {
 	refused := v1alpha1.ContactTransfer{ObjectMeta: metav1.ObjectMeta{Name: "refused"}, Status: v1alpha1.ContactTransferStatus{
 		Conditions: []metav1.Condition{{Type: v1alpha1.RefusedCondition, Status: metav1.ConditionTrue, LastTransitionTime: metav1.NewTime(now.Add(-2 * time.Hour))}}}}
 	open := v1alpha1.ContactTransfer{ObjectMeta: metav1.ObjectMeta{Name: "open"}}
-	all := []v1alpha1.ContactTransfer{settled("new", time.Minute), open, settled("old", 3*time.Hour), refused, settled("newer", 0)}
+	sending := settled("sending", 4*time.Hour) // its last notice is not sent yet
+	sending.Status.Outbox = []v1alpha1.Delivery{{ID: "x", State: v1alpha1.DeliveryPending}}
+	all := []v1alpha1.ContactTransfer{settled("new", time.Minute), open, settled("old", 3*time.Hour), refused, settled("newer", 0), sending}
 	tests := []struct {
 		limit int
 		want  string
