@@ -202,18 +202,9 @@ func contactName(name string) string {
 	return name
 }
 
-// purposeOf is the purpose label of a transfer the operator opened. The admission webhook records the
-// creator of every other transfer in spec.username: their labels are the user's, and not trusted.
-func purposeOf(t *v1alpha1.ContactTransfer) string {
-	if t.Spec.Username != "" {
-		return ""
-	}
-	return t.Labels[v1alpha1.PurposeLabel]
-}
-
 // describeTransfer records what the transfer tells of a change: how, who asked, who approved and when.
 func describeTransfer(e *v1alpha1.HolderChange, t *v1alpha1.ContactTransfer) {
-	purpose := purposeOf(t)
+	purpose := t.Labels[v1alpha1.PurposeLabel]
 	if purpose == v1alpha1.ReassignmentPurpose {
 		e.How = v1alpha1.HolderChangeReassignment
 	}
