@@ -23,9 +23,12 @@ import (
 	"crypto/tls"
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"strings"
 	"time"
+
+	"github.com/KimMachineGun/automemlimit/memlimit"
 
 	authenticationv1 "k8s.io/api/authentication/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -63,6 +66,7 @@ func init() {
 // options are the manager's command-line settings.
 type options struct {
 	metricsAddr        string
+	pprofAddr          string
 	metricsSecure      bool
 	probeAddr          string
 	leaderElect        bool
@@ -88,6 +92,7 @@ type options struct {
 func main() {
 	var o options
 	flag.StringVar(&o.metricsAddr, "metrics-bind-address", "0", "Address of the metrics endpoint, e.g. :8443 (HTTPS) or :8080 (HTTP); 0 disables it.")
+	flag.StringVar(&o.pprofAddr, "pprof-bind-address", "0", "Address of Go's pprof endpoints (heap and CPU profiles), e.g. 127.0.0.1:6060; 0 disables them. They are unauthenticated: bind to localhost.")
 	flag.BoolVar(&o.metricsSecure, "metrics-secure", true, "Serve metrics over HTTPS, authenticated and authorized by the apiserver.")
 	flag.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "Address of the /healthz and /readyz endpoints.")
 	flag.BoolVar(&o.leaderElect, "leader-elect", false, "Elect a leader so that only one of several replicas reconciles.")
@@ -122,6 +127,14 @@ func main() {
 
 func run(o options) error {
 	log := ctrl.Log.WithName("setup")
+	// The cache grows with the fleet: under a container memory limit the heap is bounded at 90% of it
+	// (GOMEMLIMIT, or AUTOMEMLIMIT=off, overrides), so that the garbage collector works harder before the
+	// pod would be killed.
+	if limit, err := memlimit.Set(); err != nil {
+		log.Info("no heap limit from the container's memory limit", "reason", err.Error())
+	} else if limit != math.MaxInt64 {
+		log.Info("heap limited", "GOMEMLIMIT", limit)
+	}
 
 	var tlsOpts []func(*tls.Config)
 	if !o.enableHTTP2 {
@@ -152,6 +165,7 @@ func run(o options) error {
 		Scheme:                        scheme,
 		Metrics:                       metricsOpts,
 		HealthProbeBindAddress:        o.probeAddr,
+		PprofBindAddress:              o.pprofAddr,
 		LeaderElection:                o.leaderElect,
 		LeaderElectionID:              shard.LeaderElectionID("roster.dev", selector),
 		LeaderElectionNamespace:       o.leaderElectionNS,
@@ -185,7 +199,8 @@ func run(o options) error {
 	if destinations.PlaintextSMTP, err = netaddr.ParsePrefixes(o.plaintextSMTP, "plaintext SMTP CIDR"); err != nil {
 		return fmt.Errorf("--smtp-plaintext-cidrs: %w", err)
 	}
-	ctrlOpts := controllers.Options{MaxConcurrentReconciles: o.maxConcurrentRecon, ArrivalWait: o.arrivalWait, Keys: keys, ApprovalBaseURL: o.approvalBaseURL,
+	ctrlOpts := controllers.Options{MaxConcurrentReconciles: o.maxConcurrentRecon, ArrivalWait: o.arrivalWait,
+		FleetMetricsMaxAge: controllers.DefaultFleetMetricsMaxAge, Keys: keys, ApprovalBaseURL: o.approvalBaseURL,
 		Destinations: destinations}
 	if err := controllers.Setup(ctx, mgr, ctrlOpts); err != nil {
 		return err

@@ -81,8 +81,11 @@ func (r *OrganizationReconciler) Reconcile(ctx context.Context, req ctrl.Request
 		return r.finalize(ctx, org)
 	}
 	if controllerutil.AddFinalizer(org, v1alpha1.OrganizationFinalizer) {
-		// The update brings the organization back with its finalizer.
-		return ctrl.Result{}, r.Update(ctx, org)
+		// Admission adds it; this is for an organization admitted without the webhook. The reconcile goes
+		// on with the updated copy: the update's event changes no generation, so nothing else brings it back.
+		if err := r.Update(ctx, org); err != nil {
+			return ctrl.Result{}, err
+		}
 	}
 	before := org.DeepCopy()
 	s := &organizationScope{org: org}

@@ -18,11 +18,13 @@ package controllers
 
 import (
 	"context"
+	"crypto/sha256"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 )
@@ -110,10 +112,11 @@ func patchObject(ctx context.Context, c client.Client, before, obj client.Object
 // (the approval page writes decisions): a write based on a stale read fails with a conflict and is retried.
 func patchStatusLocked(ctx context.Context, c client.Client, before, obj client.Object) error {
 	before = statusBase(before, obj)
-	if changed, err := differs(before, obj); err != nil || !changed {
+	data, err := mergePatch(before, obj)
+	if err != nil || data == nil {
 		return err
 	}
-	return ownWrites.write(before, obj, func() error {
+	return ownWrites.write(before, obj, data, func() error {
 		return c.Status().Patch(ctx, obj, client.MergeFromWithOptions(before, client.MergeFromWithOptimisticLock{}))
 	})
 }
@@ -129,24 +132,22 @@ type writeMemo struct {
 }
 
 type ownWrite struct {
-	base, patch string
-	at          time.Time
+	base  string
+	patch [sha256.Size]byte // of the merge patch, not the patch: a memo per object written
+	at    time.Time
 }
 
-// write runs do unless it is the status write already made from the same version of the object.
-func (m *writeMemo) write(before, obj client.Object, do func() error) error {
-	data, err := client.MergeFrom(before).Data(obj)
-	if err != nil {
-		return err
-	}
-	base := before.GetResourceVersion()
-	if w, ok := m.entries.Load(obj.GetUID()); ok && w.(ownWrite).base == base && w.(ownWrite).patch == string(data) {
+// write runs do, which sends the merge patch data computed from before, unless it is the status write
+// already made from the same version of the object.
+func (m *writeMemo) write(before, obj client.Object, data []byte, do func() error) error {
+	base, sum := before.GetResourceVersion(), sha256.Sum256(data)
+	if w, ok := m.entries.Load(obj.GetUID()); ok && w.(ownWrite).base == base && w.(ownWrite).patch == sum {
 		return nil
 	}
 	if err := do(); err != nil {
 		return err
 	}
-	m.entries.Store(obj.GetUID(), ownWrite{base: base, patch: string(data), at: time.Now()})
+	m.entries.Store(obj.GetUID(), ownWrite{base: base, patch: sum, at: time.Now()})
 	if m.stores.Add(1)%1024 == 0 {
 		// Objects deleted since leave their entry: the cache has long caught up with writes a minute old.
 		m.entries.Range(func(k, v any) bool {
@@ -168,16 +169,29 @@ func patchIfChanged(ctx context.Context, before, obj client.Object, write func(c
 
 // patchStatusIfChanged is patchIfChanged for a status, once per version of the object (see ownWrites).
 func patchStatusIfChanged(ctx context.Context, c client.Client, before, obj client.Object) error {
-	if changed, err := differs(before, obj); err != nil || !changed {
+	data, err := mergePatch(before, obj)
+	if err != nil || data == nil {
 		return err
 	}
-	return ownWrites.write(before, obj, func() error { return c.Status().Patch(ctx, obj, client.MergeFrom(before)) })
+	// The patch computed once is the one sent: computing it means encoding both objects.
+	return ownWrites.write(before, obj, data, func() error {
+		return c.Status().Patch(ctx, obj, client.RawPatch(types.MergePatchType, data))
+	})
+}
+
+// mergePatch is the merge patch from before to obj; nil when nothing changed.
+func mergePatch(before, obj client.Object) ([]byte, error) {
+	data, err := client.MergeFrom(before).Data(obj)
+	if err != nil || string(data) == "{}" {
+		return nil, err
+	}
+	return data, nil
 }
 
 // differs tells whether obj changed since before.
 func differs(before, obj client.Object) (bool, error) {
-	data, err := client.MergeFrom(before).Data(obj)
-	return string(data) != "{}", err
+	data, err := mergePatch(before, obj)
+	return data != nil, err
 }
 
 // cacheLagRetry is when a reconcile that found its cache behind the apiserver looks again, in case the

@@ -83,9 +83,11 @@ func (r *RoleAssignmentReconciler) Reconcile(ctx context.Context, req ctrl.Reque
 		return ctrl.Result{}, r.releaseInTeardown(ctx, ra)
 	}
 	if controllerutil.AddFinalizer(ra, v1alpha1.AssignmentFinalizer) {
-		// Admission adds it; this is for an assignment admitted without the webhook. The update brings
-		// the assignment back with its finalizer.
-		return ctrl.Result{}, r.Update(ctx, ra)
+		// Admission adds it; this is for an assignment admitted without the webhook. The reconcile goes on
+		// with the updated copy: the update's event changes no generation, so nothing else brings it back.
+		if err := r.Update(ctx, ra); err != nil {
+			return ctrl.Result{}, err
+		}
 	}
 	before := ra.DeepCopy()
 	s := &assignmentScope{ra: ra, now: r.Deliverer.now()}
@@ -425,7 +427,9 @@ func (r *RoleAssignmentReconciler) SetupWithManager(mgr ctrl.Manager, opts contr
 		Watches(&v1alpha1.RoleAssignment{}, handler.EnqueueRequestsFromMapFunc(m.competingAssignments)).
 		Watches(&v1alpha1.Organization{}, handler.EnqueueRequestsFromMapFunc(m.assignmentsOfOrganization),
 			builder.WithPredicates(generationOrAnnotationsChanged())).
-		Watches(&v1alpha1.Contact{}, handler.EnqueueRequestsFromMapFunc(m.assignmentsOfContact)).
+		// The rules read a contact's spec, never its status (which lists the roles these assignments give).
+		Watches(&v1alpha1.Contact{}, handler.EnqueueRequestsFromMapFunc(m.assignmentsOfContact),
+			builder.WithPredicates(generationOrAnnotationsChanged())).
 		Watches(&v1alpha1.ContactTransfer{}, handler.EnqueueRequestsFromMapFunc(m.assignmentsOfTransfer)).
 		WithOptions(opts).
 		Named("roleassignment").

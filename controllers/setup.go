@@ -56,7 +56,14 @@ type Options struct {
 	// ArrivalWait is the most a contact created with its organization's roster waits for its
 	// assignments before its first status, so that it is written once (0: it does not wait).
 	ArrivalWait time.Duration
+	// FleetMetricsMaxAge is how long scrapes reuse the fleet gauges a scrape computed (0: each scrape
+	// computes them).
+	FleetMetricsMaxAge time.Duration
 }
+
+// DefaultFleetMetricsMaxAge is how long the manager's fleet gauges serve the scrapes that follow the one
+// that computed them.
+const DefaultFleetMetricsMaxAge = 10 * time.Second
 
 // DefaultArrivalWait is --arrival-wait's default.
 const DefaultArrivalWait = 5 * time.Second
@@ -76,7 +83,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 	}
 	// The fleet's gauges are computed from the cache when Prometheus scrapes (docs/operations.md).
 	if err := mgr.Add(&fleetmetrics.Runnable{Collector: &fleetmetrics.Collector{Reader: mgr.GetCache(), Now: o.Now,
-		Log: ctrl.Log.WithName("fleet-metrics")}}); err != nil {
+		Log: ctrl.Log.WithName("fleet-metrics"), MaxAge: o.FleetMetricsMaxAge}}); err != nil {
 		return err
 	}
 	opts := controller.Options{MaxConcurrentReconciles: o.MaxConcurrentReconciles}

@@ -36,6 +36,8 @@ type clusterConfig struct {
 	Launcher, Manager, Dir                                  string
 	APIPort, WebhookPort, MetricsPort, HealthPort, ApprPort int
 	LogLevel                                                string
+	// ManagerArgs are more manager flags, space-separated.
+	ManagerArgs string
 }
 
 func (c clusterConfig) kubeconfig() string { return filepath.Join(c.Dir, "kubeconfig") }
@@ -93,6 +95,7 @@ func startCluster(cfg clusterConfig) (*cluster, error) {
 		"--metrics-secure=false",
 		"--zap-log-level=" + cfg.LogLevel,
 	}
+	args = append(args, strings.Fields(cfg.ManagerArgs)...)
 	cmd := exec.Command(cfg.Launcher, args...)
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.Env = os.Environ()

@@ -44,10 +44,13 @@ import (
 	"context"
 	"errors"
 	"flag"
+	"fmt"
 	"log"
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
+	"strings"
 	"syscall"
 	"time"
 
@@ -71,6 +74,8 @@ type options struct {
 	settleLimit  time.Duration
 	kubectl      string
 	cluster      clusterConfig
+	// phases are the phases to run; all of them for the figures of docs/performance.md.
+	phases map[string]bool
 }
 
 func main() {
@@ -87,10 +92,11 @@ func run() int {
 	flag.IntVar(&o.idle, "idle", 50, "single creates timed one at a time in the idle phase")
 	flag.Uint64Var(&o.seed, "seed", 1, "seed of the shuffled phase's order")
 	flag.IntVar(&o.burstClients, "burst-clients", 16, "concurrent clients of the burst phase")
-	flag.DurationVar(&o.phaseTimeout, "phase-timeout", 15*time.Minute, "longest a phase may take (apply and all Ready)")
+	flag.DurationVar(&o.phaseTimeout, "phase-timeout", 0, "longest a phase may take (apply and all Ready); default 15m, or 6s per organization when more")
 	flag.DurationVar(&o.startTimeout, "start-timeout", 3*time.Minute, "longest the control plane and the manager may take to start")
 	flag.DurationVar(&o.settleLimit, "settle", time.Minute, "longest to wait, after all Ready, for the operator to stop writing before the next phase")
 	flag.StringVar(&o.kubectl, "kubectl", "kubectl", "kubectl binary")
+	phases := flag.String("phases", strings.Join(allPhases, ","), "comma-separated phases to run, for a quicker look at some figures")
 	flag.StringVar(&o.cluster.Dir, "dir", "bin/bench", "directory of the local control plane, the generated files and the log (wiped first)")
 	flag.StringVar(&o.cluster.Launcher, "localcluster", "bin/localcluster", "hack/localcluster binary")
 	flag.StringVar(&o.cluster.Manager, "manager", "bin/manager", "manager binary")
@@ -100,7 +106,20 @@ func run() int {
 	flag.IntVar(&o.cluster.HealthPort, "health-port", 28081, "manager health port")
 	flag.IntVar(&o.cluster.ApprPort, "approval-port", 28082, "manager approval page port")
 	flag.StringVar(&o.cluster.LogLevel, "log-level", "error", "manager --zap-log-level")
+	flag.StringVar(&o.cluster.ManagerArgs, "manager-args", "", "more manager flags, space-separated, e.g. --pprof-bind-address=127.0.0.1:28083")
 	flag.Parse()
+	o.phases = map[string]bool{}
+	for p := range strings.SplitSeq(*phases, ",") {
+		if !slices.Contains(allPhases, p) {
+			fmt.Fprintf(os.Stderr, "--phases: unknown phase %q (phases: %s)\n", p, strings.Join(allPhases, ","))
+			return 2
+		}
+		o.phases[p] = true
+	}
+	if o.phaseTimeout == 0 {
+		// kubectl applies about 35 objects a second here, and ConfigMaps at a third of that.
+		o.phaseTimeout = max(15*time.Minute, time.Duration(o.orgs)*6*time.Second)
+	}
 	if o.out == "" {
 		o.out = filepath.Join(o.cluster.Dir, "results.json")
 	}

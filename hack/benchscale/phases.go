@@ -62,6 +62,28 @@ const (
 	nsBurst         = "burst"
 )
 
+// The phases, in the order they run.
+const (
+	phaseBaseline   = "baseline"
+	phaseDependency = "dependency"
+	phaseShuffled   = "shuffled"
+	phaseBurst      = "burst"
+	phaseIdle       = "idle"
+)
+
+var allPhases = []string{phaseBaseline, phaseDependency, phaseShuffled, phaseBurst, phaseIdle}
+
+// idleNamespace is where the idle phase creates its contacts: in the first organization of the first
+// roster the run created.
+func (b *runner) idleNamespace() string {
+	for _, p := range []*rosterPhase{b.res.Dependency, b.res.Shuffled, b.res.Burst} {
+		if p != nil && len(p.Namespaces) > 0 {
+			return p.Namespaces[0]
+		}
+	}
+	return namespaceName(nsDependency, 0)
+}
+
 // idleGap is the pause between two idle creates, so that each starts with the operator at rest.
 const idleGap = 250 * time.Millisecond
 
@@ -76,31 +98,41 @@ func (b *runner) all(ctx context.Context) error {
 	log.Printf("ORGS=%d: %d objects per roster in %d namespaces", o.orgs, shape.count(), len(shape.Namespaces))
 
 	var err error
-	if res.Baseline, err = b.baseline(ctx, configMapBaseline(shape, nsBaseline)); err != nil {
-		return fmt.Errorf("baseline: %w", err)
+	if o.phases[phaseBaseline] {
+		if res.Baseline, err = b.baseline(ctx, configMapBaseline(shape, nsBaseline)); err != nil {
+			return fmt.Errorf("baseline: %w", err)
+		}
 	}
-	dep, err := b.applyPhase(ctx, "dependency", shape, dependencyOrder, nil, false)
-	res.Dependency = &dep
-	if err != nil {
-		return fmt.Errorf("dependency order: %w", err)
+	if o.phases[phaseDependency] {
+		dep, err := b.applyPhase(ctx, phaseDependency, shape, dependencyOrder, nil, false)
+		res.Dependency = &dep
+		if err != nil {
+			return fmt.Errorf("dependency order: %w", err)
+		}
+		if res.Quiet, err = b.quiet(ctx, dep.readySnap); err != nil {
+			return fmt.Errorf("quiet: %w", err)
+		}
 	}
-	if res.Quiet, err = b.quiet(ctx, dep.readySnap); err != nil {
-		return fmt.Errorf("quiet: %w", err)
+	if o.phases[phaseShuffled] {
+		rng := rand.New(rand.NewPCG(o.seed, o.seed^0x5eed))
+		order := shuffledKinds(rng)
+		shuf, err := b.applyPhase(ctx, phaseShuffled, generateRoster(nsShuffled, o.orgs), order, rng, true)
+		res.Shuffled = &shuf
+		if err != nil {
+			return fmt.Errorf("shuffled order: %w", err)
+		}
 	}
-	rng := rand.New(rand.NewPCG(o.seed, o.seed^0x5eed))
-	order := shuffledKinds(rng)
-	shuf, err := b.applyPhase(ctx, "shuffled", generateRoster(nsShuffled, o.orgs), order, rng, true)
-	res.Shuffled = &shuf
-	if err != nil {
-		return fmt.Errorf("shuffled order: %w", err)
+	if o.phases[phaseBurst] {
+		burst, err := b.burst(ctx, generateRoster(nsBurst, o.orgs))
+		res.Burst = &burst
+		if err != nil {
+			return fmt.Errorf("burst: %w", err)
+		}
 	}
-	burst, err := b.burst(ctx, generateRoster(nsBurst, o.orgs))
-	res.Burst = &burst
-	if err != nil {
-		return fmt.Errorf("burst: %w", err)
-	}
-	if res.Idle, err = b.idle(ctx, shape.Namespaces[0], orgName(0)); err != nil {
-		return fmt.Errorf("idle: %w", err)
+	if o.phases[phaseIdle] {
+		if res.Idle, err = b.idle(ctx, b.idleNamespace(), orgName(0)); err != nil {
+			return fmt.Errorf("idle: %w", err)
+		}
 	}
 	if res.Sizes, err = b.sizes(ctx); err != nil {
 		return fmt.Errorf("sizes: %w", err)
@@ -272,10 +304,10 @@ func (b *runner) applyPhase(ctx context.Context, name string, r *roster, kinds [
 // finish waits until every object of r is Ready, reads the phase's figures up to then, and (except
 // for the dependency phase, which the quiet phase follows) waits until the operator is at rest.
 func (b *runner) finish(ctx context.Context, p *rosterPhase, r *roster, start time.Time, before snapshot, clients clientWrites) error {
-	keys := r.keys()
-	readyAt, err := b.tracker.waitReady(ctx, keys)
+	keys, listed := r.keys(), r.listed()
+	readyAt, err := b.tracker.waitReady(ctx, keys, listed)
 	if err != nil {
-		lines, n := b.tracker.notReady(keys, 20)
+		lines, n := b.tracker.notReady(keys, listed, 20)
 		p.NotReady = n
 		return fmt.Errorf("%w\n%s", err, strings.Join(lines, "\n"))
 	}
@@ -291,9 +323,9 @@ func (b *runner) finish(ctx context.Context, p *rosterPhase, r *roster, start ti
 	p.Writes = operatorWrites(before.API, ready.API, clients, p.Objects)
 	p.Operator = operatorCounters(before.Manager, ready.Manager, p.Objects)
 	p.Operator.peaks = b.sampler.restart()
-	log.Printf("%s: all Ready %.1f s after the start (%.2f× the apply); operator writes per object %.2f",
+	log.Printf("%s: all Ready (with their roles listed) %.1f s after the start (%.2f× the apply); operator writes per object %.2f",
 		p.Name, p.ReadySeconds, p.ReadyAfterApply, p.Writes.PerObject)
-	if p.Name == "dependency" {
+	if p.Name == phaseDependency {
 		return nil
 	}
 	settledAt, settled, err := b.settle(ctx)
@@ -368,7 +400,7 @@ func (b *runner) quiet(ctx context.Context, from snapshot) (*quietPhase, error) 
 // burst creates a roster with concurrent clients: the organizations, then the contacts, then the
 // assignments, each stage as fast as the API server takes it.
 func (b *runner) burst(ctx context.Context, r *roster) (rosterPhase, error) {
-	p := rosterPhase{Name: "burst", Objects: r.count(), Namespaces: r.Namespaces, Order: dependencyOrder,
+	p := rosterPhase{Name: phaseBurst, Objects: r.count(), Namespaces: r.Namespaces, Order: dependencyOrder,
 		Clients: b.opts.burstClients}
 	log.Printf("burst: creating %d objects with %d clients", r.count(), b.opts.burstClients)
 	if err := b.createNamespaces(ctx, r.Namespaces); err != nil {
@@ -467,9 +499,9 @@ func (b *runner) idle(ctx context.Context, ns, org string) (*idlePhase, error) {
 		if _, err := b.dyn.Resource(resources[kindContact]).Namespace(ns).Create(ctx, c, metav1.CreateOptions{FieldManager: "idle"}); err != nil {
 			return p, fmt.Errorf("creating Contact %s/%s: %w", ns, name, err)
 		}
-		readyAt, err := b.tracker.waitReady(ctx, []string{key})
+		readyAt, err := b.tracker.waitReady(ctx, []string{key}, nil)
 		if err != nil {
-			lines, _ := b.tracker.notReady([]string{key}, 1)
+			lines, _ := b.tracker.notReady([]string{key}, nil, 1)
 			return p, fmt.Errorf("%w\n%s", err, strings.Join(lines, "\n"))
 		}
 		p.LatenciesMS = append(p.LatenciesMS, float64(readyAt.Sub(start).Microseconds())/1000)
@@ -550,6 +582,9 @@ func (b *runner) sizes(ctx context.Context) (*sizeFigures, error) {
 			return nil, err
 		}
 		f.add(ks)
+	}
+	if b.res.Baseline == nil {
+		return f, nil
 	}
 	var paths []string
 	for _, ns := range b.res.Baseline.Namespaces {

@@ -40,6 +40,9 @@ type readiness struct {
 	// The Ready condition and generations, to explain an object that is not Ready.
 	Reason, Message    string
 	Generation, Status int64
+	// Listed counts the roles the status lists: a Contact's status.roles, an Organization's holders in
+	// status.roles. An object is done once it is Ready and lists what its roster gives it.
+	Listed int
 }
 
 // readinessOf reads an object's readiness: its Ready condition is True and was computed from its
@@ -47,6 +50,18 @@ type readiness struct {
 func readinessOf(u *unstructured.Unstructured) readiness {
 	r := readiness{Generation: u.GetGeneration(), Reason: "NoReadyCondition"}
 	r.Status, _, _ = unstructured.NestedInt64(u.Object, "status", "observedGeneration")
+	rows, _, _ := unstructured.NestedSlice(u.Object, "status", "roles")
+	switch u.GetKind() {
+	case kindContact:
+		r.Listed = len(rows)
+	case kindOrganization:
+		for _, row := range rows {
+			if m, ok := row.(map[string]any); ok {
+				holders, _ := m["holders"].([]any)
+				r.Listed += len(holders)
+			}
+		}
+	}
 	conds, _, _ := unstructured.NestedSlice(u.Object, "status", "conditions")
 	for _, c := range conds {
 		m, ok := c.(map[string]any)
@@ -115,7 +130,7 @@ func (t *tracker) observe(kind string, obj any) {
 	defer t.mu.Unlock()
 	prev, seen := t.objects[key]
 	if r.Ready {
-		if seen && prev.Ready {
+		if seen && prev.Ready && prev.Listed == r.Listed {
 			r.Since = prev.Since
 		} else {
 			r.Since = now
@@ -144,16 +159,23 @@ func (t *tracker) notifyLocked() {
 	t.changed = make(chan struct{})
 }
 
-// waitReady waits until every object of keys is Ready at once, woken by the watch events, and returns
-// the moment the last of them became Ready.
-func (t *tracker) waitReady(ctx context.Context, keys []string) (time.Time, error) {
+// done tells whether an object is Ready and lists the roles listed wants of it (keys it does not have
+// want nothing).
+func done(r readiness, listed map[string]int, key string) bool {
+	want, ok := listed[key]
+	return r.Ready && (!ok || r.Listed == want)
+}
+
+// waitReady waits until every object of keys is Ready at once and lists the roles listed wants of it,
+// woken by the watch events, and returns the moment the last of them got there.
+func (t *tracker) waitReady(ctx context.Context, keys []string, listed map[string]int) (time.Time, error) {
 	remaining := append([]string(nil), keys...)
 	for {
 		t.mu.Lock()
-		// Drop the ready ones; those dropped earlier are checked again once none is left.
+		// Drop the done ones; those dropped earlier are checked again once none is left.
 		kept := remaining[:0]
 		for _, k := range remaining {
-			if !t.objects[k].Ready {
+			if !done(t.objects[k], listed, k) {
 				kept = append(kept, k)
 			}
 		}
@@ -163,7 +185,7 @@ func (t *tracker) waitReady(ctx context.Context, keys []string) (time.Time, erro
 		if allReady {
 			for _, k := range keys {
 				r := t.objects[k]
-				if !r.Ready {
+				if !done(r, listed, k) {
 					allReady = false
 					remaining = append(remaining, k)
 					continue
@@ -186,13 +208,13 @@ func (t *tracker) waitReady(ctx context.Context, keys []string) (time.Time, erro
 	}
 }
 
-// notReady describes up to limit objects of keys that are not Ready, and counts them all.
-func (t *tracker) notReady(keys []string, limit int) (lines []string, count int) {
+// notReady describes up to limit objects of keys that are not done, and counts them all.
+func (t *tracker) notReady(keys []string, listed map[string]int, limit int) (lines []string, count int) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for _, k := range keys {
 		r, seen := t.objects[k]
-		if r.Ready {
+		if done(r, listed, k) {
 			continue
 		}
 		count++
@@ -203,8 +225,8 @@ func (t *tracker) notReady(keys []string, limit int) (lines []string, count int)
 			lines = append(lines, k+": not seen by the watch (not created?)")
 			continue
 		}
-		lines = append(lines, fmt.Sprintf("%s: Ready reason %q, generation %d, status.observedGeneration %d: %s",
-			k, r.Reason, r.Generation, r.Status, r.Message))
+		lines = append(lines, fmt.Sprintf("%s: Ready reason %q, generation %d, status.observedGeneration %d, roles listed %d of %d: %s",
+			k, r.Reason, r.Generation, r.Status, r.Listed, listed[k], r.Message))
 	}
 	sort.Strings(lines)
 	return lines, count

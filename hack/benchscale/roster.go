@@ -131,6 +131,23 @@ func (r *roster) keys() []string {
 	return out
 }
 
+// listed is what each Organization and Contact of the roster lists once the operator is done with it:
+// an organization's holders (one per assignment), a contact's roles.
+func (r *roster) listed() map[string]int {
+	out := map[string]int{}
+	for _, o := range r.ByKind[kindOrganization] {
+		out[objectKey(kindOrganization, o.GetNamespace(), o.GetName())] = 0
+	}
+	for _, a := range r.ByKind[kindRoleAssignment] {
+		ns := a.GetNamespace()
+		org, _, _ := unstructured.NestedString(a.Object, "spec", "organizationRef", "name")
+		contact, _, _ := unstructured.NestedString(a.Object, "spec", "contactRef", "name")
+		out[objectKey(kindOrganization, ns, org)]++
+		out[objectKey(kindContact, ns, contact)]++
+	}
+	return out
+}
+
 // namespaceCount is how many namespaces orgs organizations take, 10 per namespace, at least one.
 func namespaceCount(orgs int) int { return max(1, (orgs+orgsPerNamespace-1)/orgsPerNamespace) }
 

@@ -23,7 +23,8 @@ limitations under the License.
 // through KUBEBUILDER_ASSETS, e.g. bin/k8s) with envtest, keeping etcd's data in
 // <dir>/etcd so that a restart loses nothing; installs the CRDs from
 // config/crd/bases and the webhook configurations from
-// config/webhook/manifests.yaml (pointed at the local manager); writes an admin
+// config/webhook/manifests.yaml (pointed at the local manager, and skipping the
+// manager's own writes as config/default does in a cluster); writes an admin
 // kubeconfig to <dir>/kubeconfig; creates the namespace roster-system, where
 // the manager keeps its approval token key (the Secret roster-token-key, which
 // the manager creates on first start); starts a local mail server on
@@ -287,11 +288,16 @@ func newEnv(dir, etcdDir, apiDir string, apiPort, webhookPort int) (*envtest.Env
 		CRDInstallOptions:        envtest.CRDInstallOptions{Paths: []string{crdDir}},
 		ErrorIfCRDPathMissing:    true,
 		WebhookInstallOptions: envtest.WebhookInstallOptions{
-			Paths:                    []string{webhookManifest},
-			IgnoreErrorIfPathMissing: true,
-			LocalServingHost:         "127.0.0.1",
-			LocalServingPort:         webhookPort,
+			LocalServingHost: "127.0.0.1",
+			LocalServingPort: webhookPort,
 		},
+	}
+	if _, err := os.Stat(webhookManifest); err == nil {
+		wo := &env.WebhookInstallOptions
+		if wo.MutatingWebhooks, wo.ValidatingWebhooks, err = readWebhooks(webhookManifest); err != nil {
+			logFiles{etcdLog, apiLog}.Close()
+			return nil, logFiles{}, err
+		}
 	}
 	return env, logFiles{etcdLog, apiLog}, nil
 }

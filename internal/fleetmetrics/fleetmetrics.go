@@ -79,6 +79,20 @@ type Collector struct {
 	Now func() time.Time
 	// Log receives the errors of a scrape (which then exports what it could read).
 	Log logr.Logger
+	// MaxAge lets a scrape reuse the gauges another scrape computed less than MaxAge ago: their cost grows
+	// with the fleet, and each Prometheus of an HA pair, or anything else reading /metrics, scrapes at its
+	// own pace. 0 computes them on every scrape.
+	MaxAge time.Duration
+
+	mu         sync.Mutex
+	computedAt time.Time
+	computed   []orgSamples
+}
+
+// orgSamples are the samples of one organization's gauges.
+type orgSamples struct {
+	key     types.NamespacedName
+	metrics []prometheus.Metric
 }
 
 var _ prometheus.Collector = &Collector{}
@@ -103,41 +117,69 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 
 // collect sends the gauges of each organization not in seen, and adds it there.
 func (c *Collector) collect(ch chan<- prometheus.Metric, seen map[types.NamespacedName]bool) {
+	for _, s := range c.samples() {
+		if seen[s.key] {
+			continue
+		}
+		seen[s.key] = true
+		for _, m := range s.metrics {
+			ch <- m
+		}
+	}
+}
+
+// samples returns the gauges computed less than MaxAge ago, or computes them.
+func (c *Collector) samples() []orgSamples {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.MaxAge > 0 && c.computed != nil && time.Since(c.computedAt) < c.MaxAge {
+		return c.computed
+	}
+	samples, ok := c.compute()
+	if ok {
+		c.computed, c.computedAt = samples, time.Now()
+	}
+	return samples
+}
+
+// compute reads the cache and makes each organization's samples; ok is false when the organizations
+// could not be listed.
+func (c *Collector) compute() (out []orgSamples, ok bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), ScrapeTimeout)
 	defer cancel()
 	var orgs v1alpha1.OrganizationList
 	// The objects are only read: the cache's own copies are used, not deep copies.
 	if err := c.Reader.List(ctx, &orgs, client.UnsafeDisableDeepCopy); err != nil {
 		c.Log.Error(err, "fleet metrics: cannot list organizations")
-		return
+		return nil, false
 	}
 	now := time.Now()
 	if c.Now != nil {
 		now = c.Now()
 	}
+	out = make([]orgSamples, 0, len(orgs.Items))
 	for i := range orgs.Items {
 		org := &orgs.Items[i]
-		key := types.NamespacedName{Namespace: org.Namespace, Name: org.Name}
-		if seen[key] {
-			continue
-		}
-		seen[key] = true
 		g, err := c.gauges(ctx, org, now)
 		if err != nil {
 			c.Log.Error(err, "fleet metrics: cannot read an organization's objects", "namespace", org.Namespace, "organization", org.Name)
 			continue
 		}
 		labels := []string{org.Namespace, org.Name}
-		ch <- prometheus.MustNewConstMetric(RequiredRolesVacant, prometheus.GaugeValue, float64(g.Vacant), labels...)
-		ch <- prometheus.MustNewConstMetric(TransfersPending, prometheus.GaugeValue, float64(g.Pending), labels...)
-		ch <- prometheus.MustNewConstMetric(TransfersExpiringSoon, prometheus.GaugeValue, float64(g.ExpiringSoon), labels...)
-		ch <- prometheus.MustNewConstMetric(HoldersUnverified, prometheus.GaugeValue, float64(g.Unverified), labels...)
-		ch <- prometheus.MustNewConstMetric(HoldersUnconfirmed, prometheus.GaugeValue, float64(g.Unconfirmed), labels...)
+		s := orgSamples{key: types.NamespacedName{Namespace: org.Namespace, Name: org.Name}, metrics: []prometheus.Metric{
+			prometheus.MustNewConstMetric(RequiredRolesVacant, prometheus.GaugeValue, float64(g.Vacant), labels...),
+			prometheus.MustNewConstMetric(TransfersPending, prometheus.GaugeValue, float64(g.Pending), labels...),
+			prometheus.MustNewConstMetric(TransfersExpiringSoon, prometheus.GaugeValue, float64(g.ExpiringSoon), labels...),
+			prometheus.MustNewConstMetric(HoldersUnverified, prometheus.GaugeValue, float64(g.Unverified), labels...),
+			prometheus.MustNewConstMetric(HoldersUnconfirmed, prometheus.GaugeValue, float64(g.Unconfirmed), labels...),
+		}}
 		for _, channel := range channelsOf(org, g.Failing) {
-			ch <- prometheus.MustNewConstMetric(NotificationsFailing, prometheus.GaugeValue, float64(g.Failing[channel]),
-				org.Namespace, org.Name, channel)
+			s.metrics = append(s.metrics, prometheus.MustNewConstMetric(NotificationsFailing, prometheus.GaugeValue,
+				float64(g.Failing[channel]), org.Namespace, org.Name, channel))
 		}
+		out = append(out, s)
 	}
+	return out, true
 }
 
 // gauges reads one organization's objects from the cache and computes its gauges.

@@ -286,3 +286,45 @@ func TestRunnables(t *testing.T) {
 		t.Errorf("%d series once the managers stopped, want 0", n)
 	}
 }
+
+// countingReader counts the lists of organizations: one per computation of the gauges.
+type countingReader struct {
+	*fleet
+	orgLists int
+}
+
+func (r *countingReader) List(ctx context.Context, list client.ObjectList, opts ...client.ListOption) error {
+	if _, ok := list.(*v1alpha1.OrganizationList); ok {
+		r.orgLists++
+	}
+	return r.fleet.List(ctx, list, opts...)
+}
+
+// TestMaxAge proves that scrapes within MaxAge reuse the gauges, and that without it each scrape reads
+// the cache.
+func TestMaxAge(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		maxAge   time.Duration
+		scrapes  int
+		computed int
+	}{
+		{name: "every scrape computes", maxAge: 0, scrapes: 3, computed: 3},
+		{name: "scrapes within MaxAge reuse", maxAge: time.Hour, scrapes: 3, computed: 1},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &countingReader{fleet: newFleet(4, 2)}
+			c := &fleetmetrics.Collector{Reader: r, Log: logr.Discard(), MaxAge: tt.maxAge}
+			reg := prometheus.NewPedanticRegistry()
+			reg.MustRegister(c)
+			for range tt.scrapes {
+				if n, err := testutil.GatherAndCount(reg, "roster_required_roles_vacant"); err != nil || n != 4 {
+					t.Fatalf("%d series of roster_required_roles_vacant for 4 organizations (%v)", n, err)
+				}
+			}
+			if r.orgLists != tt.computed {
+				t.Errorf("gauges computed %d times for %d scrapes, want %d", r.orgLists, tt.scrapes, tt.computed)
+			}
+		})
+	}
+}

@@ -20,8 +20,11 @@ package index
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
+	toolscache "k8s.io/client-go/tools/cache"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"roster.dev/roster/api/v1alpha1"
@@ -88,11 +91,56 @@ func Setup(ctx context.Context, indexer client.FieldIndexer) error {
 		{&v1alpha1.ContactTransfer{}, ByUID, byUID},
 		{&v1alpha1.Contact{}, ByUID, byUID},
 	} {
-		if err := indexer.IndexField(ctx, ix.obj, ix.field, ix.fn); err != nil {
+		if err := register(ctx, indexer, ix.obj, ix.field, ix.fn); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// informers is what register needs of the manager's cache.
+type informers interface {
+	GetInformer(ctx context.Context, obj client.Object, opts ...cache.InformerGetOption) (cache.Informer, error)
+}
+
+// The names and keys controller-runtime's cache reader looks up (sigs.k8s.io/controller-runtime
+// pkg/cache/internal: FieldIndexName, KeyToNamespacedKey); the controllers' envtest suite reads every
+// index through them.
+const (
+	fieldIndexPrefix  = "field:"
+	allNamespacesKey  = "__all_namespaces/"
+	namespacedKeySep  = "/"
+	clusterWideLookup = ByUID // the only index read across namespaces: links name their object by UID
+)
+
+// register adds an index to the cache's informer for obj. controller-runtime's IndexField keys each
+// value twice, in the object's namespace and across namespaces, and the indexes are a third of the
+// cache's memory: every lookup of Roster is either in one namespace or, for ByUID only, across them, so
+// each value is kept once. Other indexers (the fake client's) get IndexField.
+func register(ctx context.Context, indexer client.FieldIndexer, obj client.Object, field string, fn client.IndexerFunc) error {
+	inf, ok := indexer.(informers)
+	if !ok {
+		return indexer.IndexField(ctx, obj, field, fn)
+	}
+	informer, err := inf.GetInformer(ctx, obj)
+	if err != nil {
+		return err
+	}
+	return informer.AddIndexers(toolscache.Indexers{fieldIndexPrefix + field: func(raw any) ([]string, error) {
+		o, ok := raw.(client.Object)
+		if !ok {
+			return nil, fmt.Errorf("index %s: %T is not an object", field, raw)
+		}
+		vals := fn(o)
+		for i, v := range vals {
+			if field == clusterWideLookup {
+				vals[i] = allNamespacesKey + v
+			} else {
+				vals[i] = o.GetNamespace() + namespacedKeySep + v
+			}
+		}
+		return vals, nil
+	}})
 }
 
 func byUID(o client.Object) []string { return []string{string(o.GetUID())} }
