@@ -133,7 +133,7 @@ type writeMemo struct {
 
 type ownWrite struct {
 	base  string
-	patch [sha256.Size]byte // of the merge patch, not the patch: a memo per object written
+	patch [sha256.Size]byte // the merge patch's hash: the memo holds an entry per object written
 	at    time.Time
 }
 

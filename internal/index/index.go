@@ -114,8 +114,8 @@ const (
 )
 
 // register adds an index to the cache's informer for obj. controller-runtime's IndexField keys each
-// value twice, in the object's namespace and across namespaces, and the indexes are a third of the
-// cache's memory: every lookup of Roster is either in one namespace or, for ByUID only, across them, so
+// value twice, in the object's namespace and across namespaces, and the indexes were a quarter of the
+// live heap: every lookup of Roster is either in one namespace or, for ByUID only, across them, so
 // each value is kept once. Other indexers (the fake client's) get IndexField.
 func register(ctx context.Context, indexer client.FieldIndexer, obj client.Object, field string, fn client.IndexerFunc) error {
 	inf, ok := indexer.(informers)
