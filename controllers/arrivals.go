@@ -28,14 +28,22 @@ import (
 // GitOps tool applies an organization with its contacts and assignments.
 const rosterArrival = 10 * time.Second
 
-// awaitsAssignments tells whether contact c, never reported and holding nothing yet, waits for the
-// assignments arriving with it before its first status, so that it is written once, with its roles:
-// only when it came with its organization's roster (within rosterArrival of the organization's
-// creation), and never longer than wait after its own creation. A contact added to an older
-// organization is Ready at once.
-func awaitsAssignments(c *v1alpha1.Contact, org *v1alpha1.Organization, held []v1alpha1.HeldRole, wait time.Duration, now time.Time) bool {
-	if org == nil || len(held) > 0 || meta.FindStatusCondition(c.Status.Conditions, v1alpha1.ReadyCondition) != nil {
+// rosterSettle is how long after an assignment's creation the roster it came with is taken to be still
+// arriving: the settle delay, and a second more because creation timestamps have whole seconds.
+const rosterSettle = settleDelay + time.Second
+
+// awaitsAssignments tells whether contact c, never reported, waits for the assignments arriving with it
+// before its first status, so that it is written once, with all its roles: only when it came with its
+// organization's roster (within rosterArrival of the organization's creation), while it holds nothing
+// or the organization's assignments are still arriving (the last created within rosterSettle), and
+// never longer than wait after its own creation. A contact added to an older organization is Ready at
+// once; so is one whose first reconcile comes after its roster has arrived.
+func awaitsAssignments(c *v1alpha1.Contact, org *v1alpha1.Organization, held []v1alpha1.HeldRole, lastAssignment time.Time, wait time.Duration, now time.Time) bool {
+	if org == nil || meta.FindStatusCondition(c.Status.Conditions, v1alpha1.ReadyCondition) != nil {
 		return false
 	}
-	return c.CreationTimestamp.Sub(org.CreationTimestamp.Time) < rosterArrival && now.Sub(c.CreationTimestamp.Time) < wait
+	if c.CreationTimestamp.Sub(org.CreationTimestamp.Time) >= rosterArrival || now.Sub(c.CreationTimestamp.Time) >= wait {
+		return false
+	}
+	return len(held) == 0 || now.Sub(lastAssignment) < rosterSettle
 }

@@ -34,14 +34,21 @@ func TestAwaitsAssignments(t *testing.T) {
 		created, at time.Duration
 		reported    bool
 		held        []v1alpha1.HeldRole
-		noOrg       bool
-		wait        time.Duration
-		want        bool
+		// lastAssignment is the organization's newest assignment's creation, after the organization's
+		lastAssignment time.Duration
+		noOrg          bool
+		wait           time.Duration
+		want           bool
 	}{
 		{name: "created with its organization", created: time.Second, at: 2 * time.Second, want: true},
 		{name: "created with its organization, waited long enough", created: time.Second, at: time.Second + wait, want: false},
 		{name: "added to an older organization", created: rosterArrival, at: rosterArrival + 10*time.Millisecond, want: false},
-		{name: "it already holds a role", created: time.Second, at: 2 * time.Second, held: []v1alpha1.HeldRole{{Role: "billing"}}, want: false},
+		{name: "it holds a role and the roster has arrived", created: time.Second, at: 4 * time.Second, held: []v1alpha1.HeldRole{{Role: "billing"}},
+			lastAssignment: 4*time.Second - rosterSettle, want: false},
+		{name: "it holds a role and assignments are still arriving", created: time.Second, at: 2 * time.Second, held: []v1alpha1.HeldRole{{Role: "billing"}},
+			lastAssignment: time.Second, want: true},
+		{name: "assignments still arriving, waited long enough", created: time.Second, at: time.Second + wait, held: []v1alpha1.HeldRole{{Role: "billing"}},
+			lastAssignment: wait, want: false},
 		{name: "it was reported before", created: time.Second, at: 2 * time.Second, reported: true, want: false},
 		{name: "its organization is missing", created: time.Second, at: 2 * time.Second, noOrg: true, want: false},
 		{name: "no wait configured", created: time.Second, at: time.Second, wait: -1, want: false},
@@ -60,7 +67,7 @@ func TestAwaitsAssignments(t *testing.T) {
 			if tt.wait < 0 {
 				w = 0
 			}
-			if got := awaitsAssignments(c, org, tt.held, w, orgCreated.Add(tt.at)); got != tt.want {
+			if got := awaitsAssignments(c, org, tt.held, orgCreated.Add(tt.lastAssignment), w, orgCreated.Add(tt.at)); got != tt.want {
 				t.Fatalf("awaitsAssignments = %v, want %v", got, tt.want)
 			}
 		})

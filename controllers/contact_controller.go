@@ -70,6 +70,8 @@ type contactScope struct {
 	facts      contactFacts
 	// cacheBehind is set when the organization exists but the cache has not seen it yet.
 	cacheBehind bool
+	// lastAssignment is when the organization's newest assignment was created.
+	lastAssignment time.Time
 }
 
 // contactFacts is what a Contact's status is computed from.
@@ -104,7 +106,7 @@ func (r *ContactReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	if err == nil && s.cacheBehind {
 		return ctrl.Result{RequeueAfter: cacheLagRetry}, nil
 	}
-	if err == nil && awaitsAssignments(contact, s.org, s.facts.held, r.ArrivalWait, time.Now()) {
+	if err == nil && awaitsAssignments(contact, s.org, s.facts.held, s.lastAssignment, r.ArrivalWait, time.Now()) {
 		// Its assignments enqueue it as they land; this bounds the wait.
 		return ctrl.Result{RequeueAfter: settleDelay}, nil
 	}
@@ -235,6 +237,11 @@ func (r *ContactReconciler) reconcileOrganization(ctx context.Context, s *contac
 	e := roles.Evaluate(in)
 	s.evaluation, s.catalogue = &e, in.Catalogue
 	s.facts.held = e.ContactRoles[s.contact.Name]
+	for i := range in.Assignments {
+		if created := in.Assignments[i].CreationTimestamp.Time; created.After(s.lastAssignment) {
+			s.lastAssignment = created
+		}
+	}
 	return ctrl.Result{}, nil
 }
 

@@ -188,6 +188,11 @@ func startOperator(o operatorOptions) *operator {
 	if o.webhookPort != 0 {
 		Eventually(func() error { return op.mgr.GetWebhookServer().StartedChecker()(nil) }).Should(Succeed())
 	}
+	// Running, as when an apply comes: the objects a spec creates next arrive as events, not in the
+	// caches' first lists.
+	synced, cancelSync := context.WithTimeout(ctx, 20*time.Second)
+	defer cancelSync()
+	Expect(op.mgr.GetCache().WaitForCacheSync(synced)).To(BeTrue(), "the operator's caches sync")
 	return op
 }
 
