@@ -279,4 +279,40 @@ var _ = Describe("Security: holder history", func() {
 		gone(shipping)
 		Eventually(historyOf(org)).Should(ContainElement(And(change("shipping", "", "bob", v1alpha1.HolderChangeDeletion), HaveField("User", "mallory"))))
 	})
+
+	It("takes a transfer for the operator's own only when the operator opened it", func() {
+		ns := newNamespace()
+		org := organization(ns, "acme")
+		billing := assignment(ns, "acme", "acme-billing", "billing", "", "bob")
+		create(org, contact(ns, "acme", "alice"), contact(ns, "acme", "bob"), contact(ns, "acme", "carol"),
+			assignment(ns, "acme", "acme-primary", "primary", "", "alice"), billing)
+		Eventually(historyOf(org)).Should(HaveLen(2))
+		billing = fetch(billing)
+
+		// Marked as the operator's, a transfer would be bound to the assignment it names, and its entry in
+		// the history credited to that assignment's author instead of naming who created it.
+		By("a cluster-admin cannot create a transfer with the operator's marks")
+		forged := func(mark func(*v1alpha1.ContactTransfer)) *v1alpha1.ContactTransfer {
+			t := transfer(ns, "billing-to-carol", "billing", "", "bob", "carol", "alice")
+			mark(t)
+			return t
+		}
+		expectForbidden(mallory().Create(ctx, forged(func(t *v1alpha1.ContactTransfer) {
+			t.Labels = map[string]string{v1alpha1.PurposeLabel: v1alpha1.HolderChangePurpose}
+		})), "metadata.labels[roster.dev/purpose]", `user "mallory"`)
+		expectForbidden(mallory().Create(ctx, forged(func(t *v1alpha1.ContactTransfer) {
+			t.Annotations = map[string]string{v1alpha1.OpenedForAnnotation: billing.Name, v1alpha1.OpenedForUIDAnnotation: string(billing.UID)}
+		})), "metadata.annotations[roster.dev/opened-for-uid]")
+		expectForbidden(mallory().Create(ctx, forged(func(t *v1alpha1.ContactTransfer) {
+			t.OwnerReferences = []metav1.OwnerReference{{APIVersion: v1alpha1.GroupVersion.String(), Kind: "RoleAssignment",
+				Name: billing.Name, UID: billing.UID, Controller: ptr(true)}}
+		})), "metadata.ownerReferences")
+
+		By("nor add them later; the same transfer without them is admitted")
+		plain := forged(func(*v1alpha1.ContactTransfer) {})
+		Expect(mallory().Create(ctx, plain)).To(Succeed())
+		expectForbidden(mergePatch(mallory(), plain, false, `{"metadata":{"labels":{"roster.dev/purpose":"holder-change"}}}`),
+			"metadata.labels[roster.dev/purpose]")
+		Expect(fetch(plain).Spec.Username).To(Equal("mallory"))
+	})
 })

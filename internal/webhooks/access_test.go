@@ -138,7 +138,7 @@ func TestSecurityOverrideNeedsTheVerbApprove(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			checker := &fakeChecker{approvers: map[string]bool{"breakglass": true}}
-			v := &ContactTransferValidator{&reader{access: checker}}
+			v := &ContactTransferValidator{reader: &reader{access: checker}}
 			old := transferWith(tc.old)
 			ctx := admission.NewContextWithRequest(context.Background(), requestBy(tc.user, admissionv1.Update, "", old))
 			_, err := v.ValidateUpdate(ctx, old, transferWith(tc.new))

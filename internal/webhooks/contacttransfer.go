@@ -25,7 +25,9 @@ import (
 
 	admissionv1 "k8s.io/api/admission/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
@@ -115,12 +117,19 @@ func overrideChanged(old, annotations map[string]string) bool {
 // ContactTransferValidator admits a ContactTransfer only when it follows the rules (who may ask, who holds
 // the role, who may receive it, good standing), and lets only users granted the verb approve decide by
 // roster.dev/override.
-type ContactTransferValidator struct{ *reader }
+type ContactTransferValidator struct {
+	*reader
+	// operator is the operator's username: only it marks the transfers it opens (see checkOperatorMarks).
+	operator string
+}
 
 var _ admission.Validator[*v1alpha1.ContactTransfer] = &ContactTransferValidator{}
 
 // ValidateCreate checks who sets roster.dev/override, and the request against the organization's state.
 func (v *ContactTransferValidator) ValidateCreate(ctx context.Context, t *v1alpha1.ContactTransfer) (admission.Warnings, error) {
+	if err := v.checkOperatorMarks(ctx, nil, t); err != nil {
+		return nil, err
+	}
 	if err := v.checkOverride(ctx, nil, t); err != nil {
 		return nil, err
 	}
@@ -161,6 +170,9 @@ func (v *ContactTransferValidator) ValidateCreate(ctx context.Context, t *v1alph
 
 // ValidateUpdate checks who sets or changes roster.dev/override.
 func (v *ContactTransferValidator) ValidateUpdate(ctx context.Context, old, t *v1alpha1.ContactTransfer) (admission.Warnings, error) {
+	if err := v.checkOperatorMarks(ctx, old, t); err != nil {
+		return nil, err
+	}
 	if err := v.checkOverride(ctx, old.Annotations, t); err != nil {
 		return nil, err
 	}
@@ -194,6 +206,68 @@ func (v *ContactTransferValidator) checkOverride(ctx context.Context, old map[st
 			"or code of its email", req.UserInfo.Username, howToGrantApprove(t.Namespace)))}
 	return apierrors.NewForbidden(schema.GroupResource{Group: v1alpha1.GroupVersion.Group, Resource: "contacttransfers"},
 		t.Name, errs.ToAggregate())
+}
+
+// operatorMarks are the labels and annotations by which the operator marks the transfers it opens itself
+// (a change of an assignment's holder, a disabled contact's successor). The rules bind such a transfer
+// to the assignment it names, and the history credits it to whoever edited that assignment.
+var operatorMarks = struct{ labels, annotations []string }{
+	labels:      []string{v1alpha1.PurposeLabel},
+	annotations: []string{v1alpha1.OpenedForAnnotation, v1alpha1.OpenedForUIDAnnotation},
+}
+
+// checkOperatorMarks refuses a write that sets, changes or removes one of the operator's marks, or a
+// RoleAssignment as the transfer's controller (what the operator set before transfers were owned by their
+// organization), unless the request comes from the operator. old is nil on create.
+func (v *ContactTransferValidator) checkOperatorMarks(ctx context.Context, old, t *v1alpha1.ContactTransfer) error {
+	req, err := admission.RequestFromContext(ctx)
+	if err != nil {
+		return err
+	}
+	if req.UserInfo.Username == v.operator {
+		return nil
+	}
+	if old == nil {
+		old = &v1alpha1.ContactTransfer{}
+	}
+	metadata := field.NewPath("metadata")
+	var errs field.ErrorList
+	for _, k := range operatorMarks.labels {
+		if markChanged(old.Labels, t.Labels, k) {
+			errs = append(errs, field.Forbidden(metadata.Child("labels").Key(k),
+				"only the operator marks the transfers it opens itself: remove this label"))
+		}
+	}
+	for _, k := range operatorMarks.annotations {
+		if markChanged(old.Annotations, t.Annotations, k) {
+			errs = append(errs, field.Forbidden(metadata.Child("annotations").Key(k),
+				"only the operator names the assignment a transfer was opened for: remove this annotation"))
+		}
+	}
+	if controllingAssignment(old) != controllingAssignment(t) {
+		errs = append(errs, field.Forbidden(metadata.Child("ownerReferences"),
+			"a RoleAssignment controls only the transfers the operator opened for it: remove that owner reference"))
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return apierrors.NewForbidden(schema.GroupResource{Group: v1alpha1.GroupVersion.Group, Resource: "contacttransfers"},
+		t.Name, fmt.Errorf("user %q: %w", req.UserInfo.Username, errs.ToAggregate()))
+}
+
+// markChanged tells whether key is set, changed or removed between old and current.
+func markChanged(old, current map[string]string, key string) bool {
+	was, wasSet := old[key]
+	is, set := current[key]
+	return wasSet != set || was != is
+}
+
+// controllingAssignment is the UID of the RoleAssignment that controls t, if one does.
+func controllingAssignment(t *v1alpha1.ContactTransfer) types.UID {
+	if owner := metav1.GetControllerOf(t); owner != nil && owner.Kind == "RoleAssignment" {
+		return owner.UID
+	}
+	return ""
 }
 
 func fromOf(t *v1alpha1.ContactTransfer) string {

@@ -82,7 +82,7 @@ func Setup(mgr ctrl.Manager, opts Options) error {
 		return err
 	}
 	return ctrl.NewWebhookManagedBy(mgr, &v1alpha1.ContactTransfer{}).
-		WithDefaulter(ContactTransferDefaulter{Owner: &OwnedByOrganization[*v1alpha1.ContactTransfer]{r, mgr.GetScheme()}}).WithValidator(&ContactTransferValidator{r}).Complete()
+		WithDefaulter(ContactTransferDefaulter{Owner: &OwnedByOrganization[*v1alpha1.ContactTransfer]{r, mgr.GetScheme()}}).WithValidator(&ContactTransferValidator{reader: r, operator: opts.OperatorUsername}).Complete()
 }
 
 // reader reads the cluster for the validators.
