@@ -91,11 +91,11 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 	for _, r := range []interface {
 		SetupWithManager(ctrl.Manager, controller.Options) error
 	}{
-		&OrganizationReconciler{Client: c, Recorder: mgr.GetEventRecorder("organization-controller"), Deliverer: deliverer},
-		&ContactReconciler{Client: c, Recorder: mgr.GetEventRecorder("contact-controller"), Reassign: ReassignThroughTransfer(c),
+		&OrganizationReconciler{Client: c, Recorder: recorderFor(mgr, "organization-controller"), Deliverer: deliverer},
+		&ContactReconciler{Client: c, Recorder: recorderFor(mgr, "contact-controller"), Reassign: ReassignThroughTransfer(c),
 			Deliverer: deliverer, ArrivalWait: o.ArrivalWait},
-		&RoleAssignmentReconciler{Client: c, Recorder: mgr.GetEventRecorder("roleassignment-controller"), Deliverer: deliverer},
-		&ContactTransferReconciler{Client: c, Recorder: mgr.GetEventRecorder("contacttransfer-controller"),
+		&RoleAssignmentReconciler{Client: c, Recorder: recorderFor(mgr, "roleassignment-controller"), Deliverer: deliverer},
+		&ContactTransferReconciler{Client: c, Recorder: recorderFor(mgr, "contacttransfer-controller"),
 			Keys: o.Keys, Deliverer: deliverer, Now: o.Now},
 	} {
 		if err := r.SetupWithManager(mgr, opts); err != nil {
@@ -123,7 +123,7 @@ func ScopeCache(o *ctrl.Options, owned *shard.Shard) {
 // NewDeliverer builds the notification deliverer the controllers and the approval page share.
 func NewDeliverer(mgr ctrl.Manager, o Options) *Deliverer {
 	return &Deliverer{Client: mgr.GetClient(), APIReader: mgr.GetAPIReader(), Keys: o.Keys,
-		ApprovalBaseURL: o.ApprovalBaseURL, Notifier: o.Notifier, Now: o.Now, Destinations: o.Destinations, Recorder: mgr.GetEventRecorder("roster-notifications")}
+		ApprovalBaseURL: o.ApprovalBaseURL, Notifier: o.Notifier, Now: o.Now, Destinations: o.Destinations, Recorder: recorderFor(mgr, "roster-notifications")}
 }
 
 // olderObject orders objects as the rules settle races: oldest creationTimestamp first, then name.
