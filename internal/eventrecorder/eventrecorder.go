@@ -180,7 +180,9 @@ func (r *recorder) Eventf(regarding, related runtime.Object, eventtype, reason, 
 	r.b.record(e)
 }
 
-func klogRef(ref *corev1.ObjectReference) string { return ref.Kind + " " + ref.Namespace + "/" + ref.Name }
+func klogRef(ref *corev1.ObjectReference) string {
+	return ref.Kind + " " + ref.Namespace + "/" + ref.Name
+}
 
 // key is what makes two Events the same, as client-go counts them: the note may differ.
 type key struct {
