@@ -17,6 +17,7 @@ limitations under the License.
 package controllers
 
 import (
+	"context"
 	"sync"
 
 	typedeventsv1 "k8s.io/client-go/kubernetes/typed/events/v1"
@@ -44,11 +45,22 @@ func recorderFor(mgr ctrl.Manager, name string) events.EventRecorder {
 	}
 	b, loaded := broadcasters.LoadOrStore(mgr, eventrecorder.New(client, mgr.GetScheme(), log, eventrecorder.Options{}))
 	if !loaded {
-		if err := mgr.Add(b.(*eventrecorder.Broadcaster)); err != nil {
+		if err := mgr.Add(forget{b.(*eventrecorder.Broadcaster), mgr}); err != nil {
 			log.Error(err, "starting the Event broadcaster; using the manager's recorder")
 			broadcasters.Delete(mgr)
 			return mgr.GetEventRecorder(name)
 		}
 	}
 	return b.(*eventrecorder.Broadcaster).NewRecorder(name)
+}
+
+// forget runs a manager's broadcaster and forgets it when the manager stops (tests run several).
+type forget struct {
+	*eventrecorder.Broadcaster
+	mgr ctrl.Manager
+}
+
+func (f forget) Start(ctx context.Context) error {
+	defer broadcasters.Delete(f.mgr)
+	return f.Broadcaster.Start(ctx)
 }

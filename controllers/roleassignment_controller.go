@@ -303,10 +303,9 @@ func openedForAnnotations(ra *v1alpha1.RoleAssignment) map[string]string {
 	return map[string]string{v1alpha1.OpenedForAnnotation: ra.Name, v1alpha1.OpenedForUIDAnnotation: string(ra.UID)}
 }
 
-// openedFor tells whether the operator opened the transfer for this assignment (before transfers were
-// owned by their organization, the assignment was their controller).
+// openedFor tells whether the operator opened the transfer for this assignment.
 func openedFor(t *v1alpha1.ContactTransfer, ra *v1alpha1.RoleAssignment) bool {
-	return t.Annotations[v1alpha1.OpenedForUIDAnnotation] == string(ra.UID) || metav1.IsControlledBy(t, ra)
+	return openerOf(t) == string(ra.UID)
 }
 
 // gatedTransferName names the transfer of an assignment's change from one holder to another, or to a

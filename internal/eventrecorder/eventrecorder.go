@@ -45,6 +45,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
 	typedeventsv1 "k8s.io/client-go/kubernetes/typed/events/v1"
 	"k8s.io/client-go/tools/events"
+	"k8s.io/client-go/tools/record/util"
 	"k8s.io/client-go/tools/reference"
 	"k8s.io/utils/lru"
 )
@@ -110,7 +111,8 @@ func New(client typedeventsv1.EventsV1Interface, scheme *runtime.Scheme, log log
 	return b
 }
 
-// Start sends queued Events until ctx ends; it is a manager.Runnable.
+// Start sends queued Events until ctx ends; it is a manager.Runnable. Events still queued then are
+// dropped.
 func (b *Broadcaster) Start(ctx context.Context) error {
 	var wg sync.WaitGroup
 	for _, queue := range b.queues {
@@ -172,7 +174,7 @@ func (r *recorder) Eventf(regarding, related runtime.Object, eventtype, reason, 
 		namespace = metav1.NamespaceDefault
 	}
 	e := &eventsv1.Event{
-		ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("%s.%x", ref.Name, now.UnixNano()), Namespace: namespace},
+		ObjectMeta: metav1.ObjectMeta{Name: util.GenerateEventName(ref.Name, now.UnixNano()), Namespace: namespace},
 		EventTime:  metav1.NewMicroTime(now), ReportingController: r.controller, ReportingInstance: r.instance,
 		Action: action, Reason: reason, Regarding: *ref, Related: relatedRef, Note: message, Type: eventtype,
 	}
@@ -199,11 +201,17 @@ func keyOf(e *eventsv1.Event) key {
 	return k
 }
 
-// record queues e, or a repeat of a recent Event as its series count; it never blocks.
+// seriesEnd is how long after its last occurrence an Event's series ends, as in client-go: a later
+// repeat is a new Event.
+const seriesEnd = 6 * time.Minute
+
+// record queues e, or a repeat of a recent Event as its series count; it never blocks. It queues under
+// the lock, so that a repeat is queued after the Event it repeats.
 func (b *Broadcaster) record(e *eventsv1.Event) {
 	b.mu.Lock()
+	defer b.mu.Unlock()
 	k := keyOf(e)
-	if v, ok := b.recent.Get(k); ok {
+	if v, ok := b.recent.Get(k); ok && e.EventTime.Sub(lastSeen(v.(*eventsv1.Event))) < seriesEnd {
 		earlier := v.(*eventsv1.Event)
 		if earlier.Series == nil {
 			earlier.Series = &eventsv1.EventSeries{Count: 1}
@@ -214,15 +222,25 @@ func (b *Broadcaster) record(e *eventsv1.Event) {
 	} else {
 		b.recent.Add(k, e.DeepCopy())
 	}
-	b.mu.Unlock()
 	h := fnv.New32a()
 	h.Write([]byte(e.Regarding.Namespace + "/" + e.Regarding.Name))
 	select {
 	case b.queues[h.Sum32()%uint32(len(b.queues))] <- e:
 	default:
-		b.count(func(s *Stats) { s.Dropped++ })
-		b.log.Info("Event dropped: the queue of Events is full", "regarding", klogRef(&e.Regarding), "reason", e.Reason)
+		b.stats.Dropped++
+		if b.stats.Dropped%1000 == 1 {
+			b.log.Info("Events dropped: the queue of Events is full", "dropped", b.stats.Dropped,
+				"regarding", klogRef(&e.Regarding), "reason", e.Reason)
+		}
 	}
+}
+
+// lastSeen is when e last occurred.
+func lastSeen(e *eventsv1.Event) time.Time {
+	if e.Series != nil {
+		return e.Series.LastObservedTime.Time
+	}
+	return e.EventTime.Time
 }
 
 func (b *Broadcaster) count(f func(*Stats)) {
@@ -239,8 +257,12 @@ func (b *Broadcaster) send(ctx context.Context, e *eventsv1.Event) {
 		if err == nil {
 			return
 		}
-		// The apiserver refused it: sending it again would not change that. An Event created meanwhile by
-		// a repeat's retry is worth another try.
+		if apierrors.IsAlreadyExists(err) && e.Series == nil {
+			b.count(func(s *Stats) { s.Created++ }) // by a repeat whose patch came first
+			return
+		}
+		// The apiserver refused it: sending it again would not change that. A repeat whose Event is being
+		// created (its patch found nothing, its create found it) is worth another try.
 		refused := errors.As(err, new(apierrors.APIStatus)) && !apierrors.IsAlreadyExists(err)
 		if refused || try == maxTries {
 			b.count(func(s *Stats) { s.Dropped++ })

@@ -150,6 +150,8 @@ func TestRetriesWhatTheAPIServerFailedToAnswerOnly(t *testing.T) {
 		{name: "refused: sent once", err: apierrors.NewInvalid(schema.GroupKind{Group: "events.k8s.io", Kind: "Event"}, "x",
 			field.ErrorList{field.TooLong(field.NewPath("note"), "", 1024)}), calls: 1},
 		{name: "unreachable: sent again", err: errors.New("connection refused"), calls: 3, created: 1},
+		{name: "created meanwhile: done", err: apierrors.NewAlreadyExists(schema.GroupResource{Group: "events.k8s.io", Resource: "events"}, "x"),
+			calls: 1, created: 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -181,5 +183,26 @@ func TestRefusesUnknownTypesAndObjectsWithoutReference(t *testing.T) {
 	b2.NewRecorder("contact-controller").Eventf(configMap("c"), nil, "Info", "Reason", "Act", "unknown type")
 	if n := len(b.queues[0]) + len(b2.queues[0]); n != 0 {
 		t.Fatalf("queued %d Events, want none", n)
+	}
+}
+
+// A repeat after the series ended (6 minutes without one) is a new Event, as in client-go.
+func TestASeriesEndsAfterSixQuietMinutes(t *testing.T) {
+	c := fake.NewClientset()
+	b := New(c.EventsV1(), clientgoscheme.Scheme, logr.Discard(), Options{Workers: 1})
+	start(t, b)
+	at := time.Now().Add(-time.Hour)
+	event := func(offset time.Duration) *eventsv1.Event {
+		return &eventsv1.Event{ObjectMeta: metav1.ObjectMeta{Namespace: "tenant", Name: fmt.Sprintf("c.%d", offset)},
+			EventTime: metav1.NewMicroTime(at.Add(offset)), Reason: "InvalidNotice", Type: corev1.EventTypeWarning,
+			Regarding: corev1.ObjectReference{Kind: "Contact", Namespace: "tenant", Name: "c"}}
+	}
+	b.record(event(0))
+	b.record(event(5 * time.Minute))  // a repeat: counted on the first
+	b.record(event(10 * time.Minute)) // 5 minutes after the last one: still the series
+	b.record(event(17 * time.Minute)) // 7 quiet minutes: a new Event
+	eventually(t, "all sent", func() bool { s := b.Stats(); return s.Created+s.Repeated == 4 })
+	if s := b.Stats(); s.Created != 2 || s.Repeated != 2 {
+		t.Fatalf("stats %+v, want 2 created, 2 repeated", s)
 	}
 }

@@ -337,6 +337,10 @@ func Prunable(transfers []v1alpha1.ContactTransfer, limit int) []*v1alpha1.Conta
 		if !a.Equal(b) {
 			return a.Before(b)
 		}
+		// Settled within the same second (timestamps have whole seconds): the older request first.
+		if ca, cb := settled[i].CreationTimestamp, settled[j].CreationTimestamp; !ca.Equal(&cb) {
+			return ca.Before(&cb)
+		}
 		return settled[i].Name < settled[j].Name
 	})
 	return settled[:len(settled)-limit]

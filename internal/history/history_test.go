@@ -226,3 +226,18 @@ func TestPrunableKeepsTheNewestSettled(t *testing.T) {
 		}
 	}
 }
+
+// Two transfers settled within the same second: the one asked first is the older.
+func TestPrunableBreaksTiesByCreation(t *testing.T) {
+	at := metav1.NewTime(now)
+	settled := func(name string, created time.Time) v1alpha1.ContactTransfer {
+		return v1alpha1.ContactTransfer{ObjectMeta: metav1.ObjectMeta{Name: name, CreationTimestamp: metav1.NewTime(created)},
+			Status: v1alpha1.ContactTransferStatus{CompletedAt: &at,
+				Conditions: []metav1.Condition{{Type: v1alpha1.CompletedCondition, Status: metav1.ConditionTrue}}}}
+	}
+	// "billing-to-bob" sorts first by name, but was asked later.
+	pruned := Prunable([]v1alpha1.ContactTransfer{settled("billing-to-bob", now.Add(-time.Second)), settled("billing-to-carol", now.Add(-time.Minute))}, 1)
+	if len(pruned) != 1 || pruned[0].Name != "billing-to-carol" {
+		t.Fatalf("pruned %v, want billing-to-carol", pruned)
+	}
+}

@@ -216,9 +216,9 @@ var operatorMarks = struct{ labels, annotations []string }{
 	annotations: []string{v1alpha1.OpenedForAnnotation, v1alpha1.OpenedForUIDAnnotation},
 }
 
-// checkOperatorMarks refuses a write that sets, changes or removes one of the operator's marks, or a
-// RoleAssignment as the transfer's controller (what the operator set before transfers were owned by their
-// organization), unless the request comes from the operator. old is nil on create.
+// checkOperatorMarks refuses a write that sets, changes or removes one of the operator's marks, or that
+// makes a RoleAssignment the transfer's controller (what the operator set before transfers were owned by
+// their organization), unless the request comes from the operator. old is nil on create.
 func (v *ContactTransferValidator) checkOperatorMarks(ctx context.Context, old, t *v1alpha1.ContactTransfer) error {
 	req, err := admission.RequestFromContext(ctx)
 	if err != nil {
@@ -244,7 +244,8 @@ func (v *ContactTransferValidator) checkOperatorMarks(ctx context.Context, old, 
 				"only the operator names the assignment a transfer was opened for: remove this annotation"))
 		}
 	}
-	if controllingAssignment(old) != controllingAssignment(t) {
+	// Removing one is allowed: the garbage collector does it when the assignment goes.
+	if uid := controllingAssignment(t); uid != "" && uid != controllingAssignment(old) {
 		errs = append(errs, field.Forbidden(metadata.Child("ownerReferences"),
 			"a RoleAssignment controls only the transfers the operator opened for it: remove that owner reference"))
 	}

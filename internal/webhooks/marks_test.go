@@ -66,6 +66,8 @@ func TestSecurityOnlyTheOperatorMarksItsTransfers(t *testing.T) {
 		{name: "an editor points the transfer at another assignment", user: "editor", old: &marks{labels: purpose, annotations: openedFor},
 			new: &marks{labels: purpose, annotations: map[string]string{v1alpha1.OpenedForAnnotation: "billing",
 				v1alpha1.OpenedForUIDAnnotation: "uid-of-another"}}, refused: "metadata.annotations[roster.dev/opened-for-uid]"},
+		{name: "the garbage collector removes a deleted assignment's controller reference", user: "system:serviceaccount:kube-system:generic-garbage-collector",
+			old: &marks{labels: purpose, owners: controlledBy("RoleAssignment")}, new: &marks{labels: purpose}},
 		{name: "an editor adds the purpose label later", user: "editor", old: &marks{}, new: &marks{labels: purpose},
 			refused: "metadata.labels[roster.dev/purpose]"},
 	}
