@@ -47,3 +47,14 @@ func awaitsAssignments(c *v1alpha1.Contact, org *v1alpha1.Organization, held []v
 	}
 	return len(held) == 0 || now.Sub(lastAssignment) < rosterSettle
 }
+
+// arrivalRecheck is when a contact that awaits its assignments looks again: when its wait ends, or, when
+// it holds roles already, when its organization's roster has settled. The assignments arriving
+// meanwhile bring it back sooner (see enqueueSettled).
+func arrivalRecheck(c *v1alpha1.Contact, held []v1alpha1.HeldRole, lastAssignment time.Time, wait time.Duration, now time.Time) time.Duration {
+	at := c.CreationTimestamp.Add(wait)
+	if settled := lastAssignment.Add(rosterSettle); len(held) > 0 && settled.Before(at) {
+		at = settled
+	}
+	return max(at.Sub(now), 10*time.Millisecond)
+}

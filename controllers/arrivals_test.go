@@ -73,3 +73,31 @@ func TestAwaitsAssignments(t *testing.T) {
 		})
 	}
 }
+
+func TestArrivalRecheck(t *testing.T) {
+	created := time.Date(2026, 3, 3, 10, 0, 0, 0, time.UTC)
+	const wait = 5 * time.Second
+	holds := []v1alpha1.HeldRole{{Role: "billing"}}
+	tests := []struct {
+		name           string
+		held           []v1alpha1.HeldRole
+		lastAssignment time.Duration // after the contact's creation
+		at             time.Duration
+		want           time.Duration
+	}{
+		{name: "holding nothing: at the end of its wait", at: time.Second, want: wait - time.Second},
+		{name: "holding roles: when the roster settled", held: holds, lastAssignment: time.Second, at: 1500 * time.Millisecond,
+			want: time.Second + rosterSettle - 1500*time.Millisecond},
+		{name: "holding roles, the roster settles after the wait: at the end of the wait", held: holds, lastAssignment: 4 * time.Second,
+			at: 4 * time.Second, want: time.Second},
+		{name: "already due: soon", at: wait + time.Second, want: 10 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &v1alpha1.Contact{ObjectMeta: metav1.ObjectMeta{CreationTimestamp: metav1.NewTime(created)}}
+			if got := arrivalRecheck(c, tt.held, created.Add(tt.lastAssignment), wait, created.Add(tt.at)); got != tt.want {
+				t.Fatalf("arrivalRecheck = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}

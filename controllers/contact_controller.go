@@ -108,7 +108,7 @@ func (r *ContactReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	}
 	if err == nil && awaitsAssignments(contact, s.org, s.facts.held, s.lastAssignment, r.ArrivalWait, time.Now()) {
 		// Its assignments enqueue it as they land; this bounds the wait.
-		return ctrl.Result{RequeueAfter: settleDelay}, nil
+		return ctrl.Result{RequeueAfter: arrivalRecheck(contact, s.facts.held, s.lastAssignment, r.ArrivalWait, time.Now())}, nil
 	}
 	change := approval.AddressUnchanged
 	if err == nil {
