@@ -399,7 +399,7 @@ func (r *ContactTransferReconciler) bind(ctx context.Context, s *transferScope) 
 		if err != nil {
 			return ctrl.Result{}, err
 		}
-		if found == nil && openerOf(t) != "" {
+		if found == nil && approval.OpenedFor(t) != "" {
 			s.facts.Gone = fmt.Sprintf("the RoleAssignment this transfer was opened for (%s) was deleted: the approval counts for no other assignment; create a new ContactTransfer",
 				t.Annotations[v1alpha1.OpenedForAnnotation])
 			return ctrl.Result{}, nil
@@ -511,7 +511,7 @@ func (r *ContactTransferReconciler) assignmentToMove(ctx context.Context, t *v1a
 		client.MatchingFields{index.ByRoleScope: index.RoleScopeKey(t.Spec.OrganizationRef.Name, t.Spec.Role, t.Spec.Scope)}); err != nil {
 		return nil, err
 	}
-	opener := openerOf(t)
+	opener := approval.OpenedFor(t)
 	from := approval.From(t)
 	for i := range list.Items {
 		ra := &list.Items[i]
@@ -528,17 +528,6 @@ func (r *ContactTransferReconciler) assignmentToMove(ctx context.Context, t *v1a
 		}
 	}
 	return nil, nil
-}
-
-// openerOf is the UID of the assignment the operator opened the transfer for, if it did.
-func openerOf(t *v1alpha1.ContactTransfer) string {
-	if uid := t.Annotations[v1alpha1.OpenedForUIDAnnotation]; uid != "" {
-		return uid
-	}
-	if owner := metav1.GetControllerOf(t); owner != nil && owner.Kind == "RoleAssignment" {
-		return string(owner.UID)
-	}
-	return ""
 }
 
 // newAssignmentFor is the assignment a transfer of a vacant role creates.

@@ -217,7 +217,7 @@ func (r *OrganizationReconciler) releaseDeleted(ctx context.Context, s *organiza
 		// Its pending changes go with it (each tells its parties it is cancelled); settled ones stay.
 		for j := range s.in.Transfers {
 			t := &s.in.Transfers[j]
-			if openerOf(t) == string(ra.UID) && !approval.Settled(t) && t.DeletionTimestamp.IsZero() {
+			if approval.OpenedFor(t) == string(ra.UID) && !approval.Settled(t) && t.DeletionTimestamp.IsZero() {
 				if err := r.Delete(ctx, t, client.Preconditions{UID: &t.UID}); client.IgnoreNotFound(err) != nil {
 					return err
 				}

@@ -305,7 +305,7 @@ func openedForAnnotations(ra *v1alpha1.RoleAssignment) map[string]string {
 
 // openedFor tells whether the operator opened the transfer for this assignment.
 func openedFor(t *v1alpha1.ContactTransfer, ra *v1alpha1.RoleAssignment) bool {
-	return openerOf(t) == string(ra.UID)
+	return approval.OpenedFor(t) == string(ra.UID)
 }
 
 // gatedTransferName names the transfer of an assignment's change from one holder to another, or to a

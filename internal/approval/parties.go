@@ -19,6 +19,8 @@ package approval
 import (
 	"slices"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"roster.dev/roster/api/v1alpha1"
 	"roster.dev/roster/internal/roles"
 )
@@ -114,6 +116,24 @@ func RequestedBy(t *v1alpha1.ContactTransfer) string {
 		return ""
 	}
 	return t.Spec.RequestedBy.Name
+}
+
+// OpenedFor is the UID of the RoleAssignment the operator opened t for, "" when a user made t: its
+// roster.dev/opened-for-uid annotation, or a RoleAssignment controller reference (what older versions
+// set). Only the operator may write either (see the ContactTransfer webhook).
+func OpenedFor(t *v1alpha1.ContactTransfer) string {
+	if uid := t.Annotations[v1alpha1.OpenedForUIDAnnotation]; uid != "" {
+		return uid
+	}
+	return ControllingAssignment(t)
+}
+
+// ControllingAssignment is the UID of the RoleAssignment that is t's controller, "" when none is.
+func ControllingAssignment(t *v1alpha1.ContactTransfer) string {
+	if owner := metav1.GetControllerOf(t); owner != nil && owner.Kind == "RoleAssignment" {
+		return string(owner.UID)
+	}
+	return ""
 }
 
 // IsSelfNomination reports whether t is a contact asking for a self-nomination role for itself.

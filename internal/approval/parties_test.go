@@ -150,3 +150,34 @@ func TestSecurityInitiatorsInScope(t *testing.T) {
 	in.Assignments = in.Assignments[:2]
 	g.Expect(PartiesFor(nominate("lisbon"), siteUser, roles.Evaluate(in)).Initiators).To(Equal([]string{"alice"}))
 }
+
+// The operator's marks name the assignment a transfer was opened for; a controller of another Kind,
+// even with an assignment's UID, names none.
+func TestOpenedFor(t *testing.T) {
+	controller := func(kind string) []metav1.OwnerReference {
+		yes := true
+		return []metav1.OwnerReference{{Kind: kind, Name: "x", UID: "uid-ra", Controller: &yes}}
+	}
+	tests := []struct {
+		name                string
+		annotations         map[string]string
+		owners              []metav1.OwnerReference
+		opened, controlling string
+	}{
+		{name: "a user's transfer"},
+		{name: "opened for an assignment", annotations: map[string]string{v1alpha1.OpenedForUIDAnnotation: "uid-a"}, opened: "uid-a"},
+		{name: "controlled by an assignment (older versions)", owners: controller("RoleAssignment"), opened: "uid-ra", controlling: "uid-ra"},
+		{name: "controlled by another kind", owners: controller("Widget")},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tr := &v1alpha1.ContactTransfer{ObjectMeta: metav1.ObjectMeta{Annotations: tt.annotations, OwnerReferences: tt.owners}}
+			if got := OpenedFor(tr); got != tt.opened {
+				t.Errorf("OpenedFor = %q, want %q", got, tt.opened)
+			}
+			if got := ControllingAssignment(tr); got != tt.controlling {
+				t.Errorf("ControllingAssignment = %q, want %q", got, tt.controlling)
+			}
+		})
+	}
+}

@@ -25,9 +25,7 @@ import (
 
 	admissionv1 "k8s.io/api/admission/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
@@ -143,7 +141,7 @@ func (v *ContactTransferValidator) ValidateCreate(ctx context.Context, t *v1alph
 			t.Spec.OrganizationRef.Name, fmt.Sprintf("organization %q does not exist", t.Spec.OrganizationRef.Name))})
 	}
 	var named []*v1alpha1.Contact
-	for _, name := range []string{fromOf(t), t.Spec.To.Name, approval.RequestedBy(t)} {
+	for _, name := range []string{approval.From(t), t.Spec.To.Name, approval.RequestedBy(t)} {
 		if name == "" {
 			continue
 		}
@@ -245,7 +243,7 @@ func (v *ContactTransferValidator) checkOperatorMarks(ctx context.Context, old, 
 		}
 	}
 	// Removing one is allowed: the garbage collector does it when the assignment goes.
-	if uid := controllingAssignment(t); uid != "" && uid != controllingAssignment(old) {
+	if uid := approval.ControllingAssignment(t); uid != "" && uid != approval.ControllingAssignment(old) {
 		errs = append(errs, field.Forbidden(metadata.Child("ownerReferences"),
 			"a RoleAssignment controls only the transfers the operator opened for it: remove that owner reference"))
 	}
@@ -261,19 +259,4 @@ func markChanged(old, current map[string]string, key string) bool {
 	was, wasSet := old[key]
 	is, set := current[key]
 	return wasSet != set || was != is
-}
-
-// controllingAssignment is the UID of the RoleAssignment that controls t, if one does.
-func controllingAssignment(t *v1alpha1.ContactTransfer) types.UID {
-	if owner := metav1.GetControllerOf(t); owner != nil && owner.Kind == "RoleAssignment" {
-		return owner.UID
-	}
-	return ""
-}
-
-func fromOf(t *v1alpha1.ContactTransfer) string {
-	if t.Spec.From == nil {
-		return ""
-	}
-	return t.Spec.From.Name
 }
