@@ -106,9 +106,9 @@ func (r *ContactReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ct
 	if err == nil && s.cacheBehind {
 		return ctrl.Result{RequeueAfter: cacheLagRetry}, nil
 	}
-	if err == nil && awaitsAssignments(contact, s.org, s.facts.held, s.lastAssignment, r.ArrivalWait, time.Now()) {
+	if now := time.Now(); err == nil && awaitsAssignments(contact, s.org, s.facts.held, s.lastAssignment, r.ArrivalWait, now) {
 		// Its assignments enqueue it as they land; this bounds the wait.
-		return ctrl.Result{RequeueAfter: arrivalRecheck(contact, s.facts.held, s.lastAssignment, r.ArrivalWait, time.Now())}, nil
+		return ctrl.Result{RequeueAfter: arrivalRecheck(contact, s.facts.held, s.lastAssignment, r.ArrivalWait, now)}, nil
 	}
 	change := approval.AddressUnchanged
 	if err == nil {

@@ -42,7 +42,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/util/strategicpatch"
 	typedeventsv1 "k8s.io/client-go/kubernetes/typed/events/v1"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/client-go/tools/record/util"
@@ -281,11 +280,11 @@ func (b *Broadcaster) send(ctx context.Context, e *eventsv1.Event) {
 func (b *Broadcaster) write(ctx context.Context, e *eventsv1.Event) error {
 	events := b.client.Events(e.Namespace)
 	if e.Series != nil {
-		patch, err := seriesPatch(e)
+		patch, err := json.Marshal(map[string]any{"series": e.Series})
 		if err != nil {
 			return err
 		}
-		_, err = events.Patch(ctx, e.Name, types.StrategicMergePatchType, patch, metav1.PatchOptions{})
+		_, err = events.Patch(ctx, e.Name, types.MergePatchType, patch, metav1.PatchOptions{})
 		if err == nil {
 			b.count(func(s *Stats) { s.Repeated++ })
 		}
@@ -293,26 +292,9 @@ func (b *Broadcaster) write(ctx context.Context, e *eventsv1.Event) error {
 			return err
 		}
 	}
-	created := e.DeepCopy()
-	created.ResourceVersion = ""
-	if _, err := events.Create(ctx, created, metav1.CreateOptions{}); err != nil {
+	if _, err := events.Create(ctx, e, metav1.CreateOptions{}); err != nil {
 		return err
 	}
 	b.count(func(s *Stats) { s.Created++ })
 	return nil
-}
-
-// seriesPatch is the strategic merge patch that sets e's series on the Event it repeats.
-func seriesPatch(e *eventsv1.Event) ([]byte, error) {
-	first := e.DeepCopy()
-	first.Series = nil
-	before, err := json.Marshal(first)
-	if err != nil {
-		return nil, err
-	}
-	after, err := json.Marshal(e)
-	if err != nil {
-		return nil, err
-	}
-	return strategicpatch.CreateTwoWayMergePatch(before, after, eventsv1.Event{})
 }
