@@ -213,8 +213,12 @@ func bench(ctx context.Context, o options, res *results) error {
 
 	watchCtx, cancelWatch := context.WithCancel(ctx)
 	defer cancelWatch()
+	watchClient, err := watchedClient(cfg)
+	if err != nil {
+		return err
+	}
 	tr := newTracker()
-	if err := tr.start(watchCtx, dyn); err != nil {
+	if err := tr.start(watchCtx, watchClient); err != nil {
 		return err
 	}
 	smp := &sampler{url: o.cluster.metricsURL()}

@@ -17,6 +17,7 @@ limitations under the License.
 package main
 
 import (
+	"encoding/json"
 	"maps"
 	"math"
 	"slices"
@@ -25,12 +26,7 @@ import (
 	"testing"
 
 	dto "github.com/prometheus/client_model/go"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
-
-func unstructuredOf(m map[string]any) *unstructured.Unstructured {
-	return &unstructured.Unstructured{Object: m}
-}
 
 func mustParse(t *testing.T, text string) metricSet {
 	t.Helper()
@@ -208,9 +204,28 @@ func TestPercentile(t *testing.T) {
 	}
 }
 
+// decodeWatched decodes obj as the tracker's watch does.
+func decodeWatched(t *testing.T, obj map[string]any) *watched {
+	t.Helper()
+	raw, err := json.Marshal(obj)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _, err := watchedCodecs().UniversalDeserializer().Decode(raw, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, ok := out.(*watched)
+	if !ok {
+		t.Fatalf("decoded as %T", out)
+	}
+	return w
+}
+
 func TestReadinessOf(t *testing.T) {
 	obj := func(gen int64, status string, condGen, statusGen int64) map[string]any {
 		return map[string]any{
+			"apiVersion": "roster.dev/v1alpha1", "kind": kindContact,
 			"metadata": map[string]any{"name": "a", "generation": gen},
 			"status": map[string]any{"observedGeneration": statusGen, "conditions": []any{
 				map[string]any{"type": "Other", "status": "True", "observedGeneration": gen},
@@ -227,11 +242,40 @@ func TestReadinessOf(t *testing.T) {
 		{"stale condition", obj(2, "True", 1, 2), false},
 		{"stale status", obj(2, "True", 2, 1), false},
 		{"not ready", obj(1, "False", 1, 1), false},
-		{"no status", map[string]any{"metadata": map[string]any{"name": "a", "generation": int64(1)}}, false},
+		{"no status", map[string]any{"apiVersion": "roster.dev/v1alpha1", "kind": kindContact,
+			"metadata": map[string]any{"name": "a", "generation": int64(1)}}, false},
 	} {
-		if got := readinessOf(unstructuredOf(c.obj)).Ready; got != c.want {
+		if got := readinessOf(kindContact, decodeWatched(t, c.obj)).Ready; got != c.want {
 			t.Errorf("%s: ready %v, want %v", c.name, got, c.want)
 		}
+	}
+}
+
+func TestReadinessListsRoles(t *testing.T) {
+	org := decodeWatched(t, map[string]any{"apiVersion": "roster.dev/v1alpha1", "kind": kindOrganization,
+		"metadata": map[string]any{"name": "o", "namespace": "n", "managedFields": []any{map[string]any{"manager": "m"}}},
+		"spec":     map[string]any{"displayName": "O"},
+		"status": map[string]any{"roles": []any{
+			map[string]any{"role": "primary", "holders": []any{"a"}, "required": true},
+			map[string]any{"role": "technical-secondary", "scope": "site-a", "holders": []any{"b", "c"}},
+			map[string]any{"role": "renewal"},
+		}},
+	})
+	if got := readinessOf(kindOrganization, org).Listed; got != 3 {
+		t.Errorf("organization: %d holders listed, want 3", got)
+	}
+	if org.Namespace != "n" || org.Name != "o" {
+		t.Errorf("organization decoded as %s/%s", org.Namespace, org.Name)
+	}
+	contact := decodeWatched(t, map[string]any{"apiVersion": "roster.dev/v1alpha1", "kind": kindContact,
+		"metadata": map[string]any{"name": "c"},
+		"status":   map[string]any{"roles": []any{map[string]any{"role": "primary"}, map[string]any{"role": "billing"}}},
+	})
+	if got := readinessOf(kindContact, contact).Listed; got != 2 {
+		t.Errorf("contact: %d roles listed, want 2", got)
+	}
+	if cp := org.DeepCopyObject().(*watched); len(cp.Status.Roles) != 3 || cp.Status.Roles[1].Holders[1] != "c" {
+		t.Errorf("deep copy lost the rows: %+v", cp.Status)
 	}
 }
 
