@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -125,8 +126,16 @@ func main() {
 	}
 }
 
+// defaultGCPercent is the manager's GOGC when the environment sets none.
+const defaultGCPercent = 50
+
 func run(o options) error {
 	log := ctrl.Log.WithName("setup")
+	// The manager waits on the API server far more than it computes: collecting when the heap has grown
+	// by half (Go's default: doubled) keeps its peak memory a third lower for a little CPU. GOGC overrides.
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(defaultGCPercent)
+	}
 	// The cache grows with the fleet: under a container memory limit the heap is bounded at 90% of it
 	// (GOMEMLIMIT, or AUTOMEMLIMIT=off, overrides), so that the garbage collector works harder before the
 	// pod would be killed.

@@ -27,11 +27,11 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 
 	"roster.dev/roster/internal/approval"
+	"roster.dev/roster/internal/cachetrim"
 	"roster.dev/roster/internal/fleetmetrics"
 	"roster.dev/roster/internal/index"
 	"roster.dev/roster/internal/notify"
@@ -106,11 +106,11 @@ func Setup(ctx context.Context, mgr ctrl.Manager, o Options) error {
 }
 
 // ScopeCache sets what the manager caches: the Roster kinds without their managedFields (nothing reads
-// them; they are a third or more of each object), in the shard's namespaces only when sharded (nil:
+// them; they are a third or more of each object) and with their repeated strings shared, in the shard's namespaces only when sharded (nil:
 // every namespace), and never Secrets, which are read when needed: a cluster's Secrets are not the
 // operator's to hold in memory.
 func ScopeCache(o *ctrl.Options, owned *shard.Shard) {
-	o.Cache.DefaultTransform = cache.TransformStripManagedFields()
+	o.Cache.DefaultTransform = cachetrim.Transform(cachetrim.NewStrings(cachetrim.MaxStrings))
 	if owned != nil {
 		o.Cache.DefaultNamespaces = owned.CacheNamespaces()
 	}
