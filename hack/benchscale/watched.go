@@ -14,6 +14,8 @@ See the License for the specific language governing permissions and
 limitations under the License.
 */
 
+// The bench's decoding types are not an API: no CRD is generated for them.
+// +kubebuilder:skip
 package main
 
 import (
