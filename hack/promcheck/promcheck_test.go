@@ -129,7 +129,11 @@ func TestPrometheusRule(t *testing.T) {
 		"RosterRequiredRoleVacant":   {"1h", "warning"},
 		"RosterNotificationsFailing": {"15m", "warning"},
 		"RosterTransferExpiringSoon": {"", "info"},
+		"RosterEventsDropped":        {"", "warning"},
 	}
+	// The labels each group's alerts keep and name: the fleet's are per organization, the operator's per
+	// replica.
+	groupLabels := map[string][]string{"roster.fleet": {"namespace", "organization"}, "roster.operator": {"namespace", "pod"}}
 	seen := map[string]bool{}
 	for _, g := range f.Spec.Groups {
 		for _, r := range g.Rules {
@@ -155,9 +159,13 @@ func TestPrometheusRule(t *testing.T) {
 			if r.Labels["severity"] != w.Severity {
 				t.Errorf("%s: severity %q, want %q", r.Alert, r.Labels["severity"], w.Severity)
 			}
-			// Each alert is per organization: its expression keeps the labels its annotations name.
+			// Each alert's expression keeps the labels its annotations name.
+			labels, ok := groupLabels[g.Name]
+			if !ok {
+				t.Errorf("%s: unexpected group %s", r.Alert, g.Name)
+			}
 			node, _ := parser.NewParser(parser.Options{}).ParseExpr(r.Expr)
-			for _, label := range []string{"namespace", "organization"} {
+			for _, label := range labels {
 				if !strings.Contains(node.String(), label) {
 					t.Errorf("%s: the expression drops the label %s", r.Alert, label)
 				}

@@ -36,6 +36,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -47,7 +48,32 @@ import (
 	"k8s.io/client-go/tools/record/util"
 	"k8s.io/client-go/tools/reference"
 	"k8s.io/utils/lru"
+	"sigs.k8s.io/controller-runtime/pkg/metrics"
 )
+
+// eventsTotal counts what the Broadcasters of the process did with their Events: with no notification
+// channel, Events are the only notifications, so a dropped one is a notification lost.
+var eventsTotal = prometheus.NewCounterVec(prometheus.CounterOpts{
+	Name: "roster_events_total",
+	Help: "Kubernetes Events by outcome: created, repeated (counted on an earlier Event's series), " +
+		"dropped (the queue was full, or the API server refused it).",
+}, []string{"outcome"})
+
+const (
+	outcomeCreated  = "created"
+	outcomeRepeated = "repeated"
+	outcomeDropped  = "dropped"
+)
+
+func init() {
+	for _, o := range []string{outcomeCreated, outcomeRepeated, outcomeDropped} {
+		eventsTotal.WithLabelValues(o) // every outcome is exported from the start, at 0
+	}
+	metrics.Registry.MustRegister(eventsTotal)
+}
+
+// Collectors are the metrics this package exports.
+func Collectors() []prometheus.Collector { return []prometheus.Collector{eventsTotal} }
 
 // Options bound the Broadcaster; zero values take the defaults.
 type Options struct {
@@ -226,7 +252,7 @@ func (b *Broadcaster) record(e *eventsv1.Event) {
 	select {
 	case b.queues[h.Sum32()%uint32(len(b.queues))] <- e:
 	default:
-		b.stats.Dropped++
+		b.countLocked(outcomeDropped)
 		if b.stats.Dropped%1000 == 1 {
 			b.log.Info("Events dropped: the queue of Events is full", "dropped", b.stats.Dropped,
 				"regarding", klogRef(&e.Regarding), "reason", e.Reason)
@@ -242,10 +268,23 @@ func lastSeen(e *eventsv1.Event) time.Time {
 	return e.EventTime.Time
 }
 
-func (b *Broadcaster) count(f func(*Stats)) {
+// count records an outcome in Stats and in roster_events_total.
+func (b *Broadcaster) count(outcome string) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	f(&b.stats)
+	b.countLocked(outcome)
+}
+
+func (b *Broadcaster) countLocked(outcome string) {
+	switch outcome {
+	case outcomeCreated:
+		b.stats.Created++
+	case outcomeRepeated:
+		b.stats.Repeated++
+	case outcomeDropped:
+		b.stats.Dropped++
+	}
+	eventsTotal.WithLabelValues(outcome).Inc()
 }
 
 // send writes e: a repeat patches the series of the Event it repeats (creating it again when it is
@@ -257,14 +296,14 @@ func (b *Broadcaster) send(ctx context.Context, e *eventsv1.Event) {
 			return
 		}
 		if apierrors.IsAlreadyExists(err) && e.Series == nil {
-			b.count(func(s *Stats) { s.Created++ }) // by a repeat whose patch came first
+			b.count(outcomeCreated) // by a repeat whose patch came first
 			return
 		}
 		// The apiserver refused it: sending it again would not change that. A repeat whose Event is being
 		// created (its patch found nothing, its create found it) is worth another try.
 		refused := errors.As(err, new(apierrors.APIStatus)) && !apierrors.IsAlreadyExists(err)
 		if refused || try == maxTries {
-			b.count(func(s *Stats) { s.Dropped++ })
+			b.count(outcomeDropped)
 			b.log.Error(err, "Event not recorded", "regarding", klogRef(&e.Regarding), "reason", e.Reason)
 			return
 		}
@@ -286,7 +325,7 @@ func (b *Broadcaster) write(ctx context.Context, e *eventsv1.Event) error {
 		}
 		_, err = events.Patch(ctx, e.Name, types.MergePatchType, patch, metav1.PatchOptions{})
 		if err == nil {
-			b.count(func(s *Stats) { s.Repeated++ })
+			b.count(outcomeRepeated)
 		}
 		if !apierrors.IsNotFound(err) {
 			return err
@@ -295,6 +334,6 @@ func (b *Broadcaster) write(ctx context.Context, e *eventsv1.Event) error {
 	if _, err := events.Create(ctx, e, metav1.CreateOptions{}); err != nil {
 		return err
 	}
-	b.count(func(s *Stats) { s.Created++ })
+	b.count(outcomeCreated)
 	return nil
 }

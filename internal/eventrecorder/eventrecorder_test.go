@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -69,7 +70,21 @@ func listed(t *testing.T, c *fake.Clientset) []eventsv1.Event {
 	return list.Items
 }
 
+// exported reads roster_events_total: created, repeated, dropped.
+func exported() [3]float64 {
+	return [3]float64{testutil.ToFloat64(eventsTotal.WithLabelValues(outcomeCreated)),
+		testutil.ToFloat64(eventsTotal.WithLabelValues(outcomeRepeated)),
+		testutil.ToFloat64(eventsTotal.WithLabelValues(outcomeDropped))}
+}
+
+// since is what roster_events_total counted since before.
+func since(before [3]float64) [3]float64 {
+	now := exported()
+	return [3]float64{now[0] - before[0], now[1] - before[1], now[2] - before[2]}
+}
+
 func TestRecordsEventsAndCountsRepeatsAsASeries(t *testing.T) {
+	before := exported()
 	c := fake.NewClientset()
 	b := New(c.EventsV1(), clientgoscheme.Scheme, logr.Discard(), Options{})
 	start(t, b)
@@ -96,6 +111,9 @@ func TestRecordsEventsAndCountsRepeatsAsASeries(t *testing.T) {
 	if s := b.Stats(); s.Created != 2 || s.Repeated != 2 || s.Dropped != 0 {
 		t.Errorf("stats %+v, want 2 created, 2 repeated, none dropped", s)
 	}
+	if got := since(before); got != [3]float64{2, 2, 0} {
+		t.Errorf("roster_events_total created, repeated, dropped: %v, want [2 2 0]", got)
+	}
 }
 
 // After a large apply (one Event per assignment), the memory held is that of the last Remembered Events,
@@ -118,6 +136,7 @@ func TestMemoryIsBoundedByTheRememberedEvents(t *testing.T) {
 }
 
 func TestAFullQueueDropsWithoutBlocking(t *testing.T) {
+	before := exported()
 	c := fake.NewClientset()
 	b := New(c.EventsV1(), clientgoscheme.Scheme, logr.Discard(), Options{Queued: 10, Workers: 1})
 	r := b.NewRecorder("contact-controller")
@@ -138,6 +157,9 @@ func TestAFullQueueDropsWithoutBlocking(t *testing.T) {
 	}
 	start(t, b)
 	eventually(t, "the queued Events are created", func() bool { return b.Stats().Created == 10 })
+	if got := since(before); got != [3]float64{10, 0, 15} {
+		t.Errorf("roster_events_total created, repeated, dropped: %v, want [10 0 15]", got)
+	}
 }
 
 func TestRetriesWhatTheAPIServerFailedToAnswerOnly(t *testing.T) {

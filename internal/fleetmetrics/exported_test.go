@@ -26,6 +26,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"roster.dev/roster/internal/eventrecorder"
 	"roster.dev/roster/internal/fleetmetrics"
 	"roster.dev/roster/internal/notify"
 )
@@ -42,7 +43,7 @@ func exported(t *testing.T) []string {
 	descs := make(chan *prometheus.Desc, 64)
 	(&fleetmetrics.Collector{}).Describe(descs)
 	var histograms []string
-	for _, c := range notify.Collectors() {
+	for _, c := range append(notify.Collectors(), eventrecorder.Collectors()...) {
 		c.Describe(descs)
 		if _, ok := c.(*prometheus.HistogramVec); ok {
 			d := make(chan *prometheus.Desc, 1)
