@@ -19,6 +19,7 @@ package main
 import (
 	"context"
 	"math"
+	"os"
 	"strings"
 	"sync"
 	"time"
@@ -57,6 +58,7 @@ type snapshot struct {
 	At      time.Time
 	API     metricSet
 	Manager metricSet
+	CPU     cpuTimes
 }
 
 // scraper takes snapshots.
@@ -75,7 +77,7 @@ func (s scraper) snapshot(ctx context.Context) (snapshot, error) {
 	if err != nil {
 		return snapshot{}, err
 	}
-	return snapshot{At: at, API: api, Manager: mgr}, nil
+	return snapshot{At: at, API: api, Manager: mgr, CPU: readCPU("/proc", os.Getpid())}, nil
 }
 
 // writeKey names a series of Roster writes: "VERB resource" or "VERB resource/status".

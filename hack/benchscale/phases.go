@@ -290,6 +290,7 @@ func (b *runner) applyPhase(ctx context.Context, name string, r *roster, kinds [
 	p.ApplySeconds = applyEnd.Sub(start).Seconds()
 	p.Admission = apiAdmissionLatency(before.API, afterApply.API)
 	p.ManagerWebhook = managerWebhookLatency(before.Manager, afterApply.Manager)
+	p.applySnap = afterApply
 	log.Printf("%s: applied in %.1f s; waiting until all %d objects are Ready", name, p.ApplySeconds, r.count())
 
 	if err := b.finish(ctx, &p, r, start, before, clients); err != nil {
@@ -320,6 +321,7 @@ func (b *runner) finish(ctx context.Context, p *rosterPhase, r *roster, start ti
 		return err
 	}
 	p.readySnap = ready
+	p.CPUApply, p.CPUWait = use(before.CPU, p.applySnap.CPU), use(p.applySnap.CPU, ready.CPU)
 	p.Writes = operatorWrites(before.API, ready.API, clients, p.Objects)
 	p.Operator = operatorCounters(before.Manager, ready.Manager, p.Objects)
 	p.Operator.peaks = b.sampler.restart()
@@ -430,6 +432,7 @@ func (b *runner) burst(ctx context.Context, r *roster) (rosterPhase, error) {
 	}
 	p.Admission = apiAdmissionLatency(before.API, afterCreate.API)
 	p.ManagerWebhook = managerWebhookLatency(before.Manager, afterCreate.Manager)
+	p.applySnap = afterCreate
 	if base := b.res.Baseline; base != nil && base.BurstSeconds > 0 {
 		p.ApplyVsBaseline = p.ApplySeconds / base.BurstSeconds
 	}

@@ -127,8 +127,11 @@ type rosterPhase struct {
 	ManagerWebhook latencyFigures `json:"managerWebhook"`
 	// Operator are the manager's counters from the start until all Ready.
 	Operator operatorFigures `json:"operator"`
+	// CPUApply is the CPU used while applying (or creating), CPUWait from then until all Ready.
+	CPUApply *cpuUse `json:"cpuApply,omitempty"`
+	CPUWait  *cpuUse `json:"cpuWait,omitempty"`
 
-	readySnap snapshot
+	applySnap, readySnap snapshot
 }
 
 type quietPhase struct {
@@ -297,6 +300,20 @@ func rows(r *results) []row {
 		add(n+": manager's webhook latency: p99 (mean, share under 5 ms)", managerLatency(p.ManagerWebhook))
 		add(n+": reconciles per object", fmt.Sprintf("%.2f (%s)", p.Operator.ReconcilesPerObject, perController(p.Operator.ReconcilesByController)))
 		add(n+": max workqueue depth", fmt.Sprintf("%.0f", p.Operator.MaxQueueDepth))
+		if p.CPUApply != nil {
+			what := "applying"
+			if n == phaseBurst {
+				what = "creating"
+			}
+			cpu := p.CPUApply.String()
+			if p.KubectlCPUSeconds > 0 && p.CPUApply.Seconds > 0 {
+				cpu += fmt.Sprintf(", kubectl %.2f", p.KubectlCPUSeconds/p.CPUApply.Seconds)
+			}
+			add(fmt.Sprintf("%s: CPU while %s (cores)", n, what), cpu)
+		}
+		if p.CPUWait != nil && p.CPUWait.Seconds >= 5 {
+			add(n+": CPU from then until all Ready (cores)", p.CPUWait.String())
+		}
 		if n == "dependency" && p.Operator.MaxRSSBytes > 0 {
 			// The first roster is all the manager caches then: the memory target is per 31,000 objects.
 			check(fmt.Sprintf("dependency: operator max RSS / heap in use (%d Roster objects)", p.Objects),
