@@ -51,10 +51,11 @@ func start(t *testing.T, b *Broadcaster) {
 	t.Cleanup(func() { cancel(); <-done })
 }
 
-// eventually waits up to 10 s for cond.
+// eventually waits up to 30 s for cond (the fake clientset is slow under the race detector on a busy
+// machine).
 func eventually(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); !cond(); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out waiting: %s", what)
 		}
@@ -108,9 +109,8 @@ func TestRecordsEventsAndCountsRepeatsAsASeries(t *testing.T) {
 	// Another object's Event is an Event of its own.
 	r.Eventf(configMap("shipping"), nil, corev1.EventTypeNormal, "RoleGranted", "Notify", "role shipping granted to carol")
 	eventually(t, "a second Event", func() bool { return len(listed(t, c)) == 2 })
-	if s := b.Stats(); s.Created != 2 || s.Repeated != 2 || s.Dropped != 0 {
-		t.Errorf("stats %+v, want 2 created, 2 repeated, none dropped", s)
-	}
+	// The count follows the API server's answer, which the list may see first.
+	eventually(t, "2 created, 2 repeated, none dropped", func() bool { return b.Stats() == Stats{Created: 2, Repeated: 2} })
 	if got := since(before); got != [3]float64{2, 2, 0} {
 		t.Errorf("roster_events_total created, repeated, dropped: %v, want [2 2 0]", got)
 	}
@@ -122,14 +122,14 @@ func TestMemoryIsBoundedByTheRememberedEvents(t *testing.T) {
 	c := fake.NewClientset()
 	b := New(c.EventsV1(), clientgoscheme.Scheme, logr.Discard(), Options{Remembered: 100, Queued: 4000})
 	r := b.NewRecorder("roleassignment-controller")
-	for i := range 1000 {
+	for i := range 400 {
 		r.Eventf(configMap(fmt.Sprintf("a%d", i)), nil, corev1.EventTypeNormal, "RoleGranted", "Notify", "granted")
 	}
 	if n := b.recent.Len(); n != 100 {
 		t.Fatalf("%d Events remembered, want 100", n)
 	}
 	start(t, b)
-	eventually(t, "every Event is created", func() bool { return b.Stats().Created == 1000 })
+	eventually(t, "every Event is created", func() bool { return b.Stats().Created == 400 })
 	if s := b.Stats(); s.Dropped != 0 {
 		t.Errorf("dropped %d", s.Dropped)
 	}
