@@ -264,13 +264,19 @@ func (w *writeCounter) wrap(config *rest.Config, options client.Options) (client
 	})
 }
 
-// freePort returns a port of 127.0.0.1 nothing listens on.
+// freePort returns a port of 127.0.0.1 nothing listens on, other than the webhook port of testEnv,
+// which is free between two specs and which the kernel may then hand out.
 func freePort() int {
 	GinkgoHelper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	Expect(err).NotTo(HaveOccurred())
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	for {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		Expect(err).NotTo(HaveOccurred())
+		port := l.Addr().(*net.TCPAddr).Port
+		Expect(l.Close()).To(Succeed())
+		if port != testEnv.WebhookInstallOptions.LocalServingPort {
+			return port
+		}
+	}
 }
 
 func ptr[T any](v T) *T { return &v }
