@@ -74,7 +74,7 @@ func readCPU(proc string, self int) cpuTimes {
 					break
 				}
 				t.Total += n / clockTicks
-				if i != 3 && i != 4 { // idle, iowait
+				if i != 3 && i != 4 && i != 7 { // idle, iowait, steal (another guest's time)
 					t.Busy += n / clockTicks
 				}
 			}
@@ -144,11 +144,14 @@ func parseProcStat(s string) (procStat, bool) {
 func descendsFrom(procs map[int]procStat, pid, ancestor int) bool {
 	for range 64 {
 		p, ok := procs[pid]
-		if !ok || p.ppid <= 1 {
+		if !ok {
 			return false
 		}
 		if p.ppid == ancestor {
 			return true
+		}
+		if p.ppid <= 1 {
+			return false
 		}
 		pid = p.ppid
 	}

@@ -55,7 +55,7 @@ func fakeProc(t *testing.T, cpu [8]int, procs map[int]struct {
 }) string {
 	t.Helper()
 	dir := t.TempDir()
-	stat := fmt.Sprintf("cpu  %d %d %d %d %d %d %d %d 0 0\ncpu0 0 0 0 0 0 0 0 0 0 0\ncpu1 0 0 0 0 0 0 0 0 0 0\nintr 1\n",
+	stat := fmt.Sprintf("cpu  %d %d %d %d %d %d %d %d 500 500\ncpu0 0 0 0 0 0 0 0 0 0 0\ncpu1 0 0 0 0 0 0 0 0 0 0\nintr 1\n",
 		cpu[0], cpu[1], cpu[2], cpu[3], cpu[4], cpu[5], cpu[6], cpu[7])
 	if err := os.WriteFile(filepath.Join(dir, "stat"), []byte(stat), 0o644); err != nil {
 		t.Fatal(err)
@@ -78,11 +78,11 @@ func TestReadCPUCountsTheBenchsTreeOnly(t *testing.T) {
 		comm       string
 		ppid, tick int
 	}
-	before := fakeProc(t, [8]int{100, 0, 100, 800, 0, 0, 0, 0}, map[int]p{
+	before := fakeProc(t, [8]int{100, 0, 100, 700, 0, 0, 0, 100}, map[int]p{
 		10: {"benchscale", 1, 100}, 11: {"localcluster", 10, 5}, 12: {"kube-apiserver", 11, 1000},
 		13: {"etcd", 11, 200}, 14: {"manager", 11, 300}, 99: {"etcd", 1, 5000}, // another etcd, not ours
 	})
-	after := fakeProc(t, [8]int{400, 0, 200, 1000, 0, 0, 0, 0}, map[int]p{
+	after := fakeProc(t, [8]int{400, 0, 200, 800, 0, 0, 0, 200}, map[int]p{
 		10: {"benchscale", 1, 130}, 11: {"localcluster", 10, 5}, 12: {"kube-apiserver", 11, 1240},
 		13: {"etcd", 11, 240}, 14: {"manager", 11, 390}, 99: {"etcd", 1, 9000},
 	})

@@ -300,8 +300,9 @@ func (b *Broadcaster) send(ctx context.Context, e *eventsv1.Event) {
 			return
 		}
 		// The apiserver refused it: sending it again would not change that. A repeat whose Event is being
-		// created (its patch found nothing, its create found it) is worth another try.
-		refused := errors.As(err, new(apierrors.APIStatus)) && !apierrors.IsAlreadyExists(err)
+		// created (its patch found nothing, its create found it), and an answer of an overloaded or failing
+		// apiserver (500, 503, 504, 429), are worth another try.
+		refused := errors.As(err, new(apierrors.APIStatus)) && !apierrors.IsAlreadyExists(err) && !unavailable(err)
 		if refused || try == maxTries {
 			b.count(outcomeDropped)
 			b.log.Error(err, "Event not recorded", "regarding", klogRef(&e.Regarding), "reason", e.Reason)
@@ -314,6 +315,12 @@ func (b *Broadcaster) send(ctx context.Context, e *eventsv1.Event) {
 		case <-time.After(pause):
 		}
 	}
+}
+
+// unavailable tells an apiserver that could not take the Event now from one that refused it.
+func unavailable(err error) bool {
+	return apierrors.IsInternalError(err) || apierrors.IsServiceUnavailable(err) || apierrors.IsServerTimeout(err) ||
+		apierrors.IsTimeout(err) || apierrors.IsTooManyRequests(err)
 }
 
 func (b *Broadcaster) write(ctx context.Context, e *eventsv1.Event) error {

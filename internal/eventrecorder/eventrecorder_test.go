@@ -71,7 +71,8 @@ func listed(t *testing.T, c *fake.Clientset) []eventsv1.Event {
 	return list.Items
 }
 
-// exported reads roster_events_total: created, repeated, dropped.
+// exported reads roster_events_total: created, repeated, dropped. The counter is the process's: the
+// tests that compare it must not run in parallel.
 func exported() [3]float64 {
 	return [3]float64{testutil.ToFloat64(eventsTotal.WithLabelValues(outcomeCreated)),
 		testutil.ToFloat64(eventsTotal.WithLabelValues(outcomeRepeated)),
@@ -172,6 +173,9 @@ func TestRetriesWhatTheAPIServerFailedToAnswerOnly(t *testing.T) {
 		{name: "refused: sent once", err: apierrors.NewInvalid(schema.GroupKind{Group: "events.k8s.io", Kind: "Event"}, "x",
 			field.ErrorList{field.TooLong(field.NewPath("note"), "", 1024)}), calls: 1},
 		{name: "unreachable: sent again", err: errors.New("connection refused"), calls: 3, created: 1},
+		{name: "unavailable (503): sent again", err: apierrors.NewServiceUnavailable("etcd leader changed"), calls: 3, created: 1},
+		{name: "too many requests (429): sent again", err: apierrors.NewTooManyRequests("slow down", 1), calls: 3, created: 1},
+		{name: "internal error (500): sent again", err: apierrors.NewInternalError(errors.New("boom")), calls: 3, created: 1},
 		{name: "created meanwhile: done", err: apierrors.NewAlreadyExists(schema.GroupResource{Group: "events.k8s.io", Resource: "events"}, "x"),
 			calls: 1, created: 1},
 	}
