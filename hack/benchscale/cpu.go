@@ -46,7 +46,6 @@ type cpuTimes struct {
 	CPUs        int
 	// Groups are the CPU seconds of each group's running processes.
 	Groups map[string]float64
-	ok     bool
 }
 
 // cpuUse is what a window used, in cores (CPU seconds per second).
@@ -92,7 +91,6 @@ func readCPU(proc string, self int) cpuTimes {
 		}
 		t.Groups[group] += p.cpu
 	}
-	t.ok = t.Total > 0
 	return t
 }
 
@@ -160,7 +158,7 @@ func descendsFrom(procs map[int]procStat, pid, ancestor int) bool {
 
 // use is what the window from a to b used; nil when /proc could not be read.
 func use(a, b cpuTimes) *cpuUse {
-	if !a.ok || !b.ok || !b.At.After(a.At) {
+	if a.Total <= 0 || b.Total <= 0 || !b.At.After(a.At) { // no /proc/stat
 		return nil
 	}
 	secs := b.At.Sub(a.At).Seconds()

@@ -87,7 +87,7 @@ func TestReadCPUCountsTheBenchsTreeOnly(t *testing.T) {
 		13: {"etcd", 11, 240}, 14: {"manager", 11, 390}, 99: {"etcd", 1, 9000},
 	})
 	a, b := readCPU(before, 10), readCPU(after, 10)
-	if a.CPUs != 2 || !a.ok {
+	if a.CPUs != 2 || a.Total != 10 || a.Busy != 2 {
 		t.Fatalf("read %+v", a)
 	}
 	if want := map[string]float64{benchGroup: 1, "localcluster": 0.05, "kube-apiserver": 10, "etcd": 2, "manager": 3}; !reflect.DeepEqual(a.Groups, want) {

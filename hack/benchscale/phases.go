@@ -290,10 +290,9 @@ func (b *runner) applyPhase(ctx context.Context, name string, r *roster, kinds [
 	p.ApplySeconds = applyEnd.Sub(start).Seconds()
 	p.Admission = apiAdmissionLatency(before.API, afterApply.API)
 	p.ManagerWebhook = managerWebhookLatency(before.Manager, afterApply.Manager)
-	p.applySnap = afterApply
 	log.Printf("%s: applied in %.1f s; waiting until all %d objects are Ready", name, p.ApplySeconds, r.count())
 
-	if err := b.finish(ctx, &p, r, start, before, clients); err != nil {
+	if err := b.finish(ctx, &p, r, start, before, afterApply, clients); err != nil {
 		return p, err
 	}
 	if base := b.res.Baseline; base != nil && base.ApplySeconds > 0 {
@@ -304,7 +303,7 @@ func (b *runner) applyPhase(ctx context.Context, name string, r *roster, kinds [
 
 // finish waits until every object of r is Ready, reads the phase's figures up to then, and (except
 // for the dependency phase, which the quiet phase follows) waits until the operator is at rest.
-func (b *runner) finish(ctx context.Context, p *rosterPhase, r *roster, start time.Time, before snapshot, clients clientWrites) error {
+func (b *runner) finish(ctx context.Context, p *rosterPhase, r *roster, start time.Time, before, applied snapshot, clients clientWrites) error {
 	keys, listed := r.keys(), r.listed()
 	readyAt, err := b.tracker.waitReady(ctx, keys, listed)
 	if err != nil {
@@ -321,7 +320,7 @@ func (b *runner) finish(ctx context.Context, p *rosterPhase, r *roster, start ti
 		return err
 	}
 	p.readySnap = ready
-	p.CPUApply, p.CPUWait = use(before.CPU, p.applySnap.CPU), use(p.applySnap.CPU, ready.CPU)
+	p.CPUApply, p.CPUWait = use(before.CPU, applied.CPU), use(applied.CPU, ready.CPU)
 	p.Writes = operatorWrites(before.API, ready.API, clients, p.Objects)
 	p.Operator = operatorCounters(before.Manager, ready.Manager, p.Objects)
 	p.Operator.peaks = b.sampler.restart()
@@ -432,12 +431,11 @@ func (b *runner) burst(ctx context.Context, r *roster) (rosterPhase, error) {
 	}
 	p.Admission = apiAdmissionLatency(before.API, afterCreate.API)
 	p.ManagerWebhook = managerWebhookLatency(before.Manager, afterCreate.Manager)
-	p.applySnap = afterCreate
 	if base := b.res.Baseline; base != nil && base.BurstSeconds > 0 {
 		p.ApplyVsBaseline = p.ApplySeconds / base.BurstSeconds
 	}
 	log.Printf("burst: created in %.1f s (%d failed attempts retried); waiting until all are Ready", p.ApplySeconds, p.CreateErrors)
-	return p, b.finish(ctx, &p, r, start, before, clients)
+	return p, b.finish(ctx, &p, r, start, before, afterCreate, clients)
 }
 
 // createAll creates objs with --burst-clients workers; a failed create is retried up to 5 times (as a

@@ -131,7 +131,7 @@ type rosterPhase struct {
 	CPUApply *cpuUse `json:"cpuApply,omitempty"`
 	CPUWait  *cpuUse `json:"cpuWait,omitempty"`
 
-	applySnap, readySnap snapshot
+	readySnap snapshot
 }
 
 type quietPhase struct {

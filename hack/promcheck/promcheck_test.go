@@ -20,6 +20,7 @@ package promcheck
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"regexp"
 	"slices"
@@ -166,7 +167,7 @@ func TestPrometheusRule(t *testing.T) {
 			}
 			node, _ := parser.NewParser(parser.Options{}).ParseExpr(r.Expr)
 			for _, label := range labels {
-				if !strings.Contains(node.String(), label) {
+				if !keeps(node, label) {
 					t.Errorf("%s: the expression drops the label %s", r.Alert, label)
 				}
 				for _, key := range []string{"summary", "description"} {
@@ -182,6 +183,21 @@ func TestPrometheusRule(t *testing.T) {
 			t.Errorf("alert %s is missing", name)
 		}
 	}
+}
+
+// keeps tells whether an expression's result still carries label: its outermost aggregation, if any,
+// groups by it (or drops other labels only).
+func keeps(expr parser.Node, label string) bool {
+	kept := true
+	parser.Inspect(expr, func(n parser.Node, _ []parser.Node) error {
+		agg, ok := n.(*parser.AggregateExpr)
+		if !ok {
+			return nil
+		}
+		kept = slices.Contains(agg.Grouping, label) != agg.Without
+		return errors.New("outermost aggregation seen")
+	})
+	return kept
 }
 
 var labelValues = regexp.MustCompile(`^label_values\(\s*([a-zA-Z_:][a-zA-Z0-9_:]*)\s*,\s*[a-zA-Z_]+\s*\)$`)
@@ -271,5 +287,28 @@ func TestForIsAPrometheusDuration(t *testing.T) {
 	}
 	if d, err := model.ParseDuration("1h"); err != nil || time.Duration(d) != time.Hour {
 		t.Errorf("1h = %v, %v", d, err)
+	}
+}
+
+// TestKeepsReadsTheGrouping keeps the label check honest: a label named elsewhere in the expression does
+// not count.
+func TestKeepsReadsTheGrouping(t *testing.T) {
+	for _, tt := range []struct {
+		expr string
+		want bool
+	}{
+		{`sum by (namespace, pod) (increase(roster_events_total{outcome="dropped"}[15m])) > 0`, true},
+		{`sum by (namespace) (increase(roster_events_total{pod!=""}[15m])) > 0`, false},
+		{`sum without (outcome) (roster_events_total) > 0`, true},
+		{`sum without (pod) (roster_events_total) > 0`, false},
+		{`roster_events_total > 0`, true},
+	} {
+		node, err := parser.NewParser(parser.Options{}).ParseExpr(tt.expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := keeps(node, "pod"); got != tt.want {
+			t.Errorf("keeps(%s, pod) = %v, want %v", tt.expr, got, tt.want)
+		}
 	}
 }
